@@ -1,0 +1,137 @@
+using System;
+
+namespace MlNetMlp.Engine;
+
+/// <summary>
+/// The optimization algorithm and its own settings. Pick one of <see cref="AdamSolver"/>,
+/// <see cref="SgdSolver"/> or <see cref="LbfgsSolver"/>; each carries only the settings it uses.
+/// </summary>
+public abstract class MlpSolver
+{
+    private protected MlpSolver()
+    {
+    }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
+    public abstract void Validate();
+
+    /// <summary>Creates the optimizer state for a parameter vector of the given length (stochastic solvers only).</summary>
+    internal abstract StochasticOptimizer? CreateOptimizer(int parameterCount);
+
+    internal static void CheckPositiveFinite(double value, string name)
+    {
+        if (!(value > 0) || double.IsInfinity(value))
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be a positive finite number; got {value}.");
+        }
+    }
+
+    internal static void CheckUnitInterval(double value, string name, bool allowZero)
+    {
+        bool ok = allowZero ? value >= 0 && value < 1 : value > 0 && value < 1;
+        if (!ok)
+        {
+            string range = allowZero ? "[0, 1)" : "(0, 1)";
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be in {range}; got {value}.");
+        }
+    }
+}
+
+/// <summary>
+/// Adam (Kingma and Ba, 2014), as scikit-learn's <c>solver='adam'</c>: per-parameter step sizes from running
+/// means of the gradient and of its square, with bias correction folded into the learning rate.
+/// </summary>
+public sealed class AdamSolver : MlpSolver
+{
+    /// <summary>Step size (scikit-learn's <c>learning_rate_init</c>). Default 0.001.</summary>
+    public double LearningRate { get; set; } = 1e-3;
+
+    /// <summary>Decay of the first-moment estimate, in [0, 1). Default 0.9.</summary>
+    public double Beta1 { get; set; } = 0.9;
+
+    /// <summary>Decay of the second-moment estimate, in [0, 1). Default 0.999.</summary>
+    public double Beta2 { get; set; } = 0.999;
+
+    /// <summary>Added to the denominator for numerical stability. Default 1e-8.</summary>
+    public double Epsilon { get; set; } = 1e-8;
+
+    /// <inheritdoc/>
+    public override void Validate()
+    {
+        CheckPositiveFinite(LearningRate, nameof(LearningRate));
+        CheckUnitInterval(Beta1, nameof(Beta1), allowZero: true);
+        CheckUnitInterval(Beta2, nameof(Beta2), allowZero: true);
+        CheckPositiveFinite(Epsilon, nameof(Epsilon));
+    }
+
+    internal override StochasticOptimizer CreateOptimizer(int parameterCount) => new AdamOptimizer(this, parameterCount);
+}
+
+/// <summary>
+/// Stochastic gradient descent with momentum, optionally Nesterov's, as scikit-learn's <c>solver='sgd'</c>.
+/// </summary>
+public sealed class SgdSolver : MlpSolver
+{
+    /// <summary>Initial step size (scikit-learn's <c>learning_rate_init</c>). Default 0.001.</summary>
+    public double LearningRate { get; set; } = 1e-3;
+
+    /// <summary>Momentum, in [0, 1). Default 0.9.</summary>
+    public double Momentum { get; set; } = 0.9;
+
+    /// <summary>Use Nesterov's momentum (needs <see cref="Momentum"/> &gt; 0 to make a difference). Default true.</summary>
+    public bool Nesterov { get; set; } = true;
+
+    /// <summary>How the learning rate changes over training. Default <see cref="LearningRateSchedule.Constant"/>.</summary>
+    public LearningRateSchedule Schedule { get; set; } = LearningRateSchedule.Constant;
+
+    /// <summary>Exponent of <see cref="LearningRateSchedule.InverseScaling"/>. Default 0.5.</summary>
+    public double PowerT { get; set; } = 0.5;
+
+    /// <inheritdoc/>
+    public override void Validate()
+    {
+        CheckPositiveFinite(LearningRate, nameof(LearningRate));
+        CheckUnitInterval(Momentum, nameof(Momentum), allowZero: true);
+        if (!Enum.IsDefined(Schedule))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, $"{nameof(Schedule)} must be one of {string.Join(", ", Enum.GetNames<LearningRateSchedule>())}; got {(int)Schedule}.");
+        }
+
+        if (!(PowerT >= 0) || double.IsInfinity(PowerT))
+        {
+            throw new ArgumentOutOfRangeException(nameof(PowerT), PowerT, $"{nameof(PowerT)} must be a non-negative finite number; got {PowerT}.");
+        }
+    }
+
+    internal override StochasticOptimizer CreateOptimizer(int parameterCount) => new SgdOptimizer(this, parameterCount);
+}
+
+/// <summary>
+/// Limited-memory BFGS on the full training set, as scikit-learn's <c>solver='lbfgs'</c>: each iteration
+/// evaluates the loss and gradient over all rows and takes a step found by a line search satisfying the strong
+/// Wolfe conditions. Converges fast and well on small data sets; batches, shuffling and early stopping do not apply.
+/// </summary>
+public sealed class LbfgsSolver : MlpSolver
+{
+    /// <summary>Maximum number of loss evaluations (scikit-learn's <c>max_fun</c>). Default 15000.</summary>
+    public int MaxFunctionEvaluations { get; set; } = 15000;
+
+    /// <summary>Number of past steps kept to approximate the Hessian (scipy's <c>maxcor</c>). Default 10.</summary>
+    public int HistorySize { get; set; } = 10;
+
+    /// <inheritdoc/>
+    public override void Validate()
+    {
+        if (MaxFunctionEvaluations < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxFunctionEvaluations), MaxFunctionEvaluations, $"{nameof(MaxFunctionEvaluations)} must be at least 1; got {MaxFunctionEvaluations}.");
+        }
+
+        if (HistorySize < 1 || HistorySize > 1000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(HistorySize), HistorySize, $"{nameof(HistorySize)} must be in [1, 1000]; got {HistorySize}.");
+        }
+    }
+
+    internal override StochasticOptimizer? CreateOptimizer(int parameterCount) => null;
+}

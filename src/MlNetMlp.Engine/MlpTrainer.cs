@@ -1,0 +1,363 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+
+namespace MlNetMlp.Engine;
+
+/// <summary>
+/// Trains multilayer perceptrons: scikit-learn's <c>MLPClassifier</c>/<c>MLPRegressor</c> fitting, in float32.
+/// The options are validated and copied when the trainer is created, so one trainer can fit many data sets.
+/// </summary>
+public sealed class MlpTrainer
+{
+    private readonly MlpOptions _options;
+
+    /// <summary>Creates a trainer; throws <see cref="ArgumentException"/> naming any invalid option.</summary>
+    public MlpTrainer(MlpOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options.Clone();
+    }
+
+    /// <summary>A copy of the options this trainer uses.</summary>
+    public MlpOptions Options => _options.Clone();
+
+    /// <summary>
+    /// Fits a model. With <paramref name="initialModel"/> training continues from its weights and history
+    /// (scikit-learn's <c>warm_start</c>) with a fresh optimizer; the initial model itself is not changed.
+    /// </summary>
+    /// <param name="data">The training rows.</param>
+    /// <param name="initialModel">Optional model to continue from; it must have the shape these options and data define.</param>
+    /// <param name="progress">Optional callback after each epoch; it runs on the training thread.</param>
+    /// <param name="cancellationToken">Checked before every mini-batch (L-BFGS: every iteration).</param>
+    /// <exception cref="MlpDivergenceException">The loss or the weights became NaN or infinite.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; nothing is changed.</exception>
+    public MlpModel Fit(MlpDataset data, MlpModel? initialModel = null, Action<MlpEpochReport>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        CheckBothClassesPresent(data);
+        var random = new SeededRandom(_options.Seed ?? Random.Shared.Next());
+        MlpModel start = initialModel is null ? Initialize(data, random) : CheckCompatible(initialModel, data);
+        var run = new Run(_options, data, start, optimizer: null, random);
+        if (_options.Solver is LbfgsSolver lbfgs)
+        {
+            return run.FitLbfgs(lbfgs, progress, cancellationToken);
+        }
+
+        return run.FitStochastic(incremental: false, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// One epoch over <paramref name="data"/>, continuing <paramref name="model"/> and its optimizer state
+    /// (scikit-learn's <c>partial_fit</c>); with a null model a new one is initialized. Returns a new model;
+    /// the one passed in is not changed. Not available with L-BFGS. Early stopping does not apply.
+    /// </summary>
+    public MlpModel PartialFit(MlpDataset data, MlpModel? model = null, Action<MlpEpochReport>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (_options.Solver is LbfgsSolver)
+        {
+            throw new InvalidOperationException($"{nameof(PartialFit)} needs a mini-batch solver ({nameof(AdamSolver)} or {nameof(SgdSolver)}); L-BFGS works on the whole data set at once.");
+        }
+
+        var random = new SeededRandom((_options.Seed ?? Random.Shared.Next()) + (model?.History.EpochsRun ?? 0));
+        MlpModel start = model is null ? Initialize(data, random) : CheckCompatible(model, data);
+        var run = new Run(_options, data, start, model?.OptimizerState?.Clone(), random);
+        return run.FitStochastic(incremental: true, progress, cancellationToken);
+    }
+
+    /// <summary>Glorot-uniform weights and biases as scikit-learn draws them: <c>U(-b, b)</c>, <c>b = sqrt(factor / (fan_in + fan_out))</c>, factor 2 for logistic, 6 otherwise.</summary>
+    private MlpModel Initialize(MlpDataset data, SeededRandom random)
+    {
+        int[] hidden = (int[])_options.HiddenLayerSizes.Clone();
+        int[] sizes = [data.FeatureCount, .. hidden, data.OutputCount];
+        CheckMemory(sizes, data);
+        var layout = new ParameterLayout(sizes);
+        var activation = new HiddenActivation(_options.Activation, _options.LeakyReluSlope, _options.EluAlpha);
+        var parameters = new float[layout.Count];
+        for (int l = 0; l < layout.LayerCount; l++)
+        {
+            double bound = Math.Sqrt(activation.GlorotFactor / (sizes[l] + sizes[l + 1]));
+            Span<float> weights = layout.Weights(parameters.AsSpan(), l);
+            for (int i = 0; i < weights.Length; i++)
+            {
+                weights[i] = (float)((((2 * random.NextDouble()) - 1) * bound));
+            }
+
+            Span<float> biases = layout.Biases(parameters.AsSpan(), l);
+            for (int i = 0; i < biases.Length; i++)
+            {
+                biases[i] = (float)((((2 * random.NextDouble()) - 1) * bound));
+            }
+        }
+
+        return new MlpModel(data.Task, data.FeatureCount, hidden, data.OutputCount, data.ClassCount, activation, parameters, new MlpTrainingHistory());
+    }
+
+    /// <summary>Rejects networks whose parameters, optimizer state and work buffers cannot fit in this process.</summary>
+    private void CheckMemory(int[] sizes, MlpDataset data)
+    {
+        long parameters = ParameterLayout.CountParameters(sizes);
+        int batch = _options.BatchSize == 0 ? Math.Min(MlpOptions.AutomaticBatchCap, data.RowCount) : Math.Min(_options.BatchSize, data.RowCount);
+        long activations = 0;
+        foreach (int width in sizes)
+        {
+            activations += 2L * width;
+        }
+
+        // Parameters, gradient and two optimizer moments in float32, plus double copies for L-BFGS.
+        long bytes = (parameters * (_options.Solver is LbfgsSolver ? 4 + 4 + (8 * (3 + (2 * ((LbfgsSolver)_options.Solver).HistorySize))) : 16)) + (activations * batch * 4);
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (parameters > ParameterLayout.MaxCount || bytes > available)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(MlpOptions.HiddenLayerSizes),
+                $"[{string.Join(", ", _options.HiddenLayerSizes)}]",
+                $"{nameof(MlpOptions.HiddenLayerSizes)} [{string.Join(", ", _options.HiddenLayerSizes)}] with {data.FeatureCount} inputs and {data.OutputCount} outputs needs {parameters:N0} parameters and about {bytes / (1 << 20):N0} MiB to train; this process has {available / (1 << 20):N0} MiB. Use smaller hidden layers.");
+        }
+    }
+
+    private MlpModel CheckCompatible(MlpModel model, MlpDataset data)
+    {
+        if (model.Task != data.Task || model.InputCount != data.FeatureCount || model.OutputCount != data.OutputCount)
+        {
+            throw new ArgumentException($"The model to continue was trained for {model.Task} with {model.InputCount} features and {model.OutputCount} outputs; the data is {data.Task} with {data.FeatureCount} features and {data.OutputCount} outputs.", nameof(data));
+        }
+
+        if (!System.Linq.Enumerable.SequenceEqual(model.HiddenLayerSizes, _options.HiddenLayerSizes) || model.Activation != _options.Activation)
+        {
+            throw new ArgumentException($"The model to continue has hidden layers [{string.Join(", ", model.HiddenLayerSizes)}] with {model.Activation}; the options ask for [{string.Join(", ", _options.HiddenLayerSizes)}] with {_options.Activation}.", nameof(model));
+        }
+
+        return model;
+    }
+
+    private static void CheckBothClassesPresent(MlpDataset data)
+    {
+        if (data.Labels is not int[] labels)
+        {
+            return;
+        }
+
+        int first = labels[0];
+        foreach (int label in labels)
+        {
+            if (label != first)
+            {
+                return;
+            }
+        }
+
+        throw new ArgumentException($"Every training row has class {first}; a classifier needs at least two classes among its training rows.", nameof(data));
+    }
+
+    /// <summary>The state of one fit: the parameters being trained, their history and the work buffers.</summary>
+    private sealed class Run
+    {
+        private readonly MlpOptions _options;
+        private readonly MlpDataset _data;
+        private readonly MlpModel _start;
+        private readonly float[] _parameters;
+        private readonly MlpTrainingHistory _history;
+        private readonly SeededRandom _random;
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private StochasticOptimizer? _optimizer;
+
+        public Run(MlpOptions options, MlpDataset data, MlpModel start, StochasticOptimizer? optimizer, SeededRandom random)
+        {
+            _options = options;
+            _data = data;
+            _start = start;
+            _parameters = (float[])start.Parameters.Clone();
+            _history = start.History.Clone();
+            _optimizer = optimizer;
+            _random = random;
+        }
+
+        private ParameterLayout Layout => _start.Layout;
+
+        public MlpModel FitStochastic(bool incremental, Action<MlpEpochReport>? progress, CancellationToken cancellationToken)
+        {
+            bool earlyStopping = _options.EarlyStopping && !incremental;
+            int[] train;
+            int[]? validation = null;
+            if (earlyStopping)
+            {
+                (train, validation) = ValidationSplit.Split(_data, _options.ValidationFraction, _random);
+            }
+            else
+            {
+                train = new int[_data.RowCount];
+                for (int i = 0; i < train.Length; i++)
+                {
+                    train[i] = i;
+                }
+            }
+
+            int n = train.Length;
+            int batchSize = _options.BatchSize == 0 ? Math.Min(MlpOptions.AutomaticBatchCap, n) : Math.Min(_options.BatchSize, n);
+            var backprop = new Backprop(Layout, _start.HiddenActivation, batchSize, _options.NumberOfThreads);
+            var gradient = new float[Layout.Count];
+            _optimizer ??= _options.Solver.CreateOptimizer(Layout.Count)!;
+            float[]? best = earlyStopping ? (float[])_parameters.Clone() : null;
+            int epochs = incremental ? 1 : _options.MaxEpochs;
+            _history.StopReason = $"the maximum of {epochs} epochs was reached";
+
+            for (int epoch = 0; epoch < epochs; epoch++)
+            {
+                if (_options.Shuffle)
+                {
+                    _random.Shuffle(train);
+                }
+
+                double accumulated = 0;
+                double learningRate = _optimizer.LearningRate;
+                for (int start = 0; start < n; start += batchSize)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    ReadOnlySpan<int> rows = train.AsSpan(start, Math.Min(batchSize, n - start));
+                    double loss = backprop.LossAndGradient(_parameters, _data, rows, _options.L2Regularization, gradient);
+                    if (!double.IsFinite(loss))
+                    {
+                        throw Diverged($"the loss of batch {(start / batchSize) + 1} was {loss}", learningRate);
+                    }
+
+                    accumulated += loss * rows.Length;
+                    _optimizer.Step(_parameters, gradient);
+                }
+
+                CheckFinite(_parameters, learningRate);
+                double epochLoss = accumulated / n;
+                _history.EpochsRun++;
+                _history.SamplesSeen += n;
+                _history.LossCurveList.Add(epochLoss);
+                _history.FinalLoss = epochLoss;
+                double? score = null;
+                bool improved;
+                if (earlyStopping)
+                {
+                    score = ValidationScore(backprop, validation!);
+                    _history.ValidationScoresList.Add(score.Value);
+                    improved = !(score.Value < _history.BestValidationScore + _options.Tolerance);
+                    if (score.Value > _history.BestValidationScore)
+                    {
+                        _history.BestValidationScore = score.Value;
+                        _parameters.CopyTo(best!, 0);
+                    }
+                }
+                else
+                {
+                    improved = !(epochLoss > _history.BestLoss - _options.Tolerance);
+                }
+
+                _history.BestLoss = Math.Min(_history.BestLoss, epochLoss);
+                _history.EpochsWithoutImprovement = improved ? 0 : _history.EpochsWithoutImprovement + 1;
+                _optimizer.EpochEnded(_history.SamplesSeen);
+                progress?.Invoke(new MlpEpochReport(_history.EpochsRun, epochLoss, score, learningRate, _clock.Elapsed));
+
+                if (_history.EpochsWithoutImprovement > _options.EpochsWithoutImprovement)
+                {
+                    string what = earlyStopping ? "validation score" : "training loss";
+                    if (!_optimizer.TryContinueAfterStall())
+                    {
+                        _history.StopReason = $"the {what} did not improve by more than {_options.Tolerance} for {_options.EpochsWithoutImprovement} consecutive epochs";
+                        break;
+                    }
+
+                    _history.EpochsWithoutImprovement = 0;
+                }
+            }
+
+            if (best is not null)
+            {
+                best.CopyTo(_parameters, 0);
+            }
+
+            return Finish(_optimizer);
+        }
+
+        public MlpModel FitLbfgs(LbfgsSolver solver, Action<MlpEpochReport>? progress, CancellationToken cancellationToken)
+        {
+            int n = _data.RowCount;
+            var rows = new int[n];
+            for (int i = 0; i < n; i++)
+            {
+                rows[i] = i;
+            }
+
+            var backprop = new Backprop(Layout, _start.HiddenActivation, Math.Min(n, 1024), _options.NumberOfThreads);
+            double alpha = _options.L2Regularization;
+            var lbfgs = new Lbfgs(Layout.Count, solver.HistorySize, (x, g) =>
+            {
+                double loss = backprop.LossAndGradient(x, _data, rows, alpha, g);
+                return double.IsFinite(loss) ? loss : double.PositiveInfinity;
+            });
+            (double finalLoss, int iterations, string reason) = lbfgs.Minimize(
+                _parameters,
+                _options.MaxEpochs,
+                solver.MaxFunctionEvaluations,
+                _options.Tolerance,
+                (iteration, loss) =>
+                {
+                    _history.EpochsRun++;
+                    _history.LossCurveList.Add(loss);
+                    _history.BestLoss = Math.Min(_history.BestLoss, loss);
+                    progress?.Invoke(new MlpEpochReport(_history.EpochsRun, loss, null, double.NaN, _clock.Elapsed));
+                },
+                cancellationToken);
+            if (!double.IsFinite(finalLoss))
+            {
+                throw Diverged($"the loss was {finalLoss}", double.NaN);
+            }
+
+            CheckFinite(_parameters, double.NaN);
+            _history.FinalLoss = finalLoss;
+            _history.BestLoss = Math.Min(_history.BestLoss, finalLoss);
+            _history.SamplesSeen += (long)n * iterations;
+            _history.FunctionEvaluations += lbfgs.Evaluations;
+            _history.StopReason = reason;
+            return Finish(null);
+        }
+
+        private MlpModel Finish(StochasticOptimizer? optimizer) =>
+            new(_start.Task, _start.InputCount, [.. _start.HiddenLayerSizes], _start.OutputCount, _start.ClassCount, _start.HiddenActivation, _parameters, _history, optimizer);
+
+        /// <summary>Accuracy for classification, R² (averaged over targets) for regression, as scikit-learn's <c>score</c>.</summary>
+        private double ValidationScore(Backprop backprop, int[] rows)
+        {
+            int width = Layout.OutputWidth;
+            var metric = new ValidationMetric(_data);
+            for (int start = 0; start < rows.Length; start += backprop.Capacity)
+            {
+                ReadOnlySpan<int> chunk = rows.AsSpan(start, Math.Min(backprop.Capacity, rows.Length - start));
+                ReadOnlySpan<float> outputs = backprop.Forward(_parameters, _data, chunk);
+                for (int r = 0; r < chunk.Length; r++)
+                {
+                    metric.Add(chunk[r], outputs.Slice(r * width, width));
+                }
+            }
+
+            return metric.Score();
+        }
+
+        private void CheckFinite(float[] parameters, double learningRate)
+        {
+            foreach (float p in parameters)
+            {
+                if (!float.IsFinite(p))
+                {
+                    throw Diverged("a weight became NaN or infinite", learningRate);
+                }
+            }
+        }
+
+        private MlpDivergenceException Diverged(string what, double learningRate)
+        {
+            string rate = double.IsNaN(learningRate) ? string.Empty : $" (learning rate {learningRate:G4})";
+            return new MlpDivergenceException(
+                $"Training diverged in epoch {_history.EpochsRun + 1}{rate}: {what}. No model was produced. Lower the learning rate, " +
+                "normalize the features (for example with NormalizeMeanVariance), scale large regression targets, or raise L2Regularization.");
+        }
+    }
+}

@@ -1,0 +1,172 @@
+using System;
+
+namespace MlNetMlp.Engine;
+
+/// <summary>
+/// State of a mini-batch optimizer, shaped like the flat parameter vector, plus the two hooks that the
+/// learning-rate schedule and stopping rule plug into (scikit-learn's <c>iteration_ends</c> and
+/// <c>trigger_stopping</c>). Created lazily by the trainer at the first step of a fit.
+/// </summary>
+internal abstract class StochasticOptimizer
+{
+    /// <summary>The learning rate the next step uses.</summary>
+    public abstract double LearningRate { get; }
+
+    /// <summary>Applies one update: <c>parameters += step(gradient)</c>.</summary>
+    public abstract void Step(Span<float> parameters, ReadOnlySpan<float> gradient);
+
+    /// <summary>Called after each epoch with the total number of samples seen so far.</summary>
+    public virtual void EpochEnded(long samplesSeen)
+    {
+    }
+
+    /// <summary>Called when progress stalls; returns true to stop, false to go on (for example with a smaller rate).</summary>
+    public virtual bool TryContinueAfterStall() => false;
+
+    public abstract StochasticOptimizer Clone();
+}
+
+/// <summary>
+/// Adam: <c>m = b1 m + (1 - b1) g</c>, <c>v = b2 v + (1 - b2) g²</c>,
+/// <c>lr_t = lr sqrt(1 - b2^t) / (1 - b1^t)</c>, <c>p -= lr_t m / (sqrt(v) + eps)</c>.
+/// </summary>
+internal sealed class AdamOptimizer : StochasticOptimizer
+{
+    private readonly double _learningRateInit;
+    private readonly double _beta1;
+    private readonly double _beta2;
+    private readonly float _epsilon;
+    private readonly float[] _m;
+    private readonly float[] _v;
+    private long _t;
+    private double _learningRate;
+
+    public AdamOptimizer(AdamSolver options, int parameterCount)
+    {
+        _learningRateInit = options.LearningRate;
+        _learningRate = options.LearningRate;
+        _beta1 = options.Beta1;
+        _beta2 = options.Beta2;
+        _epsilon = (float)options.Epsilon;
+        _m = new float[parameterCount];
+        _v = new float[parameterCount];
+    }
+
+    private AdamOptimizer(AdamOptimizer other)
+    {
+        _learningRateInit = other._learningRateInit;
+        _learningRate = other._learningRate;
+        _beta1 = other._beta1;
+        _beta2 = other._beta2;
+        _epsilon = other._epsilon;
+        _m = (float[])other._m.Clone();
+        _v = (float[])other._v.Clone();
+        _t = other._t;
+    }
+
+    public override double LearningRate => _learningRate;
+
+    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradient)
+    {
+        _t++;
+        _learningRate = _learningRateInit * Math.Sqrt(1 - Math.Pow(_beta2, _t)) / (1 - Math.Pow(_beta1, _t));
+        AdamStep(parameters, gradient, _m, _v, _beta1, _beta2, (float)_learningRate, _epsilon);
+    }
+
+    public override StochasticOptimizer Clone() => new AdamOptimizer(this);
+
+    /// <summary>The stateless update, element by element.</summary>
+    internal static void AdamStep(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, double beta1Double, double beta2Double, float learningRate, float epsilon)
+    {
+        // 1 - beta is formed in double: float(1 - 0.999) is exact to 7 digits, 1 - float(0.999) only to 5.
+        float beta1 = (float)beta1Double, beta2 = (float)beta2Double;
+        float oneMinusBeta1 = (float)(1 - beta1Double);
+        float oneMinusBeta2 = (float)(1 - beta2Double);
+        for (int i = 0; i < p.Length; i++)
+        {
+            float gi = g[i];
+            float mi = (beta1 * m[i]) + (oneMinusBeta1 * gi);
+            float vi = (beta2 * v[i]) + (oneMinusBeta2 * gi * gi);
+            m[i] = mi;
+            v[i] = vi;
+            p[i] -= learningRate * mi / (MathF.Sqrt(vi) + epsilon);
+        }
+    }
+}
+
+/// <summary>
+/// SGD with momentum: <c>u = mu u - lr g</c>; the step is <c>u</c>, or with Nesterov's momentum
+/// <c>mu u - lr g</c> evaluated with the new <c>u</c>.
+/// </summary>
+internal sealed class SgdOptimizer : StochasticOptimizer
+{
+    private const double MinimumAdaptiveRate = 1e-6;
+
+    private readonly double _learningRateInit;
+    private readonly float _momentum;
+    private readonly bool _nesterov;
+    private readonly LearningRateSchedule _schedule;
+    private readonly double _powerT;
+    private readonly float[] _velocity;
+    private double _learningRate;
+
+    public SgdOptimizer(SgdSolver options, int parameterCount)
+    {
+        _learningRateInit = options.LearningRate;
+        _learningRate = options.LearningRate;
+        _momentum = (float)options.Momentum;
+        _nesterov = options.Nesterov;
+        _schedule = options.Schedule;
+        _powerT = options.PowerT;
+        _velocity = new float[parameterCount];
+    }
+
+    private SgdOptimizer(SgdOptimizer other)
+    {
+        _learningRateInit = other._learningRateInit;
+        _learningRate = other._learningRate;
+        _momentum = other._momentum;
+        _nesterov = other._nesterov;
+        _schedule = other._schedule;
+        _powerT = other._powerT;
+        _velocity = (float[])other._velocity.Clone();
+    }
+
+    public override double LearningRate => _learningRate;
+
+    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradient) =>
+        SgdStep(parameters, gradient, _velocity, _momentum, (float)_learningRate, _nesterov);
+
+    public override void EpochEnded(long samplesSeen)
+    {
+        if (_schedule == LearningRateSchedule.InverseScaling)
+        {
+            _learningRate = _learningRateInit / Math.Pow(samplesSeen + 1, _powerT);
+        }
+    }
+
+    public override bool TryContinueAfterStall()
+    {
+        if (_schedule != LearningRateSchedule.Adaptive || _learningRate <= MinimumAdaptiveRate)
+        {
+            return false;
+        }
+
+        _learningRate /= 5.0;
+        return true;
+    }
+
+    public override StochasticOptimizer Clone() => new SgdOptimizer(this);
+
+    /// <summary>The stateless update, element by element.</summary>
+    internal static void SgdStep(Span<float> p, ReadOnlySpan<float> g, Span<float> velocity, float momentum, float learningRate, bool nesterov)
+    {
+        for (int i = 0; i < p.Length; i++)
+        {
+            float lg = learningRate * g[i];
+            float u = (momentum * velocity[i]) - lg;
+            velocity[i] = u;
+            p[i] += nesterov ? (momentum * u) - lg : u;
+        }
+    }
+}

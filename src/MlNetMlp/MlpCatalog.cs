@@ -1,0 +1,136 @@
+using System;
+using Microsoft.ML;
+using MlNetMlp.Engine;
+
+namespace MlNetMlp;
+
+/// <summary>
+/// Catalog entry points: <c>mlContext.BinaryClassification.Trainers.Mlp(mlContext, ...)</c> and its multiclass and
+/// regression siblings. The context is passed because ML.NET's trainer catalogs do not expose it publicly; the
+/// trainer uses it for logging and, when no seed is set, for its random seed.
+/// </summary>
+public static class MlpCatalog
+{
+    /// <summary>A binary-classification MLP with Adam.</summary>
+    /// <param name="catalog">The binary-classification trainers catalog.</param>
+    /// <param name="mlContext">The context the pipeline runs in.</param>
+    /// <param name="labelColumnName">The Boolean label column.</param>
+    /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
+    /// <param name="exampleWeightColumnName">Optional example weights.</param>
+    /// <param name="hiddenLayerSizes">Hidden layer widths; null for { 100 }.</param>
+    /// <param name="activation">Hidden activation.</param>
+    /// <param name="learningRate">Adam's step size.</param>
+    /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha).</param>
+    /// <param name="numberOfIterations">Maximum epochs.</param>
+    /// <param name="batchSize">Rows per mini-batch; 0 for min(200, rows).</param>
+    public static MlpBinaryTrainer Mlp(
+        this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
+        MLContext mlContext,
+        string labelColumnName = MlpDefaults.LabelColumnName,
+        string featureColumnName = MlpDefaults.FeatureColumnName,
+        string? exampleWeightColumnName = null,
+        int[]? hiddenLayerSizes = null,
+        Activation activation = Activation.Relu,
+        double learningRate = MlpDefaults.LearningRate,
+        double l2Regularization = MlpDefaults.L2Regularization,
+        int numberOfIterations = MlpDefaults.NumberOfIterations,
+        int batchSize = MlpDefaults.BatchSize)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new MlpBinaryTrainer(mlContext, Fill(new MlpBinaryTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName, hiddenLayerSizes, activation, learningRate, l2Regularization, numberOfIterations, batchSize));
+    }
+
+    /// <summary>A binary-classification MLP with every option.</summary>
+    public static MlpBinaryTrainer Mlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, MLContext mlContext, MlpBinaryTrainer.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new MlpBinaryTrainer(mlContext, options);
+    }
+
+    /// <summary>A multiclass MLP with Adam. The label must be a key (MapValueToKey).</summary>
+    /// <param name="catalog">The multiclass trainers catalog.</param>
+    /// <param name="mlContext">The context the pipeline runs in.</param>
+    /// <param name="labelColumnName">The key-typed label column.</param>
+    /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
+    /// <param name="exampleWeightColumnName">Optional example weights.</param>
+    /// <param name="hiddenLayerSizes">Hidden layer widths; null for { 100 }.</param>
+    /// <param name="activation">Hidden activation.</param>
+    /// <param name="learningRate">Adam's step size.</param>
+    /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha).</param>
+    /// <param name="numberOfIterations">Maximum epochs.</param>
+    /// <param name="batchSize">Rows per mini-batch; 0 for min(200, rows).</param>
+    public static MlpMulticlassTrainer Mlp(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        MLContext mlContext,
+        string labelColumnName = MlpDefaults.LabelColumnName,
+        string featureColumnName = MlpDefaults.FeatureColumnName,
+        string? exampleWeightColumnName = null,
+        int[]? hiddenLayerSizes = null,
+        Activation activation = Activation.Relu,
+        double learningRate = MlpDefaults.LearningRate,
+        double l2Regularization = MlpDefaults.L2Regularization,
+        int numberOfIterations = MlpDefaults.NumberOfIterations,
+        int batchSize = MlpDefaults.BatchSize)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new MlpMulticlassTrainer(mlContext, Fill(new MlpMulticlassTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName, hiddenLayerSizes, activation, learningRate, l2Regularization, numberOfIterations, batchSize));
+    }
+
+    /// <summary>A multiclass MLP with every option.</summary>
+    public static MlpMulticlassTrainer Mlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, MLContext mlContext, MlpMulticlassTrainer.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new MlpMulticlassTrainer(mlContext, options);
+    }
+
+    /// <summary>A regression MLP with Adam.</summary>
+    /// <param name="catalog">The regression trainers catalog.</param>
+    /// <param name="mlContext">The context the pipeline runs in.</param>
+    /// <param name="labelColumnName">The Single label column.</param>
+    /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
+    /// <param name="exampleWeightColumnName">Optional example weights.</param>
+    /// <param name="hiddenLayerSizes">Hidden layer widths; null for { 100 }.</param>
+    /// <param name="activation">Hidden activation.</param>
+    /// <param name="learningRate">Adam's step size.</param>
+    /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha).</param>
+    /// <param name="numberOfIterations">Maximum epochs.</param>
+    /// <param name="batchSize">Rows per mini-batch; 0 for min(200, rows).</param>
+    public static MlpRegressionTrainer Mlp(
+        this RegressionCatalog.RegressionTrainers catalog,
+        MLContext mlContext,
+        string labelColumnName = MlpDefaults.LabelColumnName,
+        string featureColumnName = MlpDefaults.FeatureColumnName,
+        string? exampleWeightColumnName = null,
+        int[]? hiddenLayerSizes = null,
+        Activation activation = Activation.Relu,
+        double learningRate = MlpDefaults.LearningRate,
+        double l2Regularization = MlpDefaults.L2Regularization,
+        int numberOfIterations = MlpDefaults.NumberOfIterations,
+        int batchSize = MlpDefaults.BatchSize)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new MlpRegressionTrainer(mlContext, Fill(new MlpRegressionTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName, hiddenLayerSizes, activation, learningRate, l2Regularization, numberOfIterations, batchSize));
+    }
+
+    /// <summary>A regression MLP with every option.</summary>
+    public static MlpRegressionTrainer Mlp(this RegressionCatalog.RegressionTrainers catalog, MLContext mlContext, MlpRegressionTrainer.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new MlpRegressionTrainer(mlContext, options);
+    }
+
+    private static T Fill<T>(T options, string label, string features, string? weight, int[]? hidden, Activation activation, double learningRate, double l2, int iterations, int batchSize)
+        where T : MlpTrainerOptions
+    {
+        options.LabelColumnName = label;
+        options.FeatureColumnName = features;
+        options.ExampleWeightColumnName = weight;
+        options.HiddenLayerSizes = hidden ?? [100];
+        options.Activation = activation;
+        options.Solver = new AdamSolver { LearningRate = learningRate };
+        options.L2Regularization = l2;
+        options.NumberOfIterations = iterations;
+        options.BatchSize = batchSize;
+        return options;
+    }
+}

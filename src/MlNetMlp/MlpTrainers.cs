@@ -1,0 +1,171 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MlNetMlp.Engine;
+
+namespace MlNetMlp;
+
+/// <summary>
+/// What the three MLP trainers share: reading the data once, training the engine, logging each epoch to the
+/// <c>MLContext</c>, and the output-schema promise.
+/// </summary>
+/// <remarks>
+/// <format type="text/markdown"><![CDATA[
+/// | Trainer characteristic | Value |
+/// | -- | -- |
+/// | Machine learning task | Binary classification, multiclass classification, regression |
+/// | Is normalization required? | Yes (standardize with NormalizeMeanVariance, or NormalizeMinMax) |
+/// | Is caching required? | No: the data is read once into memory |
+/// | Required NuGet in addition to Microsoft.ML | MlNetMlp |
+/// | Exportable to ONNX | No |
+/// ]]></format>
+/// </remarks>
+public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
+{
+    private readonly IHost _host;
+    private readonly MlpTrainerOptions _options;
+    private readonly MlpTask _task;
+
+    private protected MlpTrainerBase(MLContext mlContext, MlpTrainerOptions options, MlpTask task, string name)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(options);
+        options.ToEngineOptions(0);
+        _host = ((IHostEnvironment)mlContext).Register(name);
+        _options = options;
+        _task = task;
+    }
+
+    /// <summary>Trains on <paramref name="input"/>.</summary>
+    public MlpPredictionTransformer Fit(IDataView input) => Fit(input, null);
+
+    /// <summary>
+    /// Trains on <paramref name="trainData"/>, starting from <paramref name="initialModel"/>'s weights when given
+    /// (scikit-learn's <c>warm_start</c>): its loss curve and epoch count continue, the optimizer starts afresh.
+    /// </summary>
+    public MlpPredictionTransformer Fit(IDataView trainData, MlpModelParameters? initialModel)
+    {
+        ArgumentNullException.ThrowIfNull(trainData);
+        MlpOptions engineOptions = _options.ToEngineOptions(_host.Rand.Next());
+        if (initialModel is not null && initialModel.Task != _task)
+        {
+            throw new ArgumentException($"The initial model is a {initialModel.Task} model; this trainer trains {_task}.", nameof(initialModel));
+        }
+
+        TrainingData.Result data = TrainingData.Load(trainData, _options, _task);
+        using IChannel channel = _host.Start("Training");
+        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"MLP {_task}: {data.Data.RowCount} rows, {data.Data.FeatureCount} features, hidden layers [{string.Join(", ", engineOptions.HiddenLayerSizes)}], {engineOptions.Solver.GetType().Name}."));
+        Action<MlpEpochReport>? userProgress = _options.Progress;
+        int maxEpochs = engineOptions.MaxEpochs;
+        void Report(MlpEpochReport report)
+        {
+            string validation = report.ValidationScore is double score ? string.Create(CultureInfo.InvariantCulture, $", validation score {score:F6}") : string.Empty;
+            channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"Epoch {report.Epoch}/{maxEpochs}: loss {report.Loss:F8}{validation}"));
+            userProgress?.Invoke(report);
+        }
+
+        MlpModel model = new MlpTrainer(engineOptions).Fit(data.Data, initialModel?.Network, Report, _options.CancellationToken);
+        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"Training stopped after {model.EpochsRun} epochs: {model.History.StopReason}; final loss {model.History.FinalLoss:F8}."));
+        ClassNames? names = data.ClassNames ?? initialModel?.ClassNames;
+        return new MlpPredictionTransformer(new MlpModelParameters(_task, model, names), _options.FeatureColumnName, data.FeatureType);
+    }
+
+    /// <summary>The input shape plus the prediction columns; checks the features, label and weight columns.</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        SchemaShape.Column features = Require(inputSchema, _options.FeatureColumnName, "Features");
+        if (features.ItemType != NumberDataViewType.Single || features.IsKey || features.Kind == SchemaShape.Column.VectorKind.VariableVector)
+        {
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Features column '{features.Name}' is {features.Kind} of {features.ItemType}; it must be a known-size vector of Single.");
+        }
+
+        SchemaShape.Column label = Require(inputSchema, _options.LabelColumnName, "Label");
+        ClassNames? names = null;
+        switch (_task)
+        {
+            case MlpTask.BinaryClassification when label.Kind == SchemaShape.Column.VectorKind.Scalar && !label.IsKey && (label.ItemType == BooleanDataViewType.Instance || label.ItemType == NumberDataViewType.Single || label.ItemType == NumberDataViewType.Double):
+            case MlpTask.Regression when label.Kind == SchemaShape.Column.VectorKind.Scalar && !label.IsKey && (label.ItemType == NumberDataViewType.Single || label.ItemType == NumberDataViewType.Double):
+                break;
+            case MlpTask.MulticlassClassification when label.Kind == SchemaShape.Column.VectorKind.Scalar && label.IsKey:
+                SchemaShape.Column? keyValues = SchemaShapes.Find(label.Annotations, "KeyValues");
+                if (keyValues is SchemaShape.Column values && values.ItemType is PrimitiveDataViewType itemType)
+                {
+                    names = ClassNames.Placeholder(itemType, 2);
+                }
+
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Label column '{label.Name}' has an unsuitable type for {_task}: {label.Kind} of {(label.IsKey ? "key " : string.Empty)}{label.ItemType}.");
+        }
+
+        if (_options.ExampleWeightColumnName is string weightName)
+        {
+            SchemaShape.Column weight = Require(inputSchema, weightName, "Example weight");
+            if (weight.ItemType != NumberDataViewType.Single || weight.Kind != SchemaShape.Column.VectorKind.Scalar)
+            {
+                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Example weight column '{weightName}' must be a Single scalar.");
+            }
+        }
+
+        return SchemaShapes.Extend(inputSchema, ScoreColumns.Describe(_task, 2, names, 1));
+    }
+
+    private static SchemaShape.Column Require(SchemaShape shape, string name, string role) =>
+        SchemaShapes.Find(shape, name) ?? throw new ArgumentOutOfRangeException(nameof(shape), $"{role} column '{name}' not found in the input schema.");
+}
+
+/// <summary>
+/// Trains a multilayer perceptron for binary classification: one logistic output trained with log-loss.
+/// Adds <c>Score</c> (the logit), <c>Probability</c> and <c>PredictedLabel</c>. The label is Boolean (or 0/1).
+/// </summary>
+public sealed class MlpBinaryTrainer : MlpTrainerBase
+{
+    internal MlpBinaryTrainer(MLContext mlContext, Options options)
+        : base(mlContext, options, MlpTask.BinaryClassification, nameof(MlpBinaryTrainer))
+    {
+    }
+
+    /// <summary>Options of <see cref="MlpBinaryTrainer"/>; see <see cref="MlpTrainerOptions"/>.</summary>
+    public sealed class Options : MlpTrainerOptions
+    {
+    }
+}
+
+/// <summary>
+/// Trains a multilayer perceptron for multiclass classification: softmax outputs trained with cross-entropy.
+/// The label must be a key (use <c>MapValueToKey</c>); adds <c>Score</c> (class probabilities, key k in slot k-1)
+/// and <c>PredictedLabel</c> (a key carrying the label's values, ready for <c>MapKeyToValue</c>).
+/// </summary>
+public sealed class MlpMulticlassTrainer : MlpTrainerBase
+{
+    internal MlpMulticlassTrainer(MLContext mlContext, Options options)
+        : base(mlContext, options, MlpTask.MulticlassClassification, nameof(MlpMulticlassTrainer))
+    {
+    }
+
+    /// <summary>Options of <see cref="MlpMulticlassTrainer"/>; see <see cref="MlpTrainerOptions"/>.</summary>
+    public sealed class Options : MlpTrainerOptions
+    {
+    }
+}
+
+/// <summary>
+/// Trains a multilayer perceptron for regression: an identity output trained with squared error
+/// (<c>0.5 (y - ŷ)²</c> per row). Adds <c>Score</c>. Large targets train better scaled (for example standardized).
+/// </summary>
+public sealed class MlpRegressionTrainer : MlpTrainerBase
+{
+    internal MlpRegressionTrainer(MLContext mlContext, Options options)
+        : base(mlContext, options, MlpTask.Regression, nameof(MlpRegressionTrainer))
+    {
+    }
+
+    /// <summary>Options of <see cref="MlpRegressionTrainer"/>; see <see cref="MlpTrainerOptions"/>.</summary>
+    public sealed class Options : MlpTrainerOptions
+    {
+    }
+}

@@ -1,0 +1,239 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetMlp.Engine;
+
+namespace MlNetMlp;
+
+/// <summary>
+/// The columns a fitted MLP adds to one input schema, named and annotated as ML.NET's own trainers do, so that
+/// evaluators, <c>MapKeyToValue</c> and <c>PredictionEngine</c> find them:
+/// <list type="bullet">
+/// <item>binary: <c>Score</c> (float, the logit; the decision rule is Score &gt; 0), <c>Probability</c> (float, sigmoid(Score)), <c>PredictedLabel</c> (Boolean);</item>
+/// <item>multiclass: <c>Score</c> (vector of float class probabilities, label key k in slot k-1), <c>PredictedLabel</c> (key with the label's KeyValues);</item>
+/// <item>regression: <c>Score</c> (float).</item>
+/// </list>
+/// The input columns are kept; an input column with the same name as an output is hidden, not replaced.
+/// </summary>
+internal sealed class ScoreColumns
+{
+    public const string Score = "Score";
+    public const string Probability = "Probability";
+    public const string PredictedLabel = "PredictedLabel";
+
+    private readonly MlpPredictionTransformer _transformer;
+
+    public ScoreColumns(MlpPredictionTransformer transformer, DataViewSchema inputSchema)
+    {
+        _transformer = transformer;
+        InputSchema = inputSchema;
+        FeatureColumn = CheckFeatureColumn(inputSchema, transformer.FeatureColumnName, transformer.Model.FeatureCount);
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumns(inputSchema);
+        foreach (var (name, type, annotations) in Describe(transformer.Model, NextScoreSetId(inputSchema)))
+        {
+            builder.AddColumn(name, type, annotations);
+        }
+
+        OutputSchema = builder.ToSchema();
+    }
+
+    public DataViewSchema InputSchema { get; }
+
+    public DataViewSchema OutputSchema { get; }
+
+    public DataViewSchema.Column FeatureColumn { get; }
+
+    /// <summary>Number of columns added after the input columns.</summary>
+    public int AddedCount => OutputSchema.Count - InputSchema.Count;
+
+    /// <summary>The added columns, annotated, for a model; used for both the data schema and the estimator's shape.</summary>
+    public static List<(string Name, DataViewType Type, DataViewSchema.Annotations Annotations)> Describe(MlpModelParameters model, uint scoreSetId) =>
+        Describe(model.Task, model.ClassCount, model.ClassNames, scoreSetId);
+
+    /// <summary>The added columns for a task, class count and class names.</summary>
+    public static List<(string Name, DataViewType Type, DataViewSchema.Annotations Annotations)> Describe(MlpTask task, int classes, ClassNames? names, uint scoreSetId)
+    {
+        var columns = new List<(string, DataViewType, DataViewSchema.Annotations)>();
+        switch (task)
+        {
+            case MlpTask.BinaryClassification:
+                columns.Add((Score, NumberDataViewType.Single, Annotate(scoreSetId, "BinaryClassification", Score, null)));
+                columns.Add((Probability, NumberDataViewType.Single, Annotate(scoreSetId, "BinaryClassification", Probability, b =>
+                    b.Add("IsNormalized", BooleanDataViewType.Instance, (ref bool value) => value = true))));
+                columns.Add((PredictedLabel, BooleanDataViewType.Instance, Annotate(scoreSetId, "BinaryClassification", PredictedLabel, null)));
+                break;
+            case MlpTask.MulticlassClassification:
+                columns.Add((Score, new VectorDataViewType(NumberDataViewType.Single, classes), Annotate(scoreSetId, "MulticlassClassification", Score, b =>
+                {
+                    names?.AddSlotNames(b);
+                    names?.AddTrainingLabelValues(b);
+                })));
+                columns.Add((PredictedLabel, new KeyDataViewType(typeof(uint), classes), Annotate(scoreSetId, "MulticlassClassification", PredictedLabel, b => names?.AddKeyValues(b))));
+                break;
+            default:
+                columns.Add((Score, NumberDataViewType.Single, Annotate(scoreSetId, "Regression", Score, null)));
+                break;
+        }
+
+        return columns;
+    }
+
+    /// <summary>Checks the features column against what the model was trained on and returns it.</summary>
+    public static DataViewSchema.Column CheckFeatureColumn(DataViewSchema schema, string name, int featureCount)
+    {
+        DataViewSchema.Column column = schema.GetColumnOrNull(name)
+            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"Features column '{name}' not found in the input data.");
+        DataViewType type = column.Type;
+        bool ok = type is VectorDataViewType vector
+            ? vector.ItemType == NumberDataViewType.Single && vector.Size == featureCount
+            : type == NumberDataViewType.Single && featureCount == 1;
+        if (!ok)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(schema),
+                $"Features column '{name}' has type {type}; the model was trained on Vector<Single, {featureCount}>. The data must go through the same transforms as the training data.");
+        }
+
+        return column;
+    }
+
+    /// <summary>One more than the largest <c>ScoreColumnSetId</c> already in the schema, as ML.NET's scorers number score sets.</summary>
+    public static uint NextScoreSetId(DataViewSchema schema)
+    {
+        uint max = 0;
+        foreach (DataViewSchema.Column column in schema)
+        {
+            DataViewSchema.Column? id = column.Annotations.Schema.GetColumnOrNull("ScoreColumnSetId");
+            if (id is DataViewSchema.Column c && c.Type is KeyDataViewType key && key.RawType == typeof(uint))
+            {
+                uint value = 0;
+                column.Annotations.GetValue("ScoreColumnSetId", ref value);
+                max = Math.Max(max, value);
+            }
+        }
+
+        return max + 1;
+    }
+
+    /// <summary>Creates the getter of added column <paramref name="added"/> (0-based after the inputs) reading from <paramref name="scorer"/>.</summary>
+    public Delegate MakeGetter(int added, RowScorer scorer)
+    {
+        MlpTask task = _transformer.Model.Task;
+        return (task, added) switch
+        {
+            (MlpTask.BinaryClassification, 0) or (MlpTask.Regression, 0) => (ValueGetter<float>)((ref float value) => value = scorer.Scores()[0]),
+            (MlpTask.BinaryClassification, 1) => (ValueGetter<float>)((ref float value) => value = OutputSigmoid(scorer.Scores()[0])),
+            (MlpTask.BinaryClassification, 2) => (ValueGetter<bool>)((ref bool value) => value = scorer.Scores()[0] > 0),
+            (MlpTask.MulticlassClassification, 0) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+            {
+                ReadOnlySpan<float> probabilities = scorer.Scores();
+                var editor = VBufferEditor.Create(ref value, probabilities.Length);
+                probabilities.CopyTo(editor.Values);
+                value = editor.Commit();
+            }),
+            (MlpTask.MulticlassClassification, 1) => (ValueGetter<uint>)((ref uint value) => value = (uint)scorer.PredictedClass() + 1),
+            _ => throw new ArgumentOutOfRangeException(nameof(added)),
+        };
+    }
+
+    /// <summary>Rows of the output schema that the added columns need from the input: the features column.</summary>
+    public bool NeedsFeatures(Func<int, bool> isActive)
+    {
+        for (int i = InputSchema.Count; i < OutputSchema.Count; i++)
+        {
+            if (isActive(i))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public RowScorer CreateScorer(DataViewRow input) => new(_transformer.Model, input, FeatureColumn);
+
+    private static float OutputSigmoid(float score) => score >= 0 ? 1f / (1f + MathF.Exp(-score)) : MathF.Exp(score) / (1f + MathF.Exp(score));
+
+    private static DataViewSchema.Annotations Annotate(uint scoreSetId, string kind, string valueKind, Action<DataViewSchema.Annotations.Builder>? more)
+    {
+        var builder = new DataViewSchema.Annotations.Builder();
+        builder.Add("ScoreColumnSetId", new KeyDataViewType(typeof(uint), int.MaxValue), (ref uint value) => value = scoreSetId);
+        builder.Add("ScoreColumnKind", TextDataViewType.Instance, (ref ReadOnlyMemory<char> value) => value = kind.AsMemory());
+        builder.Add("ScoreValueKind", TextDataViewType.Instance, (ref ReadOnlyMemory<char> value) => value = valueKind.AsMemory());
+        more?.Invoke(builder);
+        return builder.ToAnnotations();
+    }
+}
+
+/// <summary>
+/// Scores the current row of one input row or cursor, once per position, with its own predictor and buffers:
+/// nothing is allocated per row. Not thread-safe; every row and cursor gets its own.
+/// </summary>
+internal sealed class RowScorer
+{
+    private readonly DataViewRow _input;
+    private readonly MlpPredictor _predictor;
+    private readonly ValueGetter<VBuffer<float>>? _vectorGetter;
+    private readonly ValueGetter<float>? _scalarGetter;
+    private readonly float[] _features;
+    private readonly float[] _scores;
+    private readonly bool _multiclass;
+    private VBuffer<float> _buffer;
+    private long _position = -1;
+
+    public RowScorer(MlpModelParameters model, DataViewRow input, DataViewSchema.Column featureColumn)
+    {
+        _input = input;
+        _predictor = model.Network.CreatePredictor();
+        _features = new float[model.FeatureCount];
+        _multiclass = model.Task == MlpTask.MulticlassClassification;
+        _scores = new float[_multiclass ? model.ClassCount : model.Network.OutputCount];
+        if (featureColumn.Type is VectorDataViewType)
+        {
+            _vectorGetter = input.GetGetter<VBuffer<float>>(featureColumn);
+        }
+        else
+        {
+            _scalarGetter = input.GetGetter<float>(featureColumn);
+        }
+    }
+
+    /// <summary>The output layer for the current row: the logit (binary), class probabilities (multiclass) or predictions (regression).</summary>
+    public ReadOnlySpan<float> Scores()
+    {
+        long position = _input.Position;
+        if (position != _position)
+        {
+            Compute();
+            _position = position;
+        }
+
+        return _scores;
+    }
+
+    public int PredictedClass() => MlpPredictor.ArgMax(Scores());
+
+    private void Compute()
+    {
+        if (_scalarGetter is not null)
+        {
+            _scalarGetter(ref _features[0]);
+        }
+        else
+        {
+            _vectorGetter!(ref _buffer);
+            FeatureReader.CopyDense(in _buffer, _features);
+        }
+
+        if (_multiclass)
+        {
+            _predictor.PredictProbabilities(_features, _scores);
+        }
+        else
+        {
+            _predictor.ComputeScores(_features, _scores);
+        }
+    }
+}

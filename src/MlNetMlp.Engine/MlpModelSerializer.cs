@@ -1,0 +1,656 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace MlNetMlp.Engine;
+
+/// <summary>
+/// Saves and loads <see cref="MlpModel"/>s in MlNetMlp's own binary format: little-endian, self-delimiting, and
+/// closed by a SHA-256 of everything before it. Loading trusts nothing in the file: it checks the signature, the
+/// version and the hash first, then checks every count against the bytes actually present before allocating
+/// anything for it, and every value against what a model can hold. No type names are read from the file.
+/// <para>
+/// What is saved: the shape, the activation, the parameters and the training history. What is not: the optimizer
+/// state (Adam's moments, SGD's velocity). Continuing a loaded model with <see cref="MlpTrainer.Fit"/> (warm start)
+/// behaves exactly as with the original, since warm start always starts a fresh optimizer, as scikit-learn's
+/// <c>warm_start</c> does; <see cref="MlpTrainer.PartialFit"/> on a loaded model also starts a fresh optimizer.
+/// </para>
+/// <code>
+///   offset   bytes   field
+///   0        8       signature 89 4D 4C 50 0D 0A 1A 0A ("\x89MLP\r\n\x1A\n")
+///   8        4       int32   format version (<see cref="FormatVersion"/>)
+///   12       8       int64   L, the number of bytes after this field, hash included
+///   20       4       int32   task (<see cref="MlpTask"/>)
+///            4       int32   hidden activation (<see cref="Activation"/>)
+///            4       float32 leaky-relu slope
+///            4       float32 ELU alpha
+///            4       int32   input count
+///            4       int32   hidden layer count h, then h x int32 widths
+///            4       int32   output count
+///            4       int32   class count (0 for regression)
+///            8       int64   parameter count P, then P x float32 (<see cref="MlpModel.GetParameters"/> order)
+///            4       int32   loss-curve length, then that many float64
+///            4       int32   validation-score count, then that many float64
+///            24      float64 best loss, best validation score, final loss
+///            4       int32   epochs run
+///            8       int64   samples seen
+///            4       int32   function evaluations
+///            4       int32   epochs without improvement (the stopping counter that warm start resumes)
+///            4       int32   stop-reason byte count, then the stop reason in UTF-8
+///   20+L-32  32      SHA-256 of bytes [0, 20+L-32)
+/// </code>
+/// </summary>
+public static class MlpModelSerializer
+{
+    /// <summary>The format version this library writes and the only one it reads.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>Bytes before the body: signature, version and body length.</summary>
+    internal const int HeaderSize = 20;
+
+    /// <summary>Length of the SHA-256 that closes the file.</summary>
+    internal const int HashSize = 32;
+
+    /// <summary>The body of a model with no hidden layer, no parameter, no history and an empty stop reason.</summary>
+    private const int MinimumBodyLength = (8 * 4) + 8 + (2 * 4) + (3 * 8) + 4 + 8 + (3 * 4) + HashSize;
+
+    /// <summary>First read when the stream cannot say how long it is; the buffer grows only as bytes arrive.</summary>
+    private const int InitialReadSize = 1 << 20;
+
+    private const int WriteBufferSize = 1 << 16;
+
+    private static readonly byte[] Signature = [0x89, (byte)'M', (byte)'L', (byte)'P', (byte)'\r', (byte)'\n', 0x1A, (byte)'\n'];
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// The largest model this library reads, in bytes (just under 2 GiB): about 530 million parameters. Also the
+    /// most that is read from a stream that cannot tell its length.
+    /// </summary>
+    public static long MaxModelBytes => Array.MaxLength;
+
+    /// <summary>
+    /// Writes <paramref name="model"/> to <paramref name="destination"/> at its current position, which is left just
+    /// after the model; the stream is neither flushed nor closed.
+    /// </summary>
+    public static void Save(MlpModel model, Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (!destination.CanWrite)
+        {
+            throw new ArgumentException("The destination stream is not writable.", nameof(destination));
+        }
+
+        MlpTrainingHistory history = model.History;
+        byte[] stopReason = Encoding.UTF8.GetBytes(history.StopReason);
+        long bodyLength = MinimumBodyLength
+            + (4L * model.HiddenLayerSizes.Count)
+            + (4L * model.Parameters.Length)
+            + (8L * history.LossCurveList.Count)
+            + (8L * history.ValidationScoresList.Count)
+            + stopReason.Length;
+        if (HeaderSize + bodyLength > MaxModelBytes)
+        {
+            throw new ArgumentException($"The model needs {HeaderSize + bodyLength:N0} bytes; the format holds at most {MaxModelBytes:N0}.", nameof(model));
+        }
+
+        using var writer = new HashingWriter(destination);
+        writer.Write(Signature);
+        writer.WriteInt32(FormatVersion);
+        writer.WriteInt64(bodyLength);
+
+        writer.WriteInt32((int)model.Task);
+        writer.WriteInt32((int)model.Activation);
+        writer.WriteSingle(model.LeakyReluSlope);
+        writer.WriteSingle(model.EluAlpha);
+        writer.WriteInt32(model.InputCount);
+        writer.WriteInt32(model.HiddenLayerSizes.Count);
+        foreach (int width in model.HiddenLayerSizes)
+        {
+            writer.WriteInt32(width);
+        }
+
+        writer.WriteInt32(model.OutputCount);
+        writer.WriteInt32(model.ClassCount);
+        writer.WriteInt64(model.Parameters.Length);
+        foreach (float p in model.Parameters)
+        {
+            writer.WriteSingle(p);
+        }
+
+        writer.WriteInt32(history.LossCurveList.Count);
+        foreach (double loss in history.LossCurveList)
+        {
+            writer.WriteDouble(loss);
+        }
+
+        writer.WriteInt32(history.ValidationScoresList.Count);
+        foreach (double score in history.ValidationScoresList)
+        {
+            writer.WriteDouble(score);
+        }
+
+        writer.WriteDouble(history.BestLoss);
+        writer.WriteDouble(history.BestValidationScore);
+        writer.WriteDouble(history.FinalLoss);
+        writer.WriteInt32(history.EpochsRun);
+        writer.WriteInt64(history.SamplesSeen);
+        writer.WriteInt32(history.FunctionEvaluations);
+        writer.WriteInt32(history.EpochsWithoutImprovement);
+        writer.WriteInt32(stopReason.Length);
+        writer.Write(stopReason);
+        writer.WriteHash();
+        if (writer.Written != HeaderSize + bodyLength)
+        {
+            throw new InvalidOperationException($"Internal error: wrote {writer.Written} bytes, announced {HeaderSize + bodyLength}.");
+        }
+    }
+
+    /// <summary>
+    /// Saves <paramref name="model"/> to the file <paramref name="path"/> atomically: the bytes go to a temporary file
+    /// in the same folder, which is flushed to disk and then moved over <paramref name="path"/>. If anything fails
+    /// (or the process dies) before the move, a file already at <paramref name="path"/> is left as it was, and on a
+    /// failure the temporary file is removed. The new file gets the default permissions of a newly created file.
+    /// </summary>
+    public static void Save(MlpModel model, string path) => Save(model, path, wrapForTesting: null);
+
+    /// <summary>As <see cref="Save(MlpModel, string)"/>; <paramref name="wrapForTesting"/> wraps the temporary file's stream (tests inject write failures with it).</summary>
+    internal static void Save(MlpModel model, string path, Func<Stream, Stream>? wrapForTesting)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string fullPath = Path.GetFullPath(path);
+        string fileName = Path.GetFileName(fullPath);
+        string? directory = Path.GetDirectoryName(fullPath);
+        if (fileName.Length == 0 || directory is null)
+        {
+            throw new ArgumentException($"'{path}' names a folder, not a file.", nameof(path));
+        }
+
+        string temporary = Path.Combine(directory, $".{fileName}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, WriteBufferSize))
+            {
+                Stream target = wrapForTesting?.Invoke(file) ?? file;
+                Save(model, target);
+                target.Flush();
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, fullPath, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads a model from <paramref name="source"/> at its current position and leaves the stream just after it, so
+    /// a model can be embedded in a larger stream.
+    /// </summary>
+    /// <exception cref="MlpModelFormatException">The bytes are not a valid model of a supported format version.</exception>
+    public static MlpModel Load(Stream source) => Load(source, MaxModelBytes);
+
+    /// <summary>
+    /// Reads the model saved in the file <paramref name="path"/>. The file must hold exactly one model.
+    /// </summary>
+    /// <exception cref="MlpModelFormatException">The file is not a valid model of a supported format version; the message names the file.</exception>
+    public static MlpModel Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, WriteBufferSize, FileOptions.SequentialScan);
+        try
+        {
+            MlpModel model = Load(file);
+            long trailing = file.Length - file.Position;
+            if (trailing != 0)
+            {
+                throw new MlpModelFormatException($"{trailing:N0} unexpected bytes follow the model.");
+            }
+
+            return model;
+        }
+        catch (MlpModelFormatException e)
+        {
+            throw new MlpModelFormatException($"'{path}' is not a valid MlNetMlp model: {e.Message}", e);
+        }
+    }
+
+    /// <summary>As <see cref="Load(Stream)"/> with a lower size limit (tests use it to exercise the cap cheaply).</summary>
+    internal static MlpModel Load(Stream source, long maxBytes)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (!source.CanRead)
+        {
+            throw new ArgumentException("The source stream is not readable.", nameof(source));
+        }
+
+        Span<byte> header = stackalloc byte[HeaderSize];
+        int got = ReadAtMost(source, header);
+        if (got < Signature.Length || !header[..Signature.Length].SequenceEqual(Signature))
+        {
+            throw new MlpModelFormatException(got == 0
+                ? "The data is empty; an MlNetMlp model starts with an 8-byte signature."
+                : $"The data does not start with the MlNetMlp model signature {Convert.ToHexString(Signature)} (it starts with {Convert.ToHexString(header[..Math.Min(got, Signature.Length)])}); it is not a model written by {nameof(MlpModelSerializer)}.");
+        }
+
+        if (got < HeaderSize)
+        {
+            throw new MlpModelFormatException($"The data ends after {got} bytes, inside the {HeaderSize}-byte header.");
+        }
+
+        int version = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
+        if (version != FormatVersion)
+        {
+            string hint = version > FormatVersion ? " It was written by a newer MlNetMlp; upgrade to read it." : string.Empty;
+            throw new MlpModelFormatException($"The model has format version {version}; this MlNetMlp reads format version {FormatVersion} only.{hint}");
+        }
+
+        long bodyLength = BinaryPrimitives.ReadInt64LittleEndian(header[12..]);
+        if (bodyLength < MinimumBodyLength || bodyLength > maxBytes - HeaderSize)
+        {
+            throw new MlpModelFormatException($"The header announces {bodyLength:N0} bytes after it; a model has between {MinimumBodyLength} and {maxBytes - HeaderSize:N0}.");
+        }
+
+        byte[] body = ReadBody(source, (int)bodyLength);
+        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        {
+            hash.AppendData(header);
+            hash.AppendData(body, 0, body.Length - HashSize);
+            Span<byte> actual = stackalloc byte[HashSize];
+            hash.GetHashAndReset(actual);
+            if (!actual.SequenceEqual(body.AsSpan(body.Length - HashSize)))
+            {
+                throw new MlpModelFormatException("The model's SHA-256 does not match its contents: the data is corrupted.");
+            }
+        }
+
+        return Parse(body.AsSpan(0, body.Length - HashSize));
+    }
+
+    /// <summary>Checks and decodes the body (without its hash). Every count is checked against the bytes left before anything is allocated for it.</summary>
+    private static MlpModel Parse(ReadOnlySpan<byte> body)
+    {
+        var reader = new Reader(body);
+        int taskValue = reader.ReadInt32();
+        var task = (MlpTask)taskValue;
+        if (!Enum.IsDefined(task))
+        {
+            throw Invalid($"The task is {taskValue}; known tasks are {Known<MlpTask>()}.");
+        }
+
+        int activationValue = reader.ReadInt32();
+        var activation = (Activation)activationValue;
+        if (!Enum.IsDefined(activation))
+        {
+            throw Invalid($"The activation is {activationValue}; known activations are {Known<Activation>()}.");
+        }
+
+        float slope = reader.ReadSingle();
+        if (!(slope > 0 && slope < 1))
+        {
+            throw Invalid($"The leaky-relu slope is {slope}; it must be in (0, 1).");
+        }
+
+        float eluAlpha = reader.ReadSingle();
+        if (!(eluAlpha > 0) || float.IsInfinity(eluAlpha))
+        {
+            throw Invalid($"The ELU alpha is {eluAlpha}; it must be a positive finite number.");
+        }
+
+        int inputCount = reader.ReadInt32();
+        if (inputCount < 1)
+        {
+            throw Invalid($"The input count is {inputCount}; it must be at least 1.");
+        }
+
+        int hiddenCount = reader.ReadCount(4, "hidden layer widths");
+        var hidden = new int[hiddenCount];
+        for (int i = 0; i < hidden.Length; i++)
+        {
+            hidden[i] = reader.ReadInt32();
+            if (hidden[i] < 1 || hidden[i] > MlpOptions.MaxLayerWidth)
+            {
+                throw Invalid($"Hidden layer {i} has width {hidden[i]}; widths must be between 1 and {MlpOptions.MaxLayerWidth}.");
+            }
+        }
+
+        int outputCount = reader.ReadInt32();
+        int classCount = reader.ReadInt32();
+        int expectedClasses = task switch
+        {
+            MlpTask.BinaryClassification when outputCount == 1 => 2,
+            MlpTask.MulticlassClassification when outputCount >= 2 => outputCount,
+            MlpTask.Regression when outputCount >= 1 => 0,
+            _ => throw Invalid($"A {task} model cannot have {outputCount} outputs (binary: 1, multiclass: 2 or more, regression: 1 or more)."),
+        };
+        if (classCount != expectedClasses)
+        {
+            throw Invalid($"The class count is {classCount}; a {task} model with {outputCount} outputs has {expectedClasses}.");
+        }
+
+        int[] sizes = [inputCount, .. hidden, outputCount];
+        long needed = CountParameters(sizes);
+        long declared = reader.ReadInt64();
+        if (declared != needed)
+        {
+            throw Invalid($"The file declares {declared:N0} parameters; layers [{Describe(sizes)}] have {needed:N0}.");
+        }
+
+        reader.Require(4 * needed, $"{needed:N0} parameters");
+        var parameters = new float[needed];
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            parameters[i] = reader.ReadSingle();
+            if (!float.IsFinite(parameters[i]))
+            {
+                throw Invalid($"Parameter {i} is {parameters[i]}; parameters must be finite.");
+            }
+        }
+
+        var history = new MlpTrainingHistory();
+        int losses = reader.ReadCount(8, "loss-curve entries");
+        history.LossCurveList.Capacity = losses;
+        for (int i = 0; i < losses; i++)
+        {
+            history.LossCurveList.Add(ReadFinite(ref reader, $"Loss-curve entry {i}"));
+        }
+
+        int scores = reader.ReadCount(8, "validation scores");
+        history.ValidationScoresList.Capacity = scores;
+        for (int i = 0; i < scores; i++)
+        {
+            history.ValidationScoresList.Add(ReadFinite(ref reader, $"Validation score {i}"));
+        }
+
+        history.BestLoss = reader.ReadDouble();
+        if (double.IsNaN(history.BestLoss) || double.IsNegativeInfinity(history.BestLoss))
+        {
+            throw Invalid($"The best loss is {history.BestLoss}; it must be finite, or +∞ before any epoch.");
+        }
+
+        history.BestValidationScore = reader.ReadDouble();
+        if (double.IsNaN(history.BestValidationScore) || double.IsPositiveInfinity(history.BestValidationScore))
+        {
+            throw Invalid($"The best validation score is {history.BestValidationScore}; it must be finite, or −∞ without early stopping.");
+        }
+
+        history.FinalLoss = reader.ReadDouble();
+        if (double.IsInfinity(history.FinalLoss))
+        {
+            throw Invalid($"The final loss is {history.FinalLoss}; it must be finite, or NaN before any training.");
+        }
+
+        history.EpochsRun = reader.ReadInt32();
+        if (history.EpochsRun < losses || losses < scores)
+        {
+            throw Invalid($"The history has {history.EpochsRun} epochs, {losses} loss-curve entries and {scores} validation scores; there cannot be more entries than epochs, nor more scores than losses.");
+        }
+
+        history.SamplesSeen = reader.ReadInt64();
+        history.FunctionEvaluations = reader.ReadInt32();
+        history.EpochsWithoutImprovement = reader.ReadInt32();
+        if (history.SamplesSeen < 0 || history.FunctionEvaluations < 0 || history.EpochsWithoutImprovement < 0 || history.EpochsWithoutImprovement > history.EpochsRun)
+        {
+            throw Invalid($"The history counts are inconsistent: samples seen {history.SamplesSeen}, function evaluations {history.FunctionEvaluations}, epochs without improvement {history.EpochsWithoutImprovement} of {history.EpochsRun}.");
+        }
+
+        int reasonLength = reader.ReadCount(1, "stop-reason bytes");
+        try
+        {
+            history.StopReason = StrictUtf8.GetString(reader.ReadBytes(reasonLength));
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new MlpModelFormatException("The stop reason is not valid UTF-8.", e);
+        }
+
+        if (reader.Remaining != 0)
+        {
+            throw Invalid($"{reader.Remaining} unexpected bytes follow the training history.");
+        }
+
+        var hiddenActivation = new HiddenActivation(activation, slope, eluAlpha);
+        return new MlpModel(task, inputCount, hidden, outputCount, classCount, hiddenActivation, parameters, history);
+    }
+
+    /// <summary>Parameters of the layer widths, or an error as soon as the total passes what one array can hold (no overflow: each term is below 2^63 - 2^31).</summary>
+    private static long CountParameters(int[] sizes)
+    {
+        long total = 0;
+        for (int l = 0; l + 1 < sizes.Length; l++)
+        {
+            total += ((long)sizes[l] * sizes[l + 1]) + sizes[l + 1];
+            if (total > ParameterLayout.MaxCount)
+            {
+                throw Invalid($"Layers [{Describe(sizes)}] need more than {ParameterLayout.MaxCount:N0} parameters, more than any model can have.");
+            }
+        }
+
+        return total;
+    }
+
+    private static double ReadFinite(ref Reader reader, string what)
+    {
+        double value = reader.ReadDouble();
+        if (!double.IsFinite(value))
+        {
+            throw Invalid($"{what} is {value}; it must be finite.");
+        }
+
+        return value;
+    }
+
+    /// <summary>Reads exactly <paramref name="length"/> bytes. A seekable stream must hold them before the buffer is allocated; any other stream's buffer grows only as bytes arrive.</summary>
+    private static byte[] ReadBody(Stream source, int length)
+    {
+        if (source.CanSeek)
+        {
+            long available = source.Length - source.Position;
+            if (available < length)
+            {
+                throw Truncated(HeaderSize + available, HeaderSize + (long)length);
+            }
+        }
+
+        byte[] data = new byte[source.CanSeek ? length : Math.Min(length, InitialReadSize)];
+        int filled = 0;
+        while (filled < length)
+        {
+            if (filled == data.Length)
+            {
+                Array.Resize(ref data, (int)Math.Min(length, 2L * data.Length));
+            }
+
+            int read = source.Read(data, filled, data.Length - filled);
+            if (read == 0)
+            {
+                throw Truncated(HeaderSize + (long)filled, HeaderSize + (long)length);
+            }
+
+            filled += read;
+        }
+
+        return data;
+    }
+
+    private static int ReadAtMost(Stream source, Span<byte> buffer)
+    {
+        int filled = 0;
+        while (filled < buffer.Length)
+        {
+            int read = source.Read(buffer[filled..]);
+            if (read == 0)
+            {
+                break;
+            }
+
+            filled += read;
+        }
+
+        return filled;
+    }
+
+    private static MlpModelFormatException Truncated(long actual, long announced) =>
+        new($"The model is truncated: its header announces {announced:N0} bytes, but the data ends after {actual:N0}.");
+
+    private static MlpModelFormatException Invalid(string message) => new(message);
+
+    private static string Known<T>()
+        where T : struct, Enum => string.Join(", ", Array.ConvertAll(Enum.GetValues<T>(), v => $"{Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture)} ({v})"));
+
+    /// <summary>Layer widths for a message, shortened when a forged file claims thousands of layers.</summary>
+    private static string Describe(int[] sizes) =>
+        sizes.Length <= 12 ? string.Join(", ", sizes) : $"{string.Join(", ", sizes[..10])}, ... ({sizes.Length} widths)";
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>Little-endian reads over the body; each read and each count is checked against the bytes left.</summary>
+    private ref struct Reader
+    {
+        private readonly ReadOnlySpan<byte> _data;
+        private int _position;
+
+        public Reader(ReadOnlySpan<byte> data)
+        {
+            _data = data;
+            _position = 0;
+        }
+
+        public readonly int Remaining => _data.Length - _position;
+
+        public int ReadInt32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+
+        public long ReadInt64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
+
+        public float ReadSingle() => BinaryPrimitives.ReadSingleLittleEndian(Take(4));
+
+        public double ReadDouble() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
+
+        public ReadOnlySpan<byte> ReadBytes(int count) => Take(count);
+
+        /// <summary>Reads an int32 count of <paramref name="elementSize"/>-byte items and checks that they fit in what is left.</summary>
+        public int ReadCount(int elementSize, string what)
+        {
+            int count = ReadInt32();
+            if (count < 0)
+            {
+                throw Invalid($"The file declares {count} {what}; a count cannot be negative.");
+            }
+
+            Require((long)count * elementSize, $"{count:N0} {what}");
+            return count;
+        }
+
+        public readonly void Require(long bytes, string what)
+        {
+            if (bytes > Remaining)
+            {
+                throw Invalid($"The file declares {what} ({bytes:N0} bytes) at offset {HeaderSize + _position}, but only {Remaining:N0} bytes remain.");
+            }
+        }
+
+        private ReadOnlySpan<byte> Take(int count)
+        {
+            Require(count, $"a {count}-byte field");
+            ReadOnlySpan<byte> result = _data.Slice(_position, count);
+            _position += count;
+            return result;
+        }
+    }
+
+    /// <summary>Buffers little-endian writes, hashing every byte on its way to the destination.</summary>
+    private sealed class HashingWriter : IDisposable
+    {
+        private readonly Stream _destination;
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(WriteBufferSize);
+        private int _used;
+
+        public HashingWriter(Stream destination)
+        {
+            _destination = destination;
+        }
+
+        public long Written { get; private set; }
+
+        public void WriteInt32(int value) => BinaryPrimitives.WriteInt32LittleEndian(Reserve(4), value);
+
+        public void WriteInt64(long value) => BinaryPrimitives.WriteInt64LittleEndian(Reserve(8), value);
+
+        public void WriteSingle(float value) => BinaryPrimitives.WriteSingleLittleEndian(Reserve(4), value);
+
+        public void WriteDouble(double value) => BinaryPrimitives.WriteDoubleLittleEndian(Reserve(8), value);
+
+        public void Write(ReadOnlySpan<byte> bytes)
+        {
+            while (!bytes.IsEmpty)
+            {
+                int chunk = Math.Min(bytes.Length, _buffer.Length - _used);
+                if (chunk == 0)
+                {
+                    Flush();
+                    continue;
+                }
+
+                bytes[..chunk].CopyTo(Reserve(chunk));
+                bytes = bytes[chunk..];
+            }
+        }
+
+        /// <summary>Writes out the buffer, then the SHA-256 of everything written.</summary>
+        public void WriteHash()
+        {
+            Flush();
+            Span<byte> digest = stackalloc byte[HashSize];
+            _hash.GetHashAndReset(digest);
+            _destination.Write(digest);
+            Written += HashSize;
+        }
+
+        public void Dispose()
+        {
+            _hash.Dispose();
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
+        private Span<byte> Reserve(int size)
+        {
+            if (_used + size > _buffer.Length)
+            {
+                Flush();
+            }
+
+            Span<byte> slot = _buffer.AsSpan(_used, size);
+            _used += size;
+            Written += size;
+            return slot;
+        }
+
+        private void Flush()
+        {
+            _hash.AppendData(_buffer, 0, _used);
+            _destination.Write(_buffer, 0, _used);
+            _used = 0;
+        }
+    }
+}

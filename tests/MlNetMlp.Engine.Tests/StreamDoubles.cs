@@ -1,0 +1,90 @@
+using System;
+using System.IO;
+
+namespace MlNetMlp.Engine.Tests;
+
+/// <summary>A read-only stream that cannot seek or tell its length, and hands out at most a few bytes per read.</summary>
+internal sealed class TrickleStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly int _maxRead;
+
+    public TrickleStream(byte[] data, int maxRead = 7)
+    {
+        _inner = new MemoryStream(data, writable: false);
+        _maxRead = maxRead;
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, _maxRead));
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
+
+/// <summary>Passes writes through to another stream until <c>failAfter</c> bytes, then throws as a full disk would.</summary>
+internal sealed class FailingWriteStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly long _failAfter;
+    private long _written;
+
+    public FailingWriteStream(Stream inner, long failAfter)
+    {
+        _inner = inner;
+        _failAfter = failAfter;
+    }
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        long allowed = Math.Max(0, Math.Min(count, _failAfter - _written));
+        _inner.Write(buffer, offset, (int)allowed);
+        _written += allowed;
+        if (allowed < count)
+        {
+            throw new IOException("Simulated failure: no space left on device.");
+        }
+    }
+
+    public override void Flush() => _inner.Flush();
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+}

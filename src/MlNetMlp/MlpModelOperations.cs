@@ -236,14 +236,14 @@ public static class MlpModelOperations
 
     private static byte[] ReadEntry(ZipArchive zip, string name, long limit)
     {
-        ZipArchiveEntry entry = zip.GetEntry(name) ?? throw new MlpModelFormatException($"The pipeline file has no entry '{name}'.");
-        if (entry.Length > limit)
-        {
-            throw new MlpModelFormatException($"Entry '{name}' claims {entry.Length} bytes; at most {limit} are accepted.");
-        }
-
         try
         {
+            ZipArchiveEntry entry = zip.GetEntry(name) ?? throw new MlpModelFormatException($"The pipeline file has no entry '{name}'.");
+            if (entry.Length > limit)
+            {
+                throw new MlpModelFormatException($"Entry '{name}' claims {entry.Length} bytes; at most {limit} are accepted.");
+            }
+
             using Stream source = entry.Open();
             using var buffer = new MemoryStream();
             var chunk = new byte[81920];
@@ -262,7 +262,7 @@ public static class MlpModelOperations
         }
         catch (InvalidDataException e)
         {
-            throw new MlpModelFormatException($"Entry '{name}' is damaged: {e.Message}");
+            throw new MlpModelFormatException($"The pipeline file is damaged (entry '{name}'): {e.Message}", e);
         }
     }
 

@@ -28,8 +28,12 @@ internal static class SchemaShapes
             builder.AddColumn(name, type, annotations);
         }
 
-        return new SchemaLoader(builder.ToSchema()).Append(new EstimatorChain<ITransformer>()).GetOutputSchema();
+        return FromSchema(builder.ToSchema());
     }
+
+    /// <summary>The shape of a concrete schema (what ML.NET's internal <c>SchemaShape.Create</c> does).</summary>
+    public static SchemaShape FromSchema(DataViewSchema schema) =>
+        new SchemaLoader(schema).Append(new EstimatorChain<ITransformer>()).GetOutputSchema();
 
     /// <summary>The last column named <paramref name="name"/>, as a schema lookup would find it.</summary>
     public static SchemaShape.Column? Find(SchemaShape shape, string name)

@@ -1,0 +1,130 @@
+using System;
+using System.IO;
+using System.Linq;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetMlp.Engine;
+using Xunit;
+
+namespace MlNetMlp.Tests;
+
+/// <summary>Saving whole fitted pipelines with MLP models and loading them in a fresh context.</summary>
+public sealed class PersistenceTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "mlnetmlp-tests-" + Guid.NewGuid().ToString("N"));
+
+    public PersistenceTests() => Directory.CreateDirectory(_folder);
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void BinaryPipelineReloadsWithBitIdenticalScores()
+    {
+        var ml = new MLContext(seed: 1);
+        var split = ml.Data.TrainTestSplit(Data.BreastCancer(ml), testFraction: 0.2, seed: 1);
+        var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
+            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [64, 32], numberOfIterations: 30))
+            .Fit(split.TrainSet);
+        string path = Path.Combine(_folder, "cancer.zip");
+        ml.Model.SaveWithMlp(model, split.TrainSet.Schema, path);
+
+        var fresh = new MLContext(seed: 99);
+        ITransformer loaded = fresh.Model.LoadWithMlp(path, out DataViewSchema schema);
+        Assert.Equal(split.TrainSet.Schema.Select(c => (c.Name, c.Type)), schema.Select(c => (c.Name, c.Type)));
+        IDataView test = Data.BreastCancer(fresh);
+        Assert.Equal(model.Transform(test).GetColumn<float>("Score").ToArray(), loaded.Transform(test).GetColumn<float>("Score").ToArray());
+        Assert.Equal(model.Transform(test).GetColumn<float>("Probability").ToArray(), loaded.Transform(test).GetColumn<float>("Probability").ToArray());
+
+        var engine = fresh.Model.CreatePredictionEngine<CancerInput, CancerOutput>(loaded);
+        float[] first = test.GetColumn<float[]>("Features").First();
+        Assert.Equal(model.Transform(test).GetColumn<float>("Score").First(), engine.Predict(new CancerInput { Features = first }).Score);
+    }
+
+    [Fact]
+    public void MulticlassPipelineWithKeysAndStagesAfterTheTrainerReloads()
+    {
+        var ml = new MLContext(seed: 2);
+        IDataView data = Data.Iris(ml);
+        var model = ml.Transforms.Conversion.MapValueToKey("Label", "Species")
+            .Append(ml.Transforms.Concatenate("Features", "SepalLength", "SepalWidth", "PetalLength", "PetalWidth"))
+            .Append(ml.Transforms.NormalizeMinMax("Features"))
+            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [8], learningRate: 0.01, numberOfIterations: 50))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedSpecies", "PredictedLabel"))
+            .Fit(data);
+        using var stream = new MemoryStream();
+        ml.Model.SaveWithMlp(model, data.Schema, stream);
+        stream.Position = 0;
+        ITransformer loaded = new MLContext().Model.LoadWithMlp(stream, out _);
+        IDataView before = model.Transform(data);
+        IDataView after = loaded.Transform(data);
+        Assert.Equal(before.GetColumn<float[]>("Score").SelectMany(s => s), after.GetColumn<float[]>("Score").SelectMany(s => s));
+        Assert.Equal(before.GetColumn<string>("PredictedSpecies"), after.GetColumn<string>("PredictedSpecies"));
+        var slotNames = default(VBuffer<ReadOnlyMemory<char>>);
+        after.Schema["Score"].GetSlotNames(ref slotNames);
+        Assert.Equal(3, slotNames.Length);
+    }
+
+    [Fact]
+    public void RegressionModelAloneReloads()
+    {
+        var ml = new MLContext(seed: 3);
+        IDataView data = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Fit(Data.Housing(ml)).Transform(Data.Housing(ml));
+        MlpPredictionTransformer model = ml.Regression.Trainers.Mlp(ml, hiddenLayerSizes: [16], numberOfIterations: 20).Fit(data);
+        string path = Path.Combine(_folder, "housing.zip");
+        ml.Model.SaveWithMlp(model, data.Schema, path);
+        ITransformer loaded = ml.Model.LoadWithMlp(path, out _);
+        Assert.Equal(model.Transform(data).GetColumn<float>("Score"), loaded.Transform(data).GetColumn<float>("Score"));
+        MlpPredictionTransformer reloaded = ((TransformerChain<ITransformer>)loaded).OfType<MlpPredictionTransformer>().Single();
+        Assert.Equal(model.Model.LossCurve, reloaded.Model.LossCurve);
+    }
+
+    [Fact]
+    public void MlNetSaveThrowsAndNamesTheApiToUse()
+    {
+        var ml = new MLContext(seed: 4);
+        IDataView data = Data.BreastCancer(ml);
+        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2).Fit(data);
+        var error = Assert.Throws<NotSupportedException>(() => ml.Model.Save(model, data.Schema, new MemoryStream()));
+        Assert.Contains("SaveWithMlp", error.Message);
+        Assert.Contains("LoadWithMlp", error.Message);
+    }
+
+    [Fact]
+    public void AFailedSaveLeavesThePreviousFileIntact()
+    {
+        var ml = new MLContext(seed: 5);
+        IDataView data = Data.BreastCancer(ml);
+        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2).Fit(data);
+        string path = Path.Combine(_folder, "model.zip");
+        ml.Model.SaveWithMlp(model, data.Schema, path);
+        byte[] before = File.ReadAllBytes(path);
+
+        // A custom mapping without a registered contract cannot be saved by ML.NET: the save fails midway.
+        var unsaveable = ml.Transforms.CustomMapping<CancerInput, ExtraColumn>((i, o) => o.Extra = 1f, contractName: null).Fit(data).Append(model);
+        Assert.ThrowsAny<Exception>(() => ml.Model.SaveWithMlp(unsaveable, data.Schema, path));
+        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.Single(Directory.GetFiles(_folder));
+    }
+
+    [Fact]
+    public void DamagedPipelineFilesAreRejectedWithOurError()
+    {
+        var ml = new MLContext(seed: 6);
+        IDataView data = Data.BreastCancer(ml);
+        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2).Fit(data);
+        using var stream = new MemoryStream();
+        ml.Model.SaveWithMlp(model, data.Schema, stream);
+        byte[] bytes = stream.ToArray();
+        foreach (int cut in new[] { 0, 10, bytes.Length / 2, bytes.Length - 1 })
+        {
+            Assert.Throws<MlpModelFormatException>(() => ml.Model.LoadWithMlp(new MemoryStream(bytes, 0, cut), out _));
+        }
+
+        Assert.Throws<MlpModelFormatException>(() => ml.Model.LoadWithMlp(new MemoryStream(new byte[100]), out _));
+    }
+
+    public sealed class ExtraColumn
+    {
+        public float Extra { get; set; }
+    }
+}

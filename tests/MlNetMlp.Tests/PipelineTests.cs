@@ -1,0 +1,266 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetMlp.Engine;
+using Xunit;
+
+namespace MlNetMlp.Tests;
+
+/// <summary>The trainer inside ML.NET's machinery: schemas, PredictionEngine, PFI, logging, warm start, cancellation.</summary>
+public class PipelineTests
+{
+    private static (MLContext Ml, IDataView Train, IDataView Test, TransformerChain<MlpPredictionTransformer> Model) BreastCancer(int iterations = 40)
+    {
+        var ml = new MLContext(seed: 21);
+        var split = ml.Data.TrainTestSplit(Data.BreastCancer(ml), testFraction: 0.2, seed: 21);
+        var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
+            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [16, 8], numberOfIterations: iterations))
+            .Fit(split.TrainSet);
+        return (ml, split.TrainSet, split.TestSet, model);
+    }
+
+    [Fact]
+    public void BinaryOutputsFollowMlNetConventions()
+    {
+        var (ml, _, test, model) = BreastCancer();
+        IDataView scored = model.Transform(test);
+        DataViewSchema schema = scored.Schema;
+        Assert.Equal(NumberDataViewType.Single, schema["Score"].Type);
+        Assert.Equal(NumberDataViewType.Single, schema["Probability"].Type);
+        Assert.Equal(BooleanDataViewType.Instance, schema["PredictedLabel"].Type);
+        Assert.Equal("BinaryClassification", Annotation<ReadOnlyMemory<char>>(schema["Score"], "ScoreColumnKind").ToString());
+        Assert.Equal("Probability", Annotation<ReadOnlyMemory<char>>(schema["Probability"], "ScoreValueKind").ToString());
+        Assert.True(Annotation<bool>(schema["Probability"], "IsNormalized"));
+
+        float[] score = scored.GetColumn<float>("Score").ToArray();
+        float[] probability = scored.GetColumn<float>("Probability").ToArray();
+        bool[] predicted = scored.GetColumn<bool>("PredictedLabel").ToArray();
+        for (int i = 0; i < score.Length; i++)
+        {
+            Assert.Equal(1 / (1 + Math.Exp(-score[i])), probability[i], 5);
+            Assert.Equal(score[i] > 0, predicted[i]);
+        }
+    }
+
+    [Fact]
+    public void MulticlassOutputsCarryKeyValuesAndMatchEngineProbabilities()
+    {
+        var ml = new MLContext(seed: 4);
+        IDataView data = Data.Iris(ml);
+        var model = ml.Transforms.Conversion.MapValueToKey("Label", "Species")
+            .Append(ml.Transforms.Concatenate("Features", "SepalLength", "SepalWidth", "PetalLength", "PetalWidth"))
+            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [8], learningRate: 0.01, numberOfIterations: 50))
+            .Fit(data);
+        IDataView scored = model.Transform(data);
+        var scoreType = Assert.IsType<VectorDataViewType>(scored.Schema["Score"].Type);
+        Assert.Equal(3, scoreType.Size);
+        var keyType = Assert.IsType<KeyDataViewType>(scored.Schema["PredictedLabel"].Type);
+        Assert.Equal(3ul, keyType.Count);
+        var keyValues = default(VBuffer<ReadOnlyMemory<char>>);
+        scored.Schema["PredictedLabel"].GetKeyValues(ref keyValues);
+        Assert.Equal(new[] { "setosa", "versicolor", "virginica" }, keyValues.DenseValues().Select(v => v.ToString()));
+
+        float[][] scores = scored.GetColumn<float[]>("Score").ToArray();
+        uint[] predicted = scored.GetColumn<uint>("PredictedLabel").ToArray();
+        float[][] features = scored.GetColumn<float[]>("Features").ToArray();
+        MlpPredictor predictor = model.LastTransformer.Model.Network.CreatePredictor();
+        var probabilities = new float[3];
+        for (int i = 0; i < scores.Length; i++)
+        {
+            Assert.Equal(1.0, scores[i].Sum(), 5);
+            predictor.PredictProbabilities(features[i], probabilities);
+            Assert.Equal(probabilities, scores[i]);
+            Assert.Equal((uint)(Array.IndexOf(scores[i], scores[i].Max()) + 1), predicted[i]);
+        }
+    }
+
+    [Fact]
+    public void PredictionEngineMatchesTransformRowByRow()
+    {
+        var (ml, _, test, model) = BreastCancer();
+        float[] transformed = model.Transform(test).GetColumn<float>("Score").ToArray();
+        float[][] rows = test.GetColumn<float[]>("Features").ToArray();
+        var engine = ml.Model.CreatePredictionEngine<CancerInput, CancerOutput>(model);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            CancerOutput output = engine.Predict(new CancerInput { Features = rows[i] });
+            Assert.Equal(transformed[i], output.Score);
+            Assert.Equal(output.Score > 0, output.PredictedLabel);
+            Assert.Equal(1 / (1 + Math.Exp(-output.Score)), output.Probability, 5);
+        }
+    }
+
+    [Fact]
+    public void PermutationFeatureImportanceRunsThroughTheGenericOverload()
+    {
+        var (ml, _, test, model) = BreastCancer();
+        IDataView normalized = model.Take(1).Aggregate(test, (view, t) => t.Transform(view));
+        var importance = ml.BinaryClassification.PermutationFeatureImportance(model.LastTransformer, normalized, permutationCount: 1);
+        Assert.Equal(30, importance.Length);
+        // Permuting features can only hurt a good model on average; at least one feature must matter.
+        Assert.Contains(importance, m => m.AreaUnderRocCurve.Mean < -0.001);
+    }
+
+    [Fact]
+    public void EstimatorPromisesTheColumnsItProduces()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView data = Data.Iris(ml);
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", "Species")
+            .Append(ml.Transforms.Concatenate("Features", "SepalLength", "SepalWidth", "PetalLength", "PetalWidth"))
+            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4]));
+        SchemaShape shape = pipeline.GetOutputSchema(SchemaShapes.FromSchema(data.Schema));
+        SchemaShape.Column score = shape.Single(c => c.Name == "Score");
+        SchemaShape.Column predicted = shape.Single(c => c.Name == "PredictedLabel");
+        Assert.Equal(SchemaShape.Column.VectorKind.Vector, score.Kind);
+        Assert.Equal(NumberDataViewType.Single, score.ItemType);
+        Assert.True(predicted.IsKey);
+        Assert.Contains(predicted.Annotations, a => a.Name == "KeyValues");
+        Assert.Contains(score.Annotations, a => a.Name == "SlotNames");
+        Assert.Contains(shape, c => c.Name == "Species");
+
+        var binaryShape = ml.BinaryClassification.Trainers.Mlp(ml).GetOutputSchema(SchemaShapes.FromSchema(Data.BreastCancer(ml).Schema));
+        Assert.Equal(["Features", "Label", "Score", "Probability", "PredictedLabel"], binaryShape.Select(c => c.Name));
+
+        var wrong = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Mlp(ml, featureColumnName: "Nope").GetOutputSchema(SchemaShapes.FromSchema(Data.Housing(ml).Schema)));
+        Assert.Contains("'Nope'", wrong.Message);
+    }
+
+    [Fact]
+    public void ProgressReachesTheLogAndTheCallbackAndTheModelKeepsItsHistory()
+    {
+        var ml = new MLContext(seed: 2);
+        var log = new List<string>();
+        ml.Log += (_, e) =>
+        {
+            if (e.Message.Contains("Epoch", StringComparison.Ordinal))
+            {
+                lock (log)
+                {
+                    log.Add(e.Message);
+                }
+            }
+        };
+        var reports = new List<MlpEpochReport>();
+        var trainer = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options
+        {
+            HiddenLayerSizes = [8],
+            NumberOfIterations = 12,
+            EarlyStopping = true,
+            EpochsWithoutImprovement = 50,
+            Progress = reports.Add,
+        });
+        var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Append(trainer).Fit(Data.BreastCancer(ml));
+        MlpModelParameters parameters = model.LastTransformer.Model;
+        Assert.Equal(12, reports.Count);
+        Assert.Equal(Enumerable.Range(1, 12), reports.Select(r => r.Epoch));
+        Assert.Equal(12, log.Count(m => m.Contains("Epoch ", StringComparison.Ordinal) && m.Contains("/12", StringComparison.Ordinal)));
+        Assert.Equal(reports.Select(r => r.Loss), parameters.LossCurve);
+        Assert.Equal(12, parameters.ValidationScores.Count);
+        Assert.Equal(parameters.LossCurve.Min(), parameters.BestLoss);
+        Assert.Equal(12, parameters.EpochsRun);
+        Assert.Equal(30, parameters.GetWeights(0).GetLength(0));
+        Assert.Equal(8, parameters.GetWeights(0).GetLength(1));
+        Assert.Single(parameters.GetBiases(1));
+    }
+
+    [Fact]
+    public void WarmStartContinuesFromAFittedModel()
+    {
+        var ml = new MLContext(seed: 3);
+        IDataView data = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Fit(Data.BreastCancer(ml)).Transform(Data.BreastCancer(ml));
+        var trainer = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { HiddenLayerSizes = [8], NumberOfIterations = 5, Seed = 9 });
+        MlpPredictionTransformer first = trainer.Fit(data);
+        MlpPredictionTransformer second = trainer.Fit(data, first.Model);
+        Assert.Equal(10, second.Model.EpochsRun);
+        Assert.Equal(first.Model.LossCurve, second.Model.LossCurve.Take(5));
+        Assert.True(second.Model.LossCurve[^1] < first.Model.LossCurve[^1]);
+        Assert.Equal(5, first.Model.EpochsRun);
+    }
+
+    [Fact]
+    public void CancellationStopsTrainingAndTheNextFitWorks()
+    {
+        var ml = new MLContext(seed: 4);
+        IDataView data = Data.BreastCancer(ml);
+        using var cancel = new CancellationTokenSource();
+        var options = new MlpBinaryTrainer.Options
+        {
+            HiddenLayerSizes = [8],
+            NumberOfIterations = 100,
+            CancellationToken = cancel.Token,
+            Progress = r =>
+            {
+                if (r.Epoch == 3)
+                {
+                    cancel.Cancel();
+                }
+            },
+        };
+        Assert.ThrowsAny<OperationCanceledException>(() => ml.BinaryClassification.Trainers.Mlp(ml, options).Fit(data));
+        options.CancellationToken = CancellationToken.None;
+        options.Progress = null;
+        options.NumberOfIterations = 5;
+        Assert.Equal(5, ml.BinaryClassification.Trainers.Mlp(ml, options).Fit(data).Model.EpochsRun);
+    }
+
+    [Fact]
+    public void LoadFromEnumerableAndOneHotAndMissingValueReplacementFeedTheTrainer()
+    {
+        var ml = new MLContext(seed: 6);
+        var random = new Random(6);
+        var rows = Enumerable.Range(0, 300).Select(i =>
+        {
+            float x = (float)random.NextDouble();
+            string color = (i % 3) switch { 0 => "red", 1 => "green", _ => "blue" };
+            float target = (3 * x) + (color == "red" ? 1 : 0);
+            return new MixedRow { X = i % 17 == 0 ? float.NaN : x, Color = color, Target = target };
+        }).ToArray();
+        var pipeline = ml.Transforms.ReplaceMissingValues("X")
+            .Append(ml.Transforms.Categorical.OneHotEncoding("Color"))
+            .Append(ml.Transforms.Concatenate("Features", "X", "Color"))
+            .Append(ml.Transforms.NormalizeMinMax("Features"))
+            .Append(ml.Regression.Trainers.Mlp(ml, labelColumnName: "Target", hiddenLayerSizes: [16], learningRate: 0.01, numberOfIterations: 200, batchSize: 32));
+        IDataView data = ml.Data.LoadFromEnumerable(rows);
+        var metrics = ml.Regression.Evaluate(pipeline.Fit(data).Transform(data), labelColumnName: "Target");
+        var linear = ml.Transforms.ReplaceMissingValues("X").Append(ml.Transforms.Categorical.OneHotEncoding("Color")).Append(ml.Transforms.Concatenate("Features", "X", "Color")).Append(ml.Regression.Trainers.Sdca("Target", maximumNumberOfIterations: 100));
+        var baseline = ml.Regression.Evaluate(linear.Fit(data).Transform(data), labelColumnName: "Target");
+        Assert.True(metrics.RSquared > 0.8, $"R² {metrics.RSquared}");
+        Assert.True(metrics.RSquared > baseline.RSquared + 0.02, $"MLP R² {metrics.RSquared} vs linear SDCA {baseline.RSquared}");
+    }
+
+    private static T Annotation<T>(DataViewSchema.Column column, string kind)
+    {
+        T value = default!;
+        column.Annotations.GetValue(kind, ref value);
+        return value;
+    }
+
+    private sealed class MixedRow
+    {
+        public float X { get; set; }
+
+        public string Color { get; set; } = string.Empty;
+
+        public float Target { get; set; }
+    }
+}
+
+public sealed class CancerInput
+{
+    [VectorType(30)]
+    public float[] Features { get; set; } = [];
+}
+
+public sealed class CancerOutput
+{
+    public float Score { get; set; }
+
+    public float Probability { get; set; }
+
+    public bool PredictedLabel { get; set; }
+}

@@ -1,0 +1,79 @@
+using System;
+using MlNetMlp.Engine;
+using MlNetMlp.Engine.Kernels;
+using Xunit;
+
+namespace MlNetMlp.Engine.Tests;
+
+/// <summary>The same seed and options give the same bits, whatever the number of threads.</summary>
+public class DeterminismTests
+{
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("sgd early stopping")]
+    [InlineData("lbfgs")]
+    public void SameSeedGivesBitIdenticalModels(string solver)
+    {
+        MlpDataset data = Synthetic.Blobs(8, 300, 6, 3, 1.5);
+        MlpModel first = new MlpTrainer(Options(solver, seed: 11, threads: 1)).Fit(data);
+        MlpModel second = new MlpTrainer(Options(solver, seed: 11, threads: 1)).Fit(data);
+        SerializerTests.AssertSameModel(first, second);
+
+        // The seed does matter: another one draws other weights (and batches, and validation rows).
+        MlpModel other = new MlpTrainer(Options(solver, seed: 12, threads: 1)).Fit(data);
+        Assert.NotEqual(Synthetic.Bits(first.GetParameters()), Synthetic.Bits(other.GetParameters()));
+    }
+
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("sgd early stopping")]
+    [InlineData("lbfgs")]
+    public void OneAndTwoThreadsGiveBitIdenticalModels(string solver)
+    {
+        // 256-row batches of 100 features into 256 hidden units: 6.5 million multiply-adds per product, far above
+        // the kernels' parallel threshold, so with two threads every product is split between two workers.
+        const int rows = 512, features = 100, hidden = 256;
+        Assert.True((long)256 * features * hidden >= 4 * Gemm.ParallelThreshold);
+        var random = new Random(21);
+        var x = new float[rows * features];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)Synthetic.Gaussian(random);
+        }
+
+        var labels = new int[rows];
+        for (int i = 0; i < rows; i++)
+        {
+            labels[i] = (x[i * features] + x[(i * features) + 1] > 0 ? 1 : 0) + (x[(i * features) + 2] > 0.5f ? 2 : 0);
+        }
+
+        MlpDataset data = MlpDataset.ForClassification(x, features, labels, 4);
+        MlpOptions one = Options(solver, seed: 3, threads: 1);
+        one.HiddenLayerSizes = [hidden];
+        one.BatchSize = 256;
+        one.MaxEpochs = 2;
+        MlpOptions two = one.Clone();
+        two.NumberOfThreads = 2;
+
+        MlpModel single = new MlpTrainer(one).Fit(data);
+        MlpModel parallel = new MlpTrainer(two).Fit(data);
+        SerializerTests.AssertSameModel(single, parallel);
+        Assert.Equal(2, single.EpochsRun);
+    }
+
+    private static MlpOptions Options(string solver, int seed, int threads) => solver switch
+    {
+        "adam" => new MlpOptions { HiddenLayerSizes = [16, 8], Seed = seed, MaxEpochs = 8, BatchSize = 32, NumberOfThreads = threads },
+        "sgd early stopping" => new MlpOptions
+        {
+            HiddenLayerSizes = [12],
+            Activation = Activation.Tanh,
+            Solver = new SgdSolver { LearningRate = 0.05, Schedule = LearningRateSchedule.Adaptive },
+            EarlyStopping = true,
+            Seed = seed,
+            MaxEpochs = 12,
+            NumberOfThreads = threads,
+        },
+        _ => new MlpOptions { HiddenLayerSizes = [10], Solver = new LbfgsSolver(), Seed = seed, MaxEpochs = 15, NumberOfThreads = threads },
+    };
+}

@@ -30,6 +30,7 @@ internal sealed class Lbfgs
     private readonly float[] _gFloat;
     private int _stored;
     private int _newest = -1;
+    private double _lastStep = double.NaN;
 
     public Lbfgs(int parameterCount, int historySize, Objective objective)
     {
@@ -107,7 +108,10 @@ internal sealed class Lbfgs
                     break;
                 }
 
-                (bool found, double fNew) = LineSearch(x, f, g, d, slope, initialStep, xTrial, gTrial, (int)Math.Min(budget, MaxLineSearchEvaluations));
+                // A line search may spend one evaluation more than it is given, to go back to its best point: near the
+                // evaluation limit it gets one less (its first evaluation never needs that extra one).
+                int searchBudget = budget > MaxLineSearchEvaluations ? MaxLineSearchEvaluations : (int)Math.Max(1, budget - 1);
+                (bool found, double fNew) = LineSearch(x, f, g, d, slope, initialStep, xTrial, gTrial, searchBudget);
                 if (!found)
                 {
                     if (_stored > 0)
@@ -302,12 +306,15 @@ internal sealed class Lbfgs
         return AcceptSufficientDecrease(x, f0, d, low, fLow, xTrial, gTrial);
     }
 
-    /// <summary>Out of evaluations: take the best point with sufficient decrease, if there is one.</summary>
+    /// <summary>
+    /// Out of evaluations: take the best point with sufficient decrease, if there is one. The trial buffers hold the
+    /// last point evaluated; only another point is evaluated again, to get its gradient back.
+    /// </summary>
     private (bool Found, double Loss) AcceptSufficientDecrease(double[] x, double f0, double[] d, double step, double f, double[] xTrial, double[] gTrial)
     {
         if (step > 0 && f < f0)
         {
-            return (true, EvaluateAt(x, d, step, xTrial, gTrial));
+            return (true, step == _lastStep ? f : EvaluateAt(x, d, step, xTrial, gTrial));
         }
 
         return (false, f0);
@@ -320,6 +327,7 @@ internal sealed class Lbfgs
             xTrial[i] = x[i] + (step * d[i]);
         }
 
+        _lastStep = step;
         return Evaluate(xTrial, gTrial);
     }
 

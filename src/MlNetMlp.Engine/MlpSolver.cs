@@ -52,7 +52,7 @@ public sealed class AdamSolver : MlpSolver
     /// <summary>Decay of the second-moment estimate, in [0, 1). Default 0.999.</summary>
     public double Beta2 { get; set; } = 0.999;
 
-    /// <summary>Added to the denominator for numerical stability. Default 1e-8.</summary>
+    /// <summary>Added to the denominator for numerical stability; at least 1.4e-45, as the step is computed in float32. Default 1e-8.</summary>
     public double Epsilon { get; set; } = 1e-8;
 
     /// <inheritdoc/>
@@ -62,6 +62,11 @@ public sealed class AdamSolver : MlpSolver
         CheckUnitInterval(Beta1, nameof(Beta1), allowZero: true);
         CheckUnitInterval(Beta2, nameof(Beta2), allowZero: true);
         CheckPositiveFinite(Epsilon, nameof(Epsilon));
+        if ((float)Epsilon == 0f)
+        {
+            // The step is computed in float32, where a smaller epsilon is 0 and a parameter with a zero gradient gets 0 / 0.
+            throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, $"{nameof(Epsilon)} must be at least {float.Epsilon}, the smallest positive float32; got {Epsilon}.");
+        }
     }
 
     internal override StochasticOptimizer CreateOptimizer(int parameterCount) => new AdamOptimizer(this, parameterCount);

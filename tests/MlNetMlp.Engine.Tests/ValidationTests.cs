@@ -47,6 +47,7 @@ public class ValidationTests
         yield return Case("Beta2", 1.0, o => o.Solver = new AdamSolver { Beta2 = 1 });
         yield return Case("Epsilon", -1e-8, o => o.Solver = new AdamSolver { Epsilon = -1e-8 });
         yield return Case("Epsilon", 0.0, o => o.Solver = new AdamSolver { Epsilon = 0 });
+        yield return Case("Epsilon", 1e-50, o => o.Solver = new AdamSolver { Epsilon = 1e-50 }); // 0 in float32
         yield return Case("Momentum", 1.0, o => o.Solver = new SgdSolver { Momentum = 1 });
         yield return Case("Momentum", -0.5, o => o.Solver = new SgdSolver { Momentum = -0.5 });
         yield return Case("PowerT", -1.0, o => o.Solver = new SgdSolver { PowerT = -1 });
@@ -66,6 +67,17 @@ public class ValidationTests
         Assert.Contains(name, error.Message, StringComparison.Ordinal);
         // "got -1" (or, for a hidden layer, "HiddenLayerSizes[1] is -3"), and not as part of a longer number.
         Assert.Matches($@"(got|is) {Regex.Escape($"{value}")}(\D|$)", error.Message);
+    }
+
+    [Fact]
+    public void AdamEpsilonDownToTheSmallestFloatTrainsWithoutNaN()
+    {
+        // A constant feature and no L2 give some weights an exactly zero gradient: their Adam step is 0 / (0 + eps).
+        MlpDataset data = MlpDataset.ForClassification(
+            Enumerable.Range(0, 40).SelectMany(i => new[] { (float)Math.Sin(i), 0f }).ToArray(), 2, Enumerable.Range(0, 40).Select(i => Math.Sin(i) > 0 ? 1 : 0).ToArray(), 2);
+        var options = new MlpOptions { HiddenLayerSizes = [3], L2Regularization = 0, Seed = 1, MaxEpochs = 3, Solver = new AdamSolver { Epsilon = 1e-45 } };
+        MlpModel model = new MlpTrainer(options).Fit(data);
+        Assert.All(model.GetParameters(), p => Assert.True(float.IsFinite(p)));
     }
 
     [Fact]

@@ -136,6 +136,13 @@ public sealed class SvgPlot
         return string.Create(CultureInfo.InvariantCulture, $"#{Mix(end.r, strength):x2}{Mix(end.g, strength):x2}{Mix(end.b, strength):x2}");
     }
 
+    /// <summary>[min, max] widened to the ticks an automatic axis would use; handy to give two axes the same range.</summary>
+    public static (double Min, double Max) NiceRange(double min, double max)
+    {
+        Axis axis = Axis.Linear((min, max), roundOut: true);
+        return (axis.Min, axis.Max);
+    }
+
     /// <summary>Writes the picture to <paramref name="path"/>, creating its folder.</summary>
     public void Save(string path)
     {
@@ -374,6 +381,10 @@ public sealed class SvgPlot
         }
 
         public double[] Ticks { get; }
+
+        public double Min => _min;
+
+        public double Max => _max;
 
         /// <summary>A linear axis with ticks at 1, 2 or 5 times a power of ten; the range is rounded out to ticks when <paramref name="roundOut"/>.</summary>
         public static Axis Linear((double Min, double Max) range, bool roundOut)

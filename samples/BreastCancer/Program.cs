@@ -67,7 +67,7 @@ new ConsoleTable("metric", "value")
     .AddRow("precision (malignant)", metrics.NegativePrecision.ToString("F4", CultureInfo.InvariantCulture))
     .AddRow("recall (malignant)", metrics.NegativeRecall.ToString("F4", CultureInfo.InvariantCulture))
     .AddRow("AUC", metrics.AreaUnderRocCurve.ToString("F4", CultureInfo.InvariantCulture))
-    .AddRow("log-loss", metrics.LogLoss.ToString("F4", CultureInfo.InvariantCulture))
+    .AddRow("log-loss (bits, as ML.NET reports it)", metrics.LogLoss.ToString("F4", CultureInfo.InvariantCulture))
     .Write();
 Console.WriteLine();
 Console.WriteLine("Confusion matrix (rows: actual, columns: predicted; positive = benign):");

@@ -130,6 +130,15 @@ public sealed class MlpTrainer
             throw new ArgumentException($"The model to continue has hidden layers [{string.Join(", ", model.HiddenLayerSizes)}] with {model.Activation}; the options ask for [{string.Join(", ", _options.HiddenLayerSizes)}] with {_options.Activation}.", nameof(model));
         }
 
+        bool slopeMatters = model.Activation == Activation.LeakyRelu && model.LeakyReluSlope != _options.LeakyReluSlope;
+        bool alphaMatters = model.Activation == Activation.Elu && model.EluAlpha != _options.EluAlpha;
+        if (slopeMatters || alphaMatters)
+        {
+            string what = slopeMatters ? $"{nameof(MlpOptions.LeakyReluSlope)} {model.LeakyReluSlope}" : $"{nameof(MlpOptions.EluAlpha)} {model.EluAlpha}";
+            string asked = slopeMatters ? $"{_options.LeakyReluSlope}" : $"{_options.EluAlpha}";
+            throw new ArgumentException($"The model to continue was trained with {what}; the options ask for {asked}.", nameof(model));
+        }
+
         return model;
     }
 
@@ -255,6 +264,7 @@ public sealed class MlpTrainer
                 _history.EpochsWithoutImprovement = improved ? 0 : _history.EpochsWithoutImprovement + 1;
                 _optimizer.EpochEnded(_history.SamplesSeen);
                 progress?.Invoke(new MlpEpochReport(_history.EpochsRun, epochLoss, score, learningRate, _clock.Elapsed));
+                cancellationToken.ThrowIfCancellationRequested();
 
                 if (_history.EpochsWithoutImprovement > _options.EpochsWithoutImprovement)
                 {
@@ -304,6 +314,7 @@ public sealed class MlpTrainer
                     _history.LossCurveList.Add(loss);
                     _history.BestLoss = Math.Min(_history.BestLoss, loss);
                     progress?.Invoke(new MlpEpochReport(_history.EpochsRun, loss, null, double.NaN, _clock.Elapsed));
+                    cancellationToken.ThrowIfCancellationRequested();
                 },
                 cancellationToken);
             if (!double.IsFinite(finalLoss))

@@ -265,6 +265,40 @@ public class TrainingBehaviourTests
         Assert.Empty(reports);
     }
 
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("lbfgs")]
+    public void CancellingInTheLastEpochsCallbackStillThrows(string solver)
+    {
+        MlpDataset data = Synthetic.Blobs(4, 100, 4, 3, 1.0);
+        var options = new MlpOptions { HiddenLayerSizes = [4], MaxEpochs = 3, Tolerance = 0, Seed = 5 };
+        if (solver == "lbfgs")
+        {
+            options.Solver = new LbfgsSolver();
+        }
+
+        using var source = new CancellationTokenSource();
+        int calls = 0;
+        Assert.ThrowsAny<OperationCanceledException>(() => new MlpTrainer(options).Fit(data, progress: r =>
+        {
+            calls++;
+            source.Cancel();
+        }, cancellationToken: source.Token));
+        Assert.Equal(1, calls);
+    }
+
+    [Theory]
+    [InlineData(Activation.LeakyRelu)]
+    [InlineData(Activation.Elu)]
+    public void WarmStartRejectsADifferentActivationParameter(Activation activation)
+    {
+        MlpDataset data = Synthetic.Blobs(4, 60, 4, 3, 1.0);
+        MlpModel first = new MlpTrainer(new MlpOptions { HiddenLayerSizes = [4], Activation = activation, MaxEpochs = 2, Seed = 1 }).Fit(data);
+        var other = new MlpOptions { HiddenLayerSizes = [4], Activation = activation, MaxEpochs = 2, Seed = 1, LeakyReluSlope = 0.2f, EluAlpha = 0.5f };
+        var error = Assert.Throws<ArgumentException>(() => new MlpTrainer(other).Fit(data, first));
+        Assert.Contains(activation == Activation.LeakyRelu ? "LeakyReluSlope 0.01" : "EluAlpha 1", error.Message);
+    }
+
     [Fact]
     public void HugeLearningRateOnUnscaledDataThrowsDivergenceNamingTheEpoch()
     {

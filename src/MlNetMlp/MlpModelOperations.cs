@@ -17,7 +17,8 @@ namespace MlNetMlp;
 /// </summary>
 /// <remarks>
 /// Layout (format 1): <c>mlnetmlp.manifest</c> lists the parts in order; <c>part-N.mlnet.zip</c> is an ML.NET model
-/// (part 0 always, possibly an empty chain, carrying the input schema); <c>part-N.mlp</c> is an MLP.
+/// (part 0 always, possibly an empty chain, carrying the input schema); <c>part-N.mlp</c> is an MLP. Each manifest line
+/// is <c>kind entry sha256</c>; a part whose bytes do not match its hash is rejected before it is parsed.
 /// </remarks>
 public static class MlpModelOperations
 {
@@ -73,32 +74,30 @@ public static class MlpModelOperations
         for (int i = 0; i < parts.Count; i++)
         {
             object part = parts[i];
+            using var buffer = new MemoryStream();
+            string kind;
             if (part is MlpPredictionTransformer mlp)
             {
-                string name = $"part-{i}.mlp";
-                using (Stream entry = zip.CreateEntry(name, CompressionLevel.Optimal).Open())
-                {
-                    WriteTransformer(mlp, entry);
-                }
-
-                manifest.Append("mlp ").Append(name).Append('\n');
+                kind = "mlp";
+                WriteTransformer(mlp, buffer);
                 schema = mlp.GetOutputSchema(schema);
             }
             else
             {
+                kind = "mlnet";
                 var chain = new TransformerChain<ITransformer>(((List<ITransformer>)part).ToArray());
-                string name = $"part-{i}.mlnet.zip";
-                using (var buffer = new MemoryStream())
-                {
-                    catalog.Save(chain, schema, buffer);
-                    using Stream entry = zip.CreateEntry(name, CompressionLevel.NoCompression).Open();
-                    buffer.Position = 0;
-                    buffer.CopyTo(entry);
-                }
-
-                manifest.Append("mlnet ").Append(name).Append('\n');
+                catalog.Save(chain, schema, buffer);
                 schema = chain.GetOutputSchema(schema);
             }
+
+            string name = PartName(i, kind);
+            using (Stream entry = zip.CreateEntry(name, kind == "mlp" ? CompressionLevel.Optimal : CompressionLevel.NoCompression).Open())
+            {
+                entry.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+            }
+
+            // The zip's CRCs are not checked when ML.NET reads its own entries, so each part carries a SHA-256.
+            manifest.Append(kind).Append(' ').Append(name).Append(' ').Append(Hash(buffer.GetBuffer().AsSpan(0, (int)buffer.Length))).Append('\n');
         }
 
         using (var writer = new StreamWriter(zip.CreateEntry(ManifestEntry).Open(), new UTF8Encoding(false)))
@@ -155,13 +154,17 @@ public static class MlpModelOperations
             for (int i = 2; i < lines.Length; i++)
             {
                 string[] fields = lines[i].Split(' ');
-                string expected = fields.Length == 2 ? $"part-{i - 2}.{(fields[0] == "mlp" ? "mlp" : "mlnet.zip")}" : string.Empty;
-                if (fields.Length != 2 || fields[1] != expected || (fields[0] != "mlp" && fields[0] != "mlnet"))
+                if (fields.Length != 3 || (fields[0] != "mlp" && fields[0] != "mlnet") || fields[1] != PartName(i - 2, fields[0]))
                 {
                     throw new MlpModelFormatException($"Manifest line {i + 1} ('{lines[i]}') is not a valid part.");
                 }
 
                 byte[] bytes = ReadEntry(zip, fields[1], MaxEntryBytes);
+                if (Hash(bytes) != fields[2])
+                {
+                    throw new MlpModelFormatException($"Part {fields[1]} of the pipeline file is damaged: its SHA-256 does not match the manifest.");
+                }
+
                 if (fields[0] == "mlnet")
                 {
                     ITransformer part;
@@ -193,6 +196,10 @@ public static class MlpModelOperations
             return new TransformerChain<ITransformer>(transformers.ToArray());
         }
     }
+
+    private static string PartName(int index, string kind) => kind == "mlp" ? $"part-{index}.mlp" : $"part-{index}.mlnet.zip";
+
+    private static string Hash(ReadOnlySpan<byte> bytes) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes));
 
     /// <summary>Flattens nested chains; groups runs of ML.NET transformers; part 0 is always an ML.NET run (maybe empty).</summary>
     private static List<object> Split(ITransformer model)

@@ -123,6 +123,51 @@ public sealed class PersistenceTests : IDisposable
         Assert.Throws<MlpModelFormatException>(() => ml.Model.LoadWithMlp(new MemoryStream(new byte[100]), out _));
     }
 
+    /// <summary>
+    /// Random byte flips anywhere in a saved pipeline (our entries, ML.NET's entries, the zip structure): every load
+    /// either throws <see cref="MlpModelFormatException"/> or gives a pipeline that scores exactly like the original.
+    /// </summary>
+    [Fact]
+    public void FlippedBytesInAPipelineFileNeverLoadAWrongModel()
+    {
+        var ml = new MLContext(seed: 7);
+        IDataView data = Data.BreastCancer(ml);
+        var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
+            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2))
+            .Fit(data);
+        using var stream = new MemoryStream();
+        ml.Model.SaveWithMlp(model, data.Schema, stream);
+        byte[] original = stream.ToArray();
+        float[] expected = EndToEndTests.Scores(ml, model, data);
+        var random = new Random(7);
+        int rejected = 0;
+        for (int trial = 0; trial < 150; trial++)
+        {
+            byte[] damaged = (byte[])original.Clone();
+            int position = random.Next(damaged.Length);
+            damaged[position] ^= (byte)(1 << random.Next(8));
+            ITransformer loaded;
+            try
+            {
+                loaded = ml.Model.LoadWithMlp(new MemoryStream(damaged), out _);
+            }
+            catch (MlpModelFormatException)
+            {
+                rejected++;
+                continue;
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"Flipping byte {position} gave {e.GetType().Name}: {e.Message}");
+                return;
+            }
+
+            Assert.True(expected.SequenceEqual(EndToEndTests.Scores(ml, loaded, data)), $"byte {position} of {damaged.Length} changed the scores without an error");
+        }
+
+        Assert.True(rejected > 0);
+    }
+
     public sealed class ExtraColumn
     {
         public float Extra { get; set; }

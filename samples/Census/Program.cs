@@ -113,7 +113,7 @@ Console.WriteLine($"Highest F1 among these: {bestF1:F4} at threshold {bestThresh
 double[] markedThresholds = [0.1, 0.3, 0.5, 0.7, 0.9];
 Counts[] marked = markedThresholds.Select(t => CountAt(test, t)).ToArray();
 string rocPath = Path.Combine(outputDirectory, "roc-curve.svg");
-new SvgPlot($"Census income: MLP ROC curve on the test set", "false positive rate (1 - specificity)", "true positive rate (recall)")
+new SvgPlot("Census income: MLP ROC curve on the test set", "false positive rate (1 - specificity)", "true positive rate (recall)")
 {
     XRange = (0, 1),
     YRange = (0, 1),
@@ -133,7 +133,6 @@ new SvgPlot("Census income: precision and recall against the decision threshold"
 {
     XRange = (0, 1),
     YRange = (0, 1),
-    Legend = LegendPosition.BottomLeft,
 }
     .Line("precision", sweep, curve.Select(c => c.Precision).ToArray())
     .Line("recall", sweep, curve.Select(c => c.Recall).ToArray())

@@ -10,6 +10,9 @@ namespace MlNetMlp.SampleSupport;
 /// <summary>Where the legend box sits inside the plot area.</summary>
 public enum LegendPosition
 {
+    /// <summary>The corner where the legend covers the fewest data points (ties: top right, top left, bottom right, bottom left).</summary>
+    Auto,
+
     /// <summary>Upper right corner.</summary>
     TopRight,
 
@@ -83,8 +86,8 @@ public sealed class SvgPlot
     /// <summary>Logarithmic y axis (values must be positive). Default false.</summary>
     public bool LogY { get; init; }
 
-    /// <summary>Where the legend goes. Default <see cref="LegendPosition.TopRight"/>.</summary>
-    public LegendPosition Legend { get; init; } = LegendPosition.TopRight;
+    /// <summary>Where the legend goes. Default <see cref="LegendPosition.Auto"/>.</summary>
+    public LegendPosition Legend { get; init; } = LegendPosition.Auto;
 
     /// <summary>Adds a line through the points in order; NaN values break the line.</summary>
     /// <param name="name">Legend text; null keeps the series out of the legend.</param>
@@ -263,12 +266,12 @@ public sealed class SvgPlot
         Append(svg, $"<text x=\"{F(Width / 2.0)}\" y=\"26\" font-size=\"16\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#111111\">{Escape(Title)}</text>");
         Append(svg, $"<text x=\"{F(MarginLeft + (plotWidth / 2))}\" y=\"{F(Height - 14.0)}\" font-size=\"13\" text-anchor=\"middle\" fill=\"#111111\">{Escape(XLabel)}</text>");
         Append(svg, $"<text transform=\"translate(18 {F(MarginTop + (plotHeight / 2))}) rotate(-90)\" font-size=\"13\" text-anchor=\"middle\" fill=\"#111111\">{Escape(YLabel)}</text>");
-        AppendLegend(svg, plotWidth, plotHeight);
+        AppendLegend(svg, plotWidth, plotHeight, Px, Py);
         Append(svg, "</svg>");
         return svg.ToString();
     }
 
-    private void AppendLegend(StringBuilder svg, double plotWidth, double plotHeight)
+    private void AppendLegend(StringBuilder svg, double plotWidth, double plotHeight, Func<double, double> px, Func<double, double> py)
     {
         List<Series> entries = _series.Where(s => s.Name is not null).ToList();
         if (entries.Count == 0 || Legend == LegendPosition.None)
@@ -281,10 +284,32 @@ public sealed class SvgPlot
         const double Swatch = 22;
         double boxWidth = (Pad * 3) + Swatch + (entries.Max(e => e.Name!.Length) * 6.8);
         double boxHeight = (Pad * 2) + (entries.Count * RowHeight) - 4;
-        bool right = Legend is LegendPosition.TopRight or LegendPosition.BottomRight;
-        bool top = Legend is LegendPosition.TopRight or LegendPosition.TopLeft;
-        double x = right ? MarginLeft + plotWidth - boxWidth - 10 : MarginLeft + 10;
-        double y = top ? MarginTop + 10 : MarginTop + plotHeight - boxHeight - 10;
+        (double X, double Y) Corner(LegendPosition position)
+        {
+            bool right = position is LegendPosition.TopRight or LegendPosition.BottomRight;
+            bool top = position is LegendPosition.TopRight or LegendPosition.TopLeft;
+            return (right ? MarginLeft + plotWidth - boxWidth - 10 : MarginLeft + 10, top ? MarginTop + 10 : MarginTop + plotHeight - boxHeight - 10);
+        }
+
+        LegendPosition chosen = Legend;
+        if (chosen == LegendPosition.Auto)
+        {
+            // Count the data the box would cover in each corner: points of scatters, and points every few pixels
+            // along lines. The first corner with the fewest wins.
+            List<(double X, double Y)> pixels = SampledPixels(px, py);
+            chosen = new[] { LegendPosition.TopRight, LegendPosition.TopLeft, LegendPosition.BottomRight, LegendPosition.BottomLeft }
+                .Select((position, order) =>
+                {
+                    (double x0, double y0) = Corner(position);
+                    int covered = pixels.Count(p => p.X >= x0 - 4 && p.X <= x0 + boxWidth + 4 && p.Y >= y0 - 4 && p.Y <= y0 + boxHeight + 4);
+                    return (position, covered, order);
+                })
+                .OrderBy(c => c.covered)
+                .ThenBy(c => c.order)
+                .First().position;
+        }
+
+        (double x, double y) = Corner(chosen);
         Append(svg, $"<g font-size=\"12\" fill=\"#111111\"><rect x=\"{F(x)}\" y=\"{F(y)}\" width=\"{F(boxWidth)}\" height=\"{F(boxHeight)}\" fill=\"white\" fill-opacity=\"0.88\" stroke=\"#999999\"/>");
         for (int i = 0; i < entries.Count; i++)
         {
@@ -304,6 +329,39 @@ public sealed class SvgPlot
         }
 
         Append(svg, "</g>");
+    }
+
+    private List<(double X, double Y)> SampledPixels(Func<double, double> px, Func<double, double> py)
+    {
+        var pixels = new List<(double X, double Y)>();
+        foreach (Series s in _series)
+        {
+            (double X, double Y)? previous = null;
+            for (int i = 0; i < s.X.Count; i++)
+            {
+                if (!IsDrawable(s.X[i], s.Y[i]))
+                {
+                    previous = null;
+                    continue;
+                }
+
+                (double X, double Y) current = (px(s.X[i]), py(s.Y[i]));
+                if (!s.IsScatter && previous is (double X, double Y) start)
+                {
+                    int steps = (int)Math.Min(200, Math.Ceiling(Math.Max(Math.Abs(current.X - start.X), Math.Abs(current.Y - start.Y)) / 4));
+                    for (int k = 1; k < steps; k++)
+                    {
+                        double t = k / (double)steps;
+                        pixels.Add((start.X + ((current.X - start.X) * t), start.Y + ((current.Y - start.Y) * t)));
+                    }
+                }
+
+                pixels.Add(current);
+                previous = current;
+            }
+        }
+
+        return pixels;
     }
 
     private (double Min, double Max) DataRange(bool x)

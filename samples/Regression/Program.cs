@@ -83,16 +83,12 @@ foreach (Dataset dataset in datasets)
         YRange = (low, high),
         Width = 620,
         Height = 560,
-        Legend = LegendPosition.TopLeft,
     }
         .Line("perfect prediction (y = x)", [low, high], [low, high], color: "#7f7f7f", dashed: true, width: 1.5)
         .Scatter($"test rows ({actual.Length})", actual, predicted, color: SvgPlot.Palette[0])
         .Save(scatterPath);
     string residualPath = Path.Combine(outputDirectory, $"{dataset.FilePrefix}-residuals.svg");
     new SvgPlot($"{dataset.Title}: residuals of MLP (64, 32) (RMSE {main.Metrics.RootMeanSquaredError:F2})", "predicted", "residual (actual - predicted)")
-    {
-        Legend = LegendPosition.TopRight,
-    }
         .Line("zero error", [predicted.Min(), predicted.Max()], [0, 0], color: "#7f7f7f", dashed: true, width: 1.5)
         .Scatter($"test rows ({actual.Length})", predicted, residual, color: SvgPlot.Palette[1])
         .Save(residualPath);

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Globalization;
 using MlNetMlp.Engine;
 
@@ -7,7 +8,8 @@ namespace MlNetMlp.SampleSupport;
 /// <summary>
 /// Shows training progress from the trainer options' <c>Progress</c> callback. On a console, one line is
 /// overwritten in place with the epoch counter and the current loss; when the output is redirected (a file, a
-/// pipe, CI logs) a line is printed every <c>printEvery</c> epochs instead, so logs stay readable.
+/// pipe, CI logs) a line is printed every <c>printEvery</c> epochs instead, so logs stay readable. The console line
+/// is redrawn at most ten times a second, so fast epochs are not slowed down by the console.
 /// </summary>
 /// <example>
 /// <code>
@@ -23,6 +25,7 @@ public sealed class EpochProgress
     private readonly int _maxEpochs;
     private readonly int _printEvery;
     private readonly bool _inPlace;
+    private readonly Stopwatch _sinceDrawn = new();
     private int _lastLength;
     private MlpEpochReport? _last;
 
@@ -46,9 +49,15 @@ public sealed class EpochProgress
         _last = report;
         if (_inPlace)
         {
+            if (_sinceDrawn.IsRunning && _sinceDrawn.ElapsedMilliseconds < 100)
+            {
+                return;
+            }
+
             string line = Format(report);
             Console.Write("\r" + line.PadRight(_lastLength));
             _lastLength = line.Length;
+            _sinceDrawn.Restart();
         }
         else if (report.Epoch % _printEvery == 0)
         {
@@ -75,6 +84,7 @@ public sealed class EpochProgress
 
         _last = null;
         _lastLength = 0;
+        _sinceDrawn.Reset();
     }
 
     private string Format(MlpEpochReport report)

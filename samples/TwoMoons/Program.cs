@@ -75,7 +75,7 @@ foreach (int[] hidden in candidates)
 
     // 3. The decision boundary: predict a grid of points, color each cell by P(class 1), and draw the training points.
     string path = Path.Combine(outputDirectory, $"decision-boundary-{(hidden.Length == 0 ? "none" : string.Join("-", hidden))}.svg");
-    DrawBoundary(mlContext, best.Value.Model, trainPoints, area, $"Two moons: MLP {Describe(hidden)}, tanh, L-BFGS (test accuracy {testAccuracy:F3})", path);
+    DrawBoundary(mlContext, best.Value.Model, trainPoints, area, $"Two moons: {(hidden.Length == 0 ? "no hidden layer (logistic regression)" : $"MLP {Describe(hidden)}, tanh")}, L-BFGS (test accuracy {testAccuracy:F3})", path);
     pictures.Add(path);
 }
 

@@ -154,7 +154,18 @@ internal sealed class ScoreColumns
 
     public RowScorer CreateScorer(DataViewRow input) => new(_transformer.Model, input, FeatureColumn);
 
-    private static float OutputSigmoid(float score) => score >= 0 ? 1f / (1f + MathF.Exp(-score)) : MathF.Exp(score) / (1f + MathF.Exp(score));
+    /// <summary>The largest float below 1: probabilities stay strictly inside (0, 1).</summary>
+    private static readonly float AlmostOne = MathF.BitDecrement(1f);
+
+    /// <summary>
+    /// sigmoid(score), kept strictly inside (0, 1): in float32 it rounds to exactly 1 beyond a score of about 17, and
+    /// ML.NET's evaluators take the log of the probability unclipped, so one confident mistake would make log-loss infinite.
+    /// </summary>
+    internal static float OutputSigmoid(float score)
+    {
+        float p = score >= 0 ? 1f / (1f + MathF.Exp(-score)) : MathF.Exp(score) / (1f + MathF.Exp(score));
+        return Math.Clamp(p, float.Epsilon, AlmostOne);
+    }
 
     private static DataViewSchema.Annotations Annotate(uint scoreSetId, string kind, string valueKind, Action<DataViewSchema.Annotations.Builder>? more)
     {

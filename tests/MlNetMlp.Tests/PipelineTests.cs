@@ -264,3 +264,21 @@ public sealed class CancerOutput
 
     public bool PredictedLabel { get; set; }
 }
+
+public class ProbabilityTests
+{
+    [Theory]
+    [InlineData(40f)]
+    [InlineData(-200f)]
+    [InlineData(0f)]
+    public void ProbabilityStaysStrictlyBetweenZeroAndOne(float score)
+    {
+        float p = ScoreColumns.OutputSigmoid(score);
+        Assert.InRange(p, float.Epsilon, MathF.BitDecrement(1f));
+        Assert.True(double.IsFinite(Math.Log(p)) && double.IsFinite(Math.Log(1 - p)));
+        if (score == 0)
+        {
+            Assert.Equal(0.5f, p);
+        }
+    }
+}

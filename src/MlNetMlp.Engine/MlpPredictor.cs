@@ -14,6 +14,8 @@ public sealed class MlpPredictor
     internal const int BlockRows = 128;
 
     private readonly MlpModel _model;
+    private readonly int[] _weightOffsets;
+    private readonly int[] _biasOffsets;
     private readonly float[] _ping;
     private readonly float[] _pong;
     private float[]? _blockPing;
@@ -22,8 +24,19 @@ public sealed class MlpPredictor
     internal MlpPredictor(MlpModel model)
     {
         _model = model;
-        _ping = new float[model.Layout.MaxWidth];
-        _pong = new float[model.Layout.MaxWidth];
+        ParameterLayout layout = model.Layout;
+        _ping = new float[layout.MaxWidth];
+        _pong = new float[layout.MaxWidth];
+        _weightOffsets = new int[layout.LayerCount];
+        _biasOffsets = new int[layout.LayerCount];
+        int weightOffset = 0, biasOffset = layout.WeightCount;
+        for (int l = 0; l < layout.LayerCount; l++)
+        {
+            _weightOffsets[l] = weightOffset;
+            _biasOffsets[l] = biasOffset;
+            weightOffset += layout.Sizes[l] * layout.Sizes[l + 1];
+            biasOffset += layout.Sizes[l + 1];
+        }
     }
 
     /// <summary>The model this predictor runs.</summary>
@@ -33,26 +46,13 @@ public sealed class MlpPredictor
     /// Writes the raw output layer for one row into <paramref name="scores"/> (length <see cref="MlpModel.OutputCount"/>):
     /// the logit for binary classification, the class logits for multiclass, the predictions for regression.
     /// </summary>
-    public void ComputeScores(ReadOnlySpan<float> features, Span<float> scores)
+    public unsafe void ComputeScores(ReadOnlySpan<float> features, Span<float> scores)
     {
         CheckWidth(features.Length, _model.InputCount, nameof(features), "features");
         CheckWidth(scores.Length, _model.OutputCount, nameof(scores), "score slots");
-        ParameterLayout layout = _model.Layout;
-        ReadOnlySpan<float> parameters = _model.Parameters;
-        ReadOnlySpan<float> input = features;
-        int layers = layout.LayerCount;
-        for (int l = 0; l < layers; l++)
+        fixed (float* input = features, output = scores, ping = _ping, pong = _pong)
         {
-            int k = layout.Sizes[l];
-            int n = layout.Sizes[l + 1];
-            Span<float> output = l + 1 == layers ? scores : (l % 2 == 0 ? _ping : _pong).AsSpan(0, n);
-            Gemm.MultiplyAddBias(input, layout.Weights(parameters, l), layout.Biases(parameters, l), output, 1, k, n);
-            if (l + 1 < layers)
-            {
-                _model.HiddenActivation.Forward(output);
-            }
-
-            input = output;
+            Run(input, 1, output, ping, pong, _ping.Length);
         }
     }
 
@@ -60,7 +60,7 @@ public sealed class MlpPredictor
     /// Writes the raw output layer for <paramref name="rowCount"/> rows stored row-major in <paramref name="features"/>
     /// into <paramref name="scores"/> <c>(rowCount, OutputCount)</c>.
     /// </summary>
-    public void ComputeScores(ReadOnlySpan<float> features, int rowCount, Span<float> scores)
+    public unsafe void ComputeScores(ReadOnlySpan<float> features, int rowCount, Span<float> scores)
     {
         int d = _model.InputCount;
         int outputs = _model.OutputCount;
@@ -70,29 +70,50 @@ public sealed class MlpPredictor
         }
 
         CheckWidth(scores.Length, rowCount * outputs, nameof(scores), "score values");
-        ParameterLayout layout = _model.Layout;
-        _blockPing ??= new float[BlockRows * layout.MaxWidth];
-        _blockPong ??= new float[BlockRows * layout.MaxWidth];
-        ReadOnlySpan<float> parameters = _model.Parameters;
-        int layers = layout.LayerCount;
-        for (int start = 0; start < rowCount; start += BlockRows)
+        int stride = Backprop.Stride(_model.Layout.MaxWidth);
+        _blockPing ??= new float[BlockRows * stride];
+        _blockPong ??= new float[BlockRows * stride];
+        fixed (float* input = features, output = scores, ping = _blockPing, pong = _blockPong)
         {
-            int m = Math.Min(BlockRows, rowCount - start);
-            ReadOnlySpan<float> input = features.Slice(start * d, m * d);
+            for (int start = 0; start < rowCount; start += BlockRows)
+            {
+                int m = Math.Min(BlockRows, rowCount - start);
+                Run(input + ((long)start * d), m, output + ((long)start * outputs), ping, pong, stride);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The forward pass of <paramref name="rows"/> contiguous rows into contiguous scores, hidden layers alternating
+    /// between two buffers of rows <paramref name="stride"/> floats apart. Relu and identity are fused into the
+    /// products; other activations run after each hidden layer.
+    /// </summary>
+    private unsafe void Run(float* input, int rows, float* scores, float* ping, float* pong, nint stride)
+    {
+        ParameterLayout layout = _model.Layout;
+        HiddenActivation activation = _model.HiddenActivation;
+        int layers = layout.LayerCount;
+        nint inputStride = layout.InputWidth;
+        fixed (float* parameters = _model.Parameters)
+        {
             for (int l = 0; l < layers; l++)
             {
                 int k = layout.Sizes[l];
                 int n = layout.Sizes[l + 1];
-                Span<float> output = l + 1 == layers
-                    ? scores.Slice(start * outputs, m * outputs)
-                    : (l % 2 == 0 ? _blockPing : _blockPong).AsSpan(0, m * n);
-                Gemm.MultiplyAddBias(input, layout.Weights(parameters, l), layout.Biases(parameters, l), output, m, k, n);
-                if (l + 1 < layers)
+                bool hidden = l + 1 < layers;
+                float* output = hidden ? (l % 2 == 0 ? ping : pong) : scores;
+                nint outputStride = hidden ? stride : n;
+                bool done = Gemm.Forward(input, inputStride, parameters + _weightOffsets[l], n, parameters + _biasOffsets[l], output, outputStride, rows, k, n, hidden ? activation.Kind : Activation.Identity);
+                if (hidden && !done)
                 {
-                    _model.HiddenActivation.Forward(output);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        activation.Forward(new Span<float>(output + (r * outputStride), n));
+                    }
                 }
 
                 input = output;
+                inputStride = outputStride;
             }
         }
     }

@@ -14,14 +14,14 @@ internal static class OutputLoss
 {
     /// <summary>
     /// Turns <paramref name="outputs"/> <c>(rows.Length, width)</c>, the raw output layer for the given rows, into
-    /// the weighted output delta in place, and returns the weighted loss sum <c>Σ w_i loss_i</c>.
+    /// the weighted output delta in place, and writes each row's weighted loss <c>w_i loss_i</c> to
+    /// <paramref name="rowLosses"/>: rows may be processed in any grouping, and the caller sums them in row order.
     /// Squared error is <c>0.5 Σ_j (y_j - z_j)²</c> per row: summed over targets, as its gradient is.
     /// </summary>
-    public static double ToDelta(MlpDataset data, ReadOnlySpan<int> rows, Span<float> outputs)
+    public static void ToDelta(MlpDataset data, ReadOnlySpan<int> rows, Span<float> outputs, Span<double> rowLosses)
     {
         int width = data.OutputCount;
         float[]? weights = data.Weights;
-        double total = 0;
         for (int r = 0; r < rows.Length; r++)
         {
             int row = rows[r];
@@ -43,10 +43,8 @@ internal static class OutputLoss
                 }
             }
 
-            total += loss;
+            rowLosses[r] = loss;
         }
-
-        return total;
     }
 
     /// <summary>Log-loss <c>softplus(z) - y z</c>; delta <c>sigmoid(z) - y</c>.</summary>

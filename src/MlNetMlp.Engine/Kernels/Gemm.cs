@@ -2,7 +2,6 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using System.Threading.Tasks;
 
 namespace MlNetMlp.Engine.Kernels;
 
@@ -14,26 +13,42 @@ namespace MlNetMlp.Engine.Kernels;
 /// <item><see cref="AccumulateTransposeA"/>: weight gradient, <c>dweight (k,n) += inpᵀ · dout (m,n)</c>.</item>
 /// <item><see cref="MultiplyTransposeB"/>: input gradient, <c>dinp (m,k) = dout (m,n) · weightᵀ</c>.</item>
 /// </list>
-/// Each output element is computed by exactly one thread in a fixed order, so results do not depend on the
-/// number of threads. Without AVX2+FMA the kernels fall back to <see cref="GemmReference"/>.
+/// Each output element is one chain of fused multiply-adds in ascending order of the summed index, starting
+/// from the bias, the current value or zero: exactly <see cref="GemmReference"/>'s order. So the result does not
+/// depend on the register width, the tiling, the number of threads, or whether a row was computed alone or in a
+/// block. Products run on <see cref="Microkernels"/> tiles (AVX-512: 8 rows x 32 columns; AVX2: 4 x 16), one
+/// panel of columns at a time so that the right operand's panel stays in the L1 cache while the tiles walk
+/// down the rows; depths over <see cref="DepthBlock"/> are split into blocks. Without AVX2+FMA everything falls
+/// back to <see cref="GemmReference"/>.
 /// </summary>
 internal static unsafe class Gemm
 {
     /// <summary>Below this many multiply-adds a product runs on the calling thread only.</summary>
     internal const long ParallelThreshold = 1L << 18;
 
-    private static bool Accelerated => Fma.IsSupported && Avx.IsSupported;
+    /// <summary>Longest depth run in one pass; deeper products are done in blocks (same arithmetic, better cache reuse).</summary>
+    internal const int DepthBlock = 256;
+
+    /// <summary>Rows per block when narrow column remainders are padded out to a full register.</summary>
+    private const int RemainderRows = 64;
+
+    [ThreadStatic]
+    private static Scratch? t_scratch;
+
+
+    /// <summary>True when the vector kernels run; false when <see cref="GemmReference"/> does.</summary>
+    public static bool IsAccelerated => Fma.IsSupported && Avx2.IsSupported;
 
     /// <summary><c>c (m,n) = a (m,k) · b (k,n) + bias (n)</c>.</summary>
     public static void MultiplyAddBias(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c, int m, int k, int n, int threads = 1)
     {
-        CheckSizes(a.Length, (long)m * k, b.Length, (long)k * n, c.Length, (long)m * n);
+        CheckSizes(m, k, n, a.Length, (long)m * k, b.Length, (long)k * n, c.Length, (long)m * n);
         if (bias.Length < n)
         {
             throw new ArgumentException("The bias is shorter than the output width.", nameof(bias));
         }
 
-        if (!Accelerated)
+        if (!IsAccelerated)
         {
             GemmReference.MultiplyAddBias(a, b, bias, c, m, k, n);
             return;
@@ -41,24 +56,16 @@ internal static unsafe class Gemm
 
         fixed (float* pa = a, pb = b, pbias = bias, pc = c)
         {
-            int workers = Workers(m, (long)m * k * n, threads);
-            if (workers == 1)
-            {
-                MultiplyAddBiasRows(pa, pb, pbias, pc, 0, m, k, n);
-                return;
-            }
-
-            var args = (A: (nint)pa, B: (nint)pb, Bias: (nint)pbias, C: (nint)pc);
-            RunRows(m, workers, (r0, r1) =>
-                MultiplyAddBiasRows((float*)args.A, (float*)args.B, (float*)args.Bias, (float*)args.C, r0, r1, k, n));
+            var operands = new Operands(pa, k, 1, pb, n, pc, n, pbias, null, 0);
+            Run(Product.Forward, operands, m, n, k, threads);
         }
     }
 
     /// <summary><c>c (k,n) += aᵀ · b</c> with <c>a (m,k)</c> and <c>b (m,n)</c>.</summary>
     public static void AccumulateTransposeA(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, int threads = 1)
     {
-        CheckSizes(a.Length, (long)m * k, b.Length, (long)m * n, c.Length, (long)k * n);
-        if (!Accelerated)
+        CheckSizes(m, k, n, a.Length, (long)m * k, b.Length, (long)m * n, c.Length, (long)k * n);
+        if (!IsAccelerated)
         {
             GemmReference.AccumulateTransposeA(a, b, c, m, k, n);
             return;
@@ -66,301 +73,606 @@ internal static unsafe class Gemm
 
         fixed (float* pa = a, pb = b, pc = c)
         {
-            int workers = Workers(k, (long)m * k * n, threads);
-            if (workers == 1)
-            {
-                AccumulateTransposeARows(pa, pb, pc, 0, k, m, k, n);
-                return;
-            }
-
-            var args = (A: (nint)pa, B: (nint)pb, C: (nint)pc);
-            RunRows(k, workers, (r0, r1) =>
-                AccumulateTransposeARows((float*)args.A, (float*)args.B, (float*)args.C, r0, r1, m, k, n));
+            var operands = new Operands(pa, 1, k, pb, n, pc, n, null, null, 0);
+            Run(Product.Accumulate, operands, k, n, m, threads);
         }
     }
 
     /// <summary><c>c (m,k) = a (m,n) · bᵀ</c> with <c>b (k,n)</c>.</summary>
     public static void MultiplyTransposeB(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k, int threads = 1)
     {
-        CheckSizes(a.Length, (long)m * n, b.Length, (long)k * n, c.Length, (long)m * k);
-        if (!Accelerated)
+        CheckSizes(m, k, n, a.Length, (long)m * n, b.Length, (long)k * n, c.Length, (long)m * k);
+        if (!IsAccelerated)
         {
             GemmReference.MultiplyTransposeB(a, b, c, m, n, k);
             return;
         }
 
+        Scratch scratch = Scratch.Current;
+        float* bt = scratch.Transposed((long)k * n);
         fixed (float* pa = a, pb = b, pc = c)
         {
-            int workers = Workers(m, (long)m * k * n, threads);
-            if (workers == 1)
-            {
-                MultiplyTransposeBRows(pa, pb, pc, 0, m, n, k);
-                return;
-            }
-
-            var args = (A: (nint)pa, B: (nint)pb, C: (nint)pc);
-            RunRows(m, workers, (r0, r1) =>
-                MultiplyTransposeBRows((float*)args.A, (float*)args.B, (float*)args.C, r0, r1, n, k));
+            Transpose(pb, n, n, bt, k, 0, k);
+            var operands = new Operands(pa, n, 1, bt, k, pc, k, null, null, 0);
+            Run(Product.Plain, operands, m, k, n, threads);
         }
     }
 
     /// <summary><c>sums (n) += Σ_i b[i, :]</c> for <c>b (m,n)</c>, rows added in order.</summary>
     public static void AccumulateColumnSums(ReadOnlySpan<float> b, Span<float> sums, int m, int n)
     {
-        for (int i = 0; i < m; i++)
+        if (b.Length < (long)m * n || sums.Length < n)
         {
-            System.Numerics.Tensors.TensorPrimitives.Add(sums.Slice(0, n), b.Slice(i * n, n), sums.Slice(0, n));
+            throw new ArgumentException($"Buffers too small: {b.Length} values for ({m},{n}), {sums.Length} sums for {n} columns.");
+        }
+
+        fixed (float* pb = b, ps = sums)
+        {
+            ColumnSums(pb, n, m, ps, 0, n);
         }
     }
 
-    private static void CheckSizes(int aLength, long aNeeded, int bLength, long bNeeded, int cLength, long cNeeded)
+    // The engine's entry points: pointers with row strides (ld = floats from one row to the next), so that work
+    // buffers can be padded, and row ranges, so that a caller can split the work.
+
+    /// <summary>
+    /// The forward product of rows <c>[0, rows)</c>, <c>output = inp · weight + bias</c>, with the activation fused
+    /// when it is relu or identity; returns false when the caller must still apply the activation.
+    /// </summary>
+    internal static bool Forward(float* inp, nint ldInp, float* weight, nint ldWeight, float* bias, float* output, nint ldOutput, int rows, int k, int n, Activation activation)
     {
+        if (!IsAccelerated)
+        {
+            GemmReference.MultiplyAddBias(inp, ldInp, weight, ldWeight, bias, output, ldOutput, rows, k, n);
+            return activation == Activation.Identity;
+        }
+
+        var operands = new Operands(inp, ldInp, 1, weight, ldWeight, output, ldOutput, bias, null, 0);
+        if (activation == Activation.Relu)
+        {
+            Dispatch<StartAtBias, ReluEpilogue>(operands, rows, n, k, default);
+            return true;
+        }
+
+        Dispatch<StartAtBias, NoEpilogue>(operands, rows, n, k, default);
+        return activation == Activation.Identity;
+    }
+
+    /// <summary>Rows <c>[p0, p1)</c> of <c>dweight (k,n) += inpᵀ (k,m) · dout (m,n)</c>.</summary>
+    internal static void WeightGradientRows(float* inp, nint ldInp, float* dout, nint ldDout, float* dweight, nint ldDweight, int m, int n, int p0, int p1)
+    {
+        if (!IsAccelerated)
+        {
+            GemmReference.AccumulateTransposeA(inp, ldInp, dout, ldDout, dweight, ldDweight, m, n, p0, p1);
+            return;
+        }
+
+        var operands = new Operands(inp + p0, 1, ldInp, dout, ldDout, dweight + (p0 * ldDweight), ldDweight, null, null, 0);
+        Dispatch<StartAtOutput, NoEpilogue>(operands, p1 - p0, n, m, default);
+    }
+
+    /// <summary>
+    /// The input gradient of rows <c>[0, rows)</c>: <c>dinp (rows,k) = (dout (rows,n) · weightT (n,k)) ⊙ f'(z)</c>, with
+    /// <paramref name="weightTransposed"/> the layer's weight transposed and <paramref name="z"/> the layer's forward
+    /// input <c>(rows,k)</c>, which is the previous layer's activation output.
+    /// </summary>
+    internal static void InputGradient(float* dout, nint ldDout, float* weightTransposed, nint ldWeightTransposed, float* z, nint ldZ, float* dinp, nint ldDinp, int rows, int n, int k, in HiddenActivation activation)
+    {
+        if (!IsAccelerated)
+        {
+            GemmReference.MultiplyRows(dout, ldDout, weightTransposed, ldWeightTransposed, dinp, ldDinp, rows, n, k);
+            for (int i = 0; i < rows; i++)
+            {
+                activation.Backward(new ReadOnlySpan<float>(z + (i * ldZ), k), new Span<float>(dinp + (i * ldDinp), k));
+            }
+
+            return;
+        }
+
+        var operands = new Operands(dout, ldDout, 1, weightTransposed, ldWeightTransposed, dinp, ldDinp, null, z, ldZ);
+        switch (activation.Kind)
+        {
+            case Activation.Relu:
+                Dispatch<StartAtZero, ReluBackward>(operands, rows, k, n, default);
+                break;
+            case Activation.Identity:
+                Dispatch<StartAtZero, NoEpilogue>(operands, rows, k, n, default);
+                break;
+            case Activation.Logistic:
+                Dispatch<StartAtZero, LogisticBackward>(operands, rows, k, n, default);
+                break;
+            case Activation.Tanh:
+                Dispatch<StartAtZero, TanhBackward>(operands, rows, k, n, default);
+                break;
+            case Activation.LeakyRelu:
+                Dispatch<StartAtZero, LeakyReluBackward>(operands, rows, k, n, new LeakyReluBackward(activation.LeakyReluSlope));
+                break;
+            case Activation.Elu:
+                Dispatch<StartAtZero, EluBackward>(operands, rows, k, n, new EluBackward(activation.EluAlpha));
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown activation {activation.Kind}.");
+        }
+    }
+
+    /// <summary>Rows <c>[r0, r1)</c> of <c>source (rows,cols)</c> into columns r0..r1-1 of <c>destination (cols,rows) = sourceᵀ</c>.</summary>
+    internal static void Transpose(float* source, nint ldSource, int cols, float* destination, nint ldDestination, int r0, int r1)
+    {
+        const int Block = 8;
+        for (int i0 = r0; i0 < r1; i0 += Block)
+        {
+            int i1 = Math.Min(i0 + Block, r1);
+            for (int j0 = 0; j0 < cols; j0 += Block)
+            {
+                int j1 = Math.Min(j0 + Block, cols);
+                for (int i = i0; i < i1; i++)
+                {
+                    float* s = source + (i * ldSource);
+                    for (int j = j0; j < j1; j++)
+                    {
+                        destination[(j * ldDestination) + i] = s[j];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Columns <c>[j0, j1)</c> of <c>sums += Σ_i b[i, :]</c> for <paramref name="m"/> rows <paramref name="ldb"/> floats apart, rows added in ascending order.</summary>
+    internal static void ColumnSums(float* b, nint ldb, int m, float* sums, int j0, int j1)
+    {
+        int j = j0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j + 32 <= j1; j += 32)
+            {
+                Vector256<float> s0 = Vector256.Load(sums + j), s1 = Vector256.Load(sums + j + 8);
+                Vector256<float> s2 = Vector256.Load(sums + j + 16), s3 = Vector256.Load(sums + j + 24);
+                float* row = b + j;
+                for (int i = 0; i < m; i++, row += ldb)
+                {
+                    s0 += Vector256.Load(row);
+                    s1 += Vector256.Load(row + 8);
+                    s2 += Vector256.Load(row + 16);
+                    s3 += Vector256.Load(row + 24);
+                }
+
+                Vector256.Store(s0, sums + j);
+                Vector256.Store(s1, sums + j + 8);
+                Vector256.Store(s2, sums + j + 16);
+                Vector256.Store(s3, sums + j + 24);
+            }
+
+            for (; j + 8 <= j1; j += 8)
+            {
+                Vector256<float> s = Vector256.Load(sums + j);
+                float* row = b + j;
+                for (int i = 0; i < m; i++, row += ldb)
+                {
+                    s += Vector256.Load(row);
+                }
+
+                Vector256.Store(s, sums + j);
+            }
+        }
+
+        for (; j < j1; j++)
+        {
+            float s = sums[j];
+            float* column = b + j;
+            for (int i = 0; i < m; i++, column += ldb)
+            {
+                s += *column;
+            }
+
+            sums[j] = s;
+        }
+    }
+
+    private static void CheckSizes(int m, int k, int n, int aLength, long aNeeded, int bLength, long bNeeded, int cLength, long cNeeded)
+    {
+        if (m < 0 || k < 0 || n < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(m), $"Matrix dimensions must be non-negative; got m = {m}, k = {k}, n = {n}.");
+        }
+
         if (aLength < aNeeded || bLength < bNeeded || cLength < cNeeded)
         {
             throw new ArgumentException($"Matrix buffers too small: have {aLength}, {bLength}, {cLength}; need {aNeeded}, {bNeeded}, {cNeeded}.");
         }
     }
 
-    /// <summary>How many workers a product of <paramref name="work"/> multiply-adds over <paramref name="rows"/> rows gets.</summary>
-    private static int Workers(int rows, long work, int threads) =>
-        work < ParallelThreshold ? 1 : Math.Max(1, Math.Min(threads, rows / 4));
-
-    /// <summary>Splits [0, rows) into contiguous ranges, one per worker.</summary>
-    private static void RunRows(int rows, int workers, Action<int, int> body)
+    /// <summary>Runs a product over <paramref name="rows"/> output rows, in chunks of rows over up to <paramref name="threads"/> threads for large products.</summary>
+    private static void Run(Product product, in Operands operands, int rows, int cols, int depth, int threads)
     {
-        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+        long work = (long)rows * cols * depth;
+        int chunkRows = ChunkRows(rows);
+        int chunks = (rows + chunkRows - 1) / chunkRows;
+        if (work < ParallelThreshold || threads <= 1 || chunks <= 1)
         {
-            int r0 = (int)((long)rows * w / workers);
-            int r1 = (int)((long)rows * (w + 1) / workers);
-            body(r0, r1);
-        });
-    }
-
-    // c rows [r0, r1): 4 rows x 16 columns register block; column tails use 8-wide vectors then scalar FMA.
-    private static void MultiplyAddBiasRows(float* a, float* b, float* bias, float* c, int r0, int r1, int k, int n)
-    {
-        int i = r0;
-        for (; i + 4 <= r1; i += 4)
-        {
-            float* a0 = a + ((long)i * k);
-            float* a1 = a0 + k;
-            float* a2 = a1 + k;
-            float* a3 = a2 + k;
-            int j = 0;
-            for (; j + 16 <= n; j += 16)
-            {
-                Vector256<float> c00 = Avx.LoadVector256(bias + j), c01 = Avx.LoadVector256(bias + j + 8);
-                Vector256<float> c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
-                float* bp = b + j;
-                for (int p = 0; p < k; p++, bp += n)
-                {
-                    Vector256<float> b0 = Avx.LoadVector256(bp), b1 = Avx.LoadVector256(bp + 8);
-                    Vector256<float> x = Vector256.Create(a0[p]);
-                    c00 = Fma.MultiplyAdd(x, b0, c00);
-                    c01 = Fma.MultiplyAdd(x, b1, c01);
-                    x = Vector256.Create(a1[p]);
-                    c10 = Fma.MultiplyAdd(x, b0, c10);
-                    c11 = Fma.MultiplyAdd(x, b1, c11);
-                    x = Vector256.Create(a2[p]);
-                    c20 = Fma.MultiplyAdd(x, b0, c20);
-                    c21 = Fma.MultiplyAdd(x, b1, c21);
-                    x = Vector256.Create(a3[p]);
-                    c30 = Fma.MultiplyAdd(x, b0, c30);
-                    c31 = Fma.MultiplyAdd(x, b1, c31);
-                }
-
-                float* cp = c + ((long)i * n) + j;
-                Avx.Store(cp, c00);
-                Avx.Store(cp + 8, c01);
-                Avx.Store(cp + n, c10);
-                Avx.Store(cp + n + 8, c11);
-                Avx.Store(cp + (2 * n), c20);
-                Avx.Store(cp + (2 * n) + 8, c21);
-                Avx.Store(cp + (3 * n), c30);
-                Avx.Store(cp + (3 * n) + 8, c31);
-            }
-
-            for (int r = 0; r < 4; r++)
-            {
-                MultiplyAddBiasRowTail(a + ((long)(i + r) * k), b, bias, c + ((long)(i + r) * n), j, k, n);
-            }
+            RunRows(product, operands, 0, rows, cols, depth);
+            return;
         }
 
-        for (; i < r1; i++)
+        ProductJob job = ProductJob.Current;
+        job.Set(product, operands, rows, cols, depth, chunkRows);
+        WorkerPool.For(job, chunks, threads);
+        job.Clear();
+    }
+
+    /// <summary>Rows per parallel chunk: a multiple of 8, about 32, and at most 1/4 of the rows where that allows.</summary>
+    private static int ChunkRows(int rows) => Math.Max(8, Math.Min(32, (rows / 4) & ~7));
+
+    private static void RunRows(Product product, in Operands operands, int r0, int r1, int cols, int depth)
+    {
+        Operands part = operands.AtRow(r0);
+        switch (product)
         {
-            MultiplyAddBiasRowTail(a + ((long)i * k), b, bias, c + ((long)i * n), 0, k, n);
+            case Product.Forward:
+                Dispatch<StartAtBias, NoEpilogue>(part, r1 - r0, cols, depth, default);
+                break;
+            case Product.Accumulate:
+                Dispatch<StartAtOutput, NoEpilogue>(part, r1 - r0, cols, depth, default);
+                break;
+            default:
+                Dispatch<StartAtZero, NoEpilogue>(part, r1 - r0, cols, depth, default);
+                break;
         }
     }
 
-    // One row of c from column j0 on; the same FMA sequence per element as the blocked path.
+    /// <summary>Picks the widest register the CPU has.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MultiplyAddBiasRowTail(float* arow, float* b, float* bias, float* crow, int j0, int k, int n)
+    private static void Dispatch<TStart, TEpilogue>(in Operands o, int rows, int cols, int depth, TEpilogue epilogue)
+        where TStart : ITileStart
+        where TEpilogue : IEpilogue
     {
-        int j = j0;
-        for (; j + 8 <= n; j += 8)
+        if (Avx512F.IsSupported)
         {
-            Vector256<float> acc = Avx.LoadVector256(bias + j);
-            float* bp = b + j;
-            for (int p = 0; p < k; p++, bp += n)
-            {
-                acc = Fma.MultiplyAdd(Vector256.Create(arow[p]), Avx.LoadVector256(bp), acc);
-            }
-
-            Avx.Store(crow + j, acc);
+            Blocked<Simd512, Vector512<float>, TStart, TEpilogue>(o, rows, cols, depth, epilogue);
         }
-
-        for (; j < n; j++)
+        else
         {
-            float acc = bias[j];
-            for (int p = 0; p < k; p++)
-            {
-                acc = MathF.FusedMultiplyAdd(arow[p], b[((long)p * n) + j], acc);
-            }
-
-            crow[j] = acc;
+            Blocked<Simd256, Vector256<float>, TStart, TEpilogue>(o, rows, cols, depth, epilogue);
         }
     }
 
-    // c rows [p0, p1) of the (k,n) gradient: c[p, :] += Σ_i a[i, p] b[i, :], i ascending.
-    private static void AccumulateTransposeARows(float* a, float* b, float* c, int p0, int p1, int m, int k, int n)
+    /// <summary>Splits the depth into blocks: the first starts as asked, later ones continue from the output; the epilogue runs after the last.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Blocked<TSimd, TVec, TStart, TEpilogue>(Operands o, int rows, int cols, int depth, TEpilogue epilogue)
+        where TSimd : ISimd<TVec>
+        where TVec : unmanaged
+        where TStart : ITileStart
+        where TEpilogue : IEpilogue
     {
-        int p = p0;
-        for (; p + 4 <= p1; p += 4)
+        if (depth <= DepthBlock)
         {
-            int j = 0;
-            for (; j + 16 <= n; j += 16)
+            Pass<TSimd, TVec, TStart, TEpilogue>(o, rows, cols, depth, epilogue);
+            return;
+        }
+
+        for (int q0 = 0; q0 < depth; q0 += DepthBlock)
+        {
+            int block = Math.Min(DepthBlock, depth - q0);
+            Operands part = o.AtDepth(q0);
+            if (q0 == 0)
             {
-                float* cp = c + ((long)p * n) + j;
-                Vector256<float> c00 = Avx.LoadVector256(cp), c01 = Avx.LoadVector256(cp + 8);
-                Vector256<float> c10 = Avx.LoadVector256(cp + n), c11 = Avx.LoadVector256(cp + n + 8);
-                Vector256<float> c20 = Avx.LoadVector256(cp + (2 * n)), c21 = Avx.LoadVector256(cp + (2 * n) + 8);
-                Vector256<float> c30 = Avx.LoadVector256(cp + (3 * n)), c31 = Avx.LoadVector256(cp + (3 * n) + 8);
-                float* ap = a + p;
-                float* bp = b + j;
-                for (int i = 0; i < m; i++, ap += k, bp += n)
+                Pass<TSimd, TVec, TStart, NoEpilogue>(part, rows, cols, block, default);
+            }
+            else if (q0 + block < depth)
+            {
+                Pass<TSimd, TVec, StartAtOutput, NoEpilogue>(part, rows, cols, block, default);
+            }
+            else
+            {
+                Pass<TSimd, TVec, StartAtOutput, TEpilogue>(part, rows, cols, block, epilogue);
+            }
+        }
+    }
+
+    /// <summary>One depth block: panels of two registers' width, then one, then the padded remainder.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Pass<TSimd, TVec, TStart, TEpilogue>(in Operands o, int rows, int cols, int depth, TEpilogue epilogue)
+        where TSimd : ISimd<TVec>
+        where TVec : unmanaged
+        where TStart : ITileStart
+        where TEpilogue : IEpilogue
+    {
+        int lanes = TSimd.Lanes;
+        int j = 0;
+        for (; j + (2 * lanes) <= cols; j += 2 * lanes)
+        {
+            PanelOfTwo<TSimd, TVec, TStart, TEpilogue>(o.AtColumn(j), rows, depth, epilogue);
+        }
+
+        if (cols - j >= lanes)
+        {
+            PanelOfOne<TSimd, TVec, TStart, TEpilogue>(o.AtColumn(j), rows, depth, epilogue);
+            j += lanes;
+        }
+
+        if (j < cols)
+        {
+            Remainder<TSimd, TVec, TStart, TEpilogue>(o.AtColumn(j), rows, cols - j, depth, epilogue);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PanelOfTwo<TSimd, TVec, TStart, TEpilogue>(in Operands o, int rows, int depth, TEpilogue epilogue)
+        where TSimd : ISimd<TVec>
+        where TVec : unmanaged
+        where TStart : ITileStart
+        where TEpilogue : IEpilogue
+    {
+        float* x = o.X, y = o.Y, c = o.C, bias = o.Bias, z = o.Z;
+        nint xs = o.XRowStride, xq = o.XDepthStride, yq = o.YDepthStride, ldc = o.CRowStride, ldz = o.ZRowStride;
+        int i = 0;
+        if (TSimd.Lanes >= 16)
+        {
+            for (; i + 8 <= rows; i += 8)
+            {
+                Microkernels.Tile8x2<TSimd, TVec, TStart, TEpilogue>(x + (i * xs), xs, xq, y, yq, depth, c + (i * ldc), ldc, bias, z + (i * ldz), ldz, epilogue);
+            }
+        }
+
+        for (; i + 4 <= rows; i += 4)
+        {
+            Microkernels.Tile4x2<TSimd, TVec, TStart, TEpilogue>(x + (i * xs), xs, xq, y, yq, depth, c + (i * ldc), ldc, bias, z + (i * ldz), ldz, epilogue);
+        }
+
+        for (; i < rows; i++)
+        {
+            Microkernels.Tile1x2<TSimd, TVec, TStart, TEpilogue>(x + (i * xs), xs, xq, y, yq, depth, c + (i * ldc), ldc, bias, z + (i * ldz), ldz, epilogue);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PanelOfOne<TSimd, TVec, TStart, TEpilogue>(in Operands o, int rows, int depth, TEpilogue epilogue)
+        where TSimd : ISimd<TVec>
+        where TVec : unmanaged
+        where TStart : ITileStart
+        where TEpilogue : IEpilogue
+    {
+        float* x = o.X, y = o.Y, c = o.C, bias = o.Bias, z = o.Z;
+        nint xs = o.XRowStride, xq = o.XDepthStride, yq = o.YDepthStride, ldc = o.CRowStride, ldz = o.ZRowStride;
+        int i = 0;
+        for (; i + 8 <= rows; i += 8)
+        {
+            Microkernels.Tile8x1<TSimd, TVec, TStart, TEpilogue>(x + (i * xs), xs, xq, y, yq, depth, c + (i * ldc), ldc, bias, z + (i * ldz), ldz, epilogue);
+        }
+
+        for (; i + 4 <= rows; i += 4)
+        {
+            Microkernels.Tile4x1<TSimd, TVec, TStart, TEpilogue>(x + (i * xs), xs, xq, y, yq, depth, c + (i * ldc), ldc, bias, z + (i * ldz), ldz, epilogue);
+        }
+
+        for (; i < rows; i++)
+        {
+            Microkernels.Tile1x1<TSimd, TVec, TStart, TEpilogue>(x + (i * xs), xs, xq, y, yq, depth, c + (i * ldc), ldc, bias, z + (i * ldz), ldz, epilogue);
+        }
+    }
+
+    /// <summary>
+    /// Fewer than one register of columns. They are taken with narrower registers (8, then 4 floats) and single
+    /// floats, unless that needs two or more passes over the depth and there are enough rows to pay for padding:
+    /// then the right operand's columns, the bias, the output and z are copied into zero-padded full-width
+    /// panels, the one-register tiles run there, and the valid columns are copied back.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Remainder<TSimd, TVec, TStart, TEpilogue>(in Operands o, int rows, int width, int depth, TEpilogue epilogue)
+        where TSimd : ISimd<TVec>
+        where TVec : unmanaged
+        where TStart : ITileStart
+        where TEpilogue : IEpilogue
+    {
+        bool eight = TSimd.Lanes > 8 && width >= 8;
+        bool four = TSimd.Lanes > 4 && width % 8 >= 4;
+        int passes = (eight ? 1 : 0) + (four ? 1 : 0) + (width % 4);
+        if (passes > 1 && rows >= 8)
+        {
+            Padded<TSimd, TVec, TStart, TEpilogue>(o, rows, width, depth, epilogue);
+            return;
+        }
+
+        int j = 0;
+        if (eight)
+        {
+            PanelOfOne<Simd256, Vector256<float>, TStart, TEpilogue>(o.AtColumn(j), rows, depth, epilogue);
+            j += 8;
+        }
+
+        if (four)
+        {
+            PanelOfOne<Simd128, Vector128<float>, TStart, TEpilogue>(o.AtColumn(j), rows, depth, epilogue);
+            j += 4;
+        }
+
+        for (; j < width; j++)
+        {
+            PanelOfOne<Simd1, float, TStart, TEpilogue>(o.AtColumn(j), rows, depth, epilogue);
+        }
+    }
+
+    /// <summary>The remainder through zero-padded panels; see <see cref="Remainder"/>.</summary>
+    private static void Padded<TSimd, TVec, TStart, TEpilogue>(in Operands o, int rows, int width, int depth, TEpilogue epilogue)
+        where TSimd : ISimd<TVec>
+        where TVec : unmanaged
+        where TStart : ITileStart
+        where TEpilogue : IEpilogue
+    {
+        int lanes = TSimd.Lanes;
+        Scratch scratch = Scratch.Current;
+        float* panel = scratch.Panel(depth * lanes);
+        float* bias = scratch.Bias(lanes);
+        float* c = scratch.Output(RemainderRows * lanes);
+        float* z = o.Z == null ? null : scratch.Z(RemainderRows * lanes);
+        for (int q = 0; q < depth; q++)
+        {
+            Copy(o.Y + (q * o.YDepthStride), panel + (q * lanes), width, lanes);
+        }
+
+        if (o.Bias != null)
+        {
+            Copy(o.Bias, bias, width, lanes);
+        }
+
+        var padded = new Operands(o.X, o.XRowStride, o.XDepthStride, panel, lanes, c, lanes, bias, z, lanes);
+        for (int i0 = 0; i0 < rows; i0 += RemainderRows)
+        {
+            int block = Math.Min(RemainderRows, rows - i0);
+            for (int i = 0; i < block; i++)
+            {
+                if (typeof(TStart) == typeof(StartAtOutput))
                 {
-                    Vector256<float> b0 = Avx.LoadVector256(bp), b1 = Avx.LoadVector256(bp + 8);
-                    Vector256<float> x = Vector256.Create(ap[0]);
-                    c00 = Fma.MultiplyAdd(x, b0, c00);
-                    c01 = Fma.MultiplyAdd(x, b1, c01);
-                    x = Vector256.Create(ap[1]);
-                    c10 = Fma.MultiplyAdd(x, b0, c10);
-                    c11 = Fma.MultiplyAdd(x, b1, c11);
-                    x = Vector256.Create(ap[2]);
-                    c20 = Fma.MultiplyAdd(x, b0, c20);
-                    c21 = Fma.MultiplyAdd(x, b1, c21);
-                    x = Vector256.Create(ap[3]);
-                    c30 = Fma.MultiplyAdd(x, b0, c30);
-                    c31 = Fma.MultiplyAdd(x, b1, c31);
+                    Copy(o.C + ((i0 + i) * o.CRowStride), c + (i * lanes), width, lanes);
                 }
 
-                Avx.Store(cp, c00);
-                Avx.Store(cp + 8, c01);
-                Avx.Store(cp + n, c10);
-                Avx.Store(cp + n + 8, c11);
-                Avx.Store(cp + (2 * n), c20);
-                Avx.Store(cp + (2 * n) + 8, c21);
-                Avx.Store(cp + (3 * n), c30);
-                Avx.Store(cp + (3 * n) + 8, c31);
+                if (z != null)
+                {
+                    Copy(o.Z + ((i0 + i) * o.ZRowStride), z + (i * lanes), width, lanes);
+                }
             }
 
-            for (int r = 0; r < 4; r++)
+            PanelOfOne<TSimd, TVec, TStart, TEpilogue>(padded.AtRowOfX(i0), block, depth, epilogue);
+            for (int i = 0; i < block; i++)
             {
-                AccumulateTransposeARowTail(a, b, c, p + r, j, m, k, n);
+                new ReadOnlySpan<float>(c + (i * lanes), width).CopyTo(new Span<float>(o.C + ((i0 + i) * o.CRowStride), width));
             }
-        }
-
-        for (; p < p1; p++)
-        {
-            AccumulateTransposeARowTail(a, b, c, p, 0, m, k, n);
         }
     }
 
+    /// <summary>Copies <paramref name="count"/> floats and zero-fills the rest of a <paramref name="padded"/>-long slot.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AccumulateTransposeARowTail(float* a, float* b, float* c, int p, int j0, int m, int k, int n)
+    private static void Copy(float* source, float* destination, int count, int padded)
     {
-        float* crow = c + ((long)p * n);
-        int j = j0;
-        for (; j + 8 <= n; j += 8)
+        int j = 0;
+        for (; j < count; j++)
         {
-            Vector256<float> acc = Avx.LoadVector256(crow + j);
-            float* ap = a + p;
-            float* bp = b + j;
-            for (int i = 0; i < m; i++, ap += k, bp += n)
-            {
-                acc = Fma.MultiplyAdd(Vector256.Create(*ap), Avx.LoadVector256(bp), acc);
-            }
-
-            Avx.Store(crow + j, acc);
+            destination[j] = source[j];
         }
 
-        for (; j < n; j++)
+        for (; j < padded; j++)
         {
-            float acc = crow[j];
-            for (int i = 0; i < m; i++)
-            {
-                acc = MathF.FusedMultiplyAdd(a[((long)i * k) + p], b[((long)i * n) + j], acc);
-            }
-
-            crow[j] = acc;
+            destination[j] = 0f;
         }
     }
 
-    // c rows [r0, r1) of (m,k): c[i, p] = dot(a[i, :], b[p, :]); 4 dot products at a time share the a loads.
-    private static void MultiplyTransposeBRows(float* a, float* b, float* c, int r0, int r1, int n, int k)
+    /// <summary>The products the public entry points run.</summary>
+    private enum Product
     {
-        for (int i = r0; i < r1; i++)
+        /// <summary>Start at the bias.</summary>
+        Forward,
+
+        /// <summary>Start at the current output.</summary>
+        Accumulate,
+
+        /// <summary>Start at zero.</summary>
+        Plain,
+    }
+
+    /// <summary>The operands of one product, as pointers and strides (in floats); see <see cref="Microkernels"/>.</summary>
+    private readonly struct Operands
+    {
+        public readonly float* X;
+        public readonly nint XRowStride;
+        public readonly nint XDepthStride;
+        public readonly float* Y;
+        public readonly nint YDepthStride;
+        public readonly float* C;
+        public readonly nint CRowStride;
+        public readonly float* Bias;
+        public readonly float* Z;
+        public readonly nint ZRowStride;
+
+        public Operands(float* x, nint xRowStride, nint xDepthStride, float* y, nint yDepthStride, float* c, nint cRowStride, float* bias, float* z, nint zRowStride)
         {
-            float* arow = a + ((long)i * n);
-            float* crow = c + ((long)i * k);
-            int p = 0;
-            for (; p + 4 <= k; p += 4)
-            {
-                float* b0 = b + ((long)p * n);
-                float* b1 = b0 + n;
-                float* b2 = b1 + n;
-                float* b3 = b2 + n;
-                Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
-                int j = 0;
-                for (; j + 8 <= n; j += 8)
-                {
-                    Vector256<float> x = Avx.LoadVector256(arow + j);
-                    s0 = Fma.MultiplyAdd(x, Avx.LoadVector256(b0 + j), s0);
-                    s1 = Fma.MultiplyAdd(x, Avx.LoadVector256(b1 + j), s1);
-                    s2 = Fma.MultiplyAdd(x, Avx.LoadVector256(b2 + j), s2);
-                    s3 = Fma.MultiplyAdd(x, Avx.LoadVector256(b3 + j), s3);
-                }
+            X = x;
+            XRowStride = xRowStride;
+            XDepthStride = xDepthStride;
+            Y = y;
+            YDepthStride = yDepthStride;
+            C = c;
+            CRowStride = cRowStride;
+            Bias = bias;
+            Z = z;
+            ZRowStride = zRowStride;
+        }
 
-                crow[p] = FinishDot(s0, arow, b0, j, n);
-                crow[p + 1] = FinishDot(s1, arow, b1, j, n);
-                crow[p + 2] = FinishDot(s2, arow, b2, j, n);
-                crow[p + 3] = FinishDot(s3, arow, b3, j, n);
-            }
+        public Operands AtRow(int i) =>
+            new(X + (i * XRowStride), XRowStride, XDepthStride, Y, YDepthStride, C + (i * CRowStride), CRowStride, Bias, Z == null ? null : Z + (i * ZRowStride), ZRowStride);
 
-            for (; p < k; p++)
-            {
-                float* brow = b + ((long)p * n);
-                Vector256<float> s = Vector256<float>.Zero;
-                int j = 0;
-                for (; j + 8 <= n; j += 8)
-                {
-                    s = Fma.MultiplyAdd(Avx.LoadVector256(arow + j), Avx.LoadVector256(brow + j), s);
-                }
+        /// <summary>Moves only the left operand down: the output and z of a padded block are already its own rows.</summary>
+        public Operands AtRowOfX(int i) =>
+            new(X + (i * XRowStride), XRowStride, XDepthStride, Y, YDepthStride, C, CRowStride, Bias, Z, ZRowStride);
 
-                crow[p] = FinishDot(s, arow, brow, j, n);
-            }
+        public Operands AtColumn(int j) =>
+            new(X, XRowStride, XDepthStride, Y + j, YDepthStride, C + j, CRowStride, Bias == null ? null : Bias + j, Z == null ? null : Z + j, ZRowStride);
+
+        public Operands AtDepth(int q) =>
+            new(X + (q * XDepthStride), XRowStride, XDepthStride, Y + (q * YDepthStride), YDepthStride, C, CRowStride, Bias, Z, ZRowStride);
+    }
+
+    /// <summary>A product split by output rows over the worker pool; one reusable instance per calling thread.</summary>
+    private sealed class ProductJob : IParallelWork
+    {
+        [ThreadStatic]
+        private static ProductJob? t_current;
+
+        private Product _product;
+        private Operands _operands;
+        private int _rows;
+        private int _cols;
+        private int _depth;
+        private int _chunkRows;
+
+        public static ProductJob Current => t_current ??= new ProductJob();
+
+        public void Set(Product product, in Operands operands, int rows, int cols, int depth, int chunkRows)
+        {
+            _product = product;
+            _operands = operands;
+            _rows = rows;
+            _cols = cols;
+            _depth = depth;
+            _chunkRows = chunkRows;
+        }
+
+        public void Clear() => _operands = default;
+
+        public void Execute(int chunk)
+        {
+            int r0 = chunk * _chunkRows;
+            RunRows(_product, _operands, r0, Math.Min(r0 + _chunkRows, _rows), _cols, _depth);
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float FinishDot(Vector256<float> s, float* arow, float* brow, int j, int n)
+    /// <summary>Per-thread pinned work space for padded panels and transposes; grows, never shrinks.</summary>
+    private sealed class Scratch
     {
-        float sum = Vector256.Sum(s);
-        for (; j < n; j++)
-        {
-            sum = MathF.FusedMultiplyAdd(arow[j], brow[j], sum);
-        }
+        private float[] _panel = [];
+        private float[] _bias = [];
+        private float[] _output = [];
+        private float[] _z = [];
+        private float[] _transposed = [];
 
-        return sum;
+        public static Scratch Current => t_scratch ??= new Scratch();
+
+        public float* Panel(long length) => Get(ref _panel, length);
+
+        public float* Bias(long length) => Get(ref _bias, length);
+
+        public float* Output(long length) => Get(ref _output, length);
+
+        public float* Z(long length) => Get(ref _z, length);
+
+        public float* Transposed(long length) => Get(ref _transposed, length);
+
+        private static float* Get(ref float[] buffer, long length)
+        {
+            if (buffer.Length < length)
+            {
+                buffer = GC.AllocateUninitializedArray<float>(checked((int)Math.Max(length, 2L * buffer.Length)), pinned: true);
+            }
+
+            return (float*)Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer));
+        }
     }
 }

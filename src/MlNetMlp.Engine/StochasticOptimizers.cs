@@ -1,5 +1,7 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using MlNetMlp.Engine.Kernels;
 
 namespace MlNetMlp.Engine;
 
@@ -79,8 +81,11 @@ internal sealed class AdamOptimizer : StochasticOptimizer
     /// <summary>
     /// The stateless update. Vectorized (512 or 256 bits, then one element at a time); every lane evaluates exactly
     /// the scalar expressions below, in the same order and without fused multiply-adds, so the result does not
-    /// depend on the vector width.
+    /// depend on the vector width. New moments below the smallest normal float and parameters below 2^-100 are
+    /// stored as zero (<see cref="VectorMath.FlushSubnormal(float)"/>, <see cref="VectorMath.FlushTiny(float)"/>):
+    /// arithmetic on subnormal numbers is two orders of magnitude slower on x86.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void AdamStep(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, double beta1Double, double beta2Double, float learningRate, float epsilon)
     {
         // 1 - beta is formed in double: float(1 - 0.999) is exact to 7 digits, 1 - float(0.999) only to 5.
@@ -103,11 +108,11 @@ internal sealed class AdamOptimizer : StochasticOptimizer
                 for (; i + 16 <= length; i += 16)
                 {
                     Vector512<float> gi = Vector512.Load(pg + i);
-                    Vector512<float> mi = (b1 * Vector512.Load(pm + i)) + (c1 * gi);
-                    Vector512<float> vi = (b2 * Vector512.Load(pv + i)) + (c2 * gi * gi);
+                    Vector512<float> mi = VectorMath.FlushSubnormal((b1 * Vector512.Load(pm + i)) + (c1 * gi));
+                    Vector512<float> vi = VectorMath.FlushSubnormal((b2 * Vector512.Load(pv + i)) + (c2 * gi * gi));
                     mi.Store(pm + i);
                     vi.Store(pv + i);
-                    (Vector512.Load(pp + i) - (rate * mi / (Vector512.Sqrt(vi) + eps))).Store(pp + i);
+                    VectorMath.FlushTiny(Vector512.Load(pp + i) - (rate * mi / (Vector512.Sqrt(vi) + eps))).Store(pp + i);
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
@@ -117,22 +122,22 @@ internal sealed class AdamOptimizer : StochasticOptimizer
                 for (; i + 8 <= length; i += 8)
                 {
                     Vector256<float> gi = Vector256.Load(pg + i);
-                    Vector256<float> mi = (b1 * Vector256.Load(pm + i)) + (c1 * gi);
-                    Vector256<float> vi = (b2 * Vector256.Load(pv + i)) + (c2 * gi * gi);
+                    Vector256<float> mi = VectorMath.FlushSubnormal((b1 * Vector256.Load(pm + i)) + (c1 * gi));
+                    Vector256<float> vi = VectorMath.FlushSubnormal((b2 * Vector256.Load(pv + i)) + (c2 * gi * gi));
                     mi.Store(pm + i);
                     vi.Store(pv + i);
-                    (Vector256.Load(pp + i) - (rate * mi / (Vector256.Sqrt(vi) + eps))).Store(pp + i);
+                    VectorMath.FlushTiny(Vector256.Load(pp + i) - (rate * mi / (Vector256.Sqrt(vi) + eps))).Store(pp + i);
                 }
             }
 
             for (; i < length; i++)
             {
                 float gi = pg[i];
-                float mi = (beta1 * pm[i]) + (oneMinusBeta1 * gi);
-                float vi = (beta2 * pv[i]) + (oneMinusBeta2 * gi * gi);
+                float mi = VectorMath.FlushSubnormal((beta1 * pm[i]) + (oneMinusBeta1 * gi));
+                float vi = VectorMath.FlushSubnormal((beta2 * pv[i]) + (oneMinusBeta2 * gi * gi));
                 pm[i] = mi;
                 pv[i] = vi;
-                pp[i] -= learningRate * mi / (MathF.Sqrt(vi) + epsilon);
+                pp[i] = VectorMath.FlushTiny(pp[i] - (learningRate * mi / (MathF.Sqrt(vi) + epsilon)));
             }
         }
     }
@@ -202,7 +207,11 @@ internal sealed class SgdOptimizer : StochasticOptimizer
 
     public override StochasticOptimizer Clone() => new SgdOptimizer(this);
 
-    /// <summary>The stateless update, vectorized like <see cref="AdamOptimizer.AdamStep"/> (same bits at any width).</summary>
+    /// <summary>
+    /// The stateless update, vectorized like <see cref="AdamOptimizer.AdamStep"/> (same bits at any width; subnormal
+    /// velocities and parameters below 2^-100 stored as zero).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void SgdStep(Span<float> p, ReadOnlySpan<float> g, Span<float> velocity, float momentum, float learningRate, bool nesterov)
     {
         int length = p.Length;
@@ -220,18 +229,18 @@ internal sealed class SgdOptimizer : StochasticOptimizer
                 for (; i + 8 <= length; i += 8)
                 {
                     Vector256<float> lg = rate * Vector256.Load(pg + i);
-                    Vector256<float> u = (mu * Vector256.Load(pu + i)) - lg;
+                    Vector256<float> u = VectorMath.FlushSubnormal((mu * Vector256.Load(pu + i)) - lg);
                     u.Store(pu + i);
-                    (Vector256.Load(pp + i) + (nesterov ? (mu * u) - lg : u)).Store(pp + i);
+                    VectorMath.FlushTiny(Vector256.Load(pp + i) + (nesterov ? (mu * u) - lg : u)).Store(pp + i);
                 }
             }
 
             for (; i < length; i++)
             {
                 float lg = learningRate * pg[i];
-                float u = (momentum * pu[i]) - lg;
+                float u = VectorMath.FlushSubnormal((momentum * pu[i]) - lg);
                 pu[i] = u;
-                pp[i] += nesterov ? (momentum * u) - lg : u;
+                pp[i] = VectorMath.FlushTiny(pp[i] + (nesterov ? (momentum * u) - lg : u));
             }
         }
     }

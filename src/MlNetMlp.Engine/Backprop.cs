@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using MlNetMlp.Engine.Kernels;
 
@@ -13,21 +14,21 @@ namespace MlNetMlp.Engine;
 ///   act[L]     (m, s_L)        output logits, turned into the output delta in place
 ///   delta[l]   (m, s_l)        gradient w.r.t. the pre-activation of hidden layer l
 ///   weight[l]  (s_l, s_l+1)    a copy of layer l's weight, made only where its row length would make the
-///                              kernels' column panels collide in the L1 cache (see <see cref="Stride"/>)
+///                              kernels' column panels collide in the L1 cache (see <see cref="Gemm.PaddedStride"/>)
 ///   weightT[l] (s_l+1, s_l)    layer l's weight transposed, for the input gradient (l = 1..L-1)
 /// </code>
-/// Hidden-layer buffers are padded the same way. The work of one chunk runs in phases, each cut into
+/// Hidden-layer buffers are padded the same way. The work of one chunk runs in three phases, each cut into
 /// independent pieces that <see cref="WorkerPool"/> spreads over the cores when the chunk is large enough:
 /// <list type="number">
-/// <item>prepare: copy and transpose the weights;</item>
-/// <item>forward: blocks of rows go through every layer (rows do not interact) and get their output delta and
-/// loss;</item>
-/// <item>backward, for each layer from the top: blocks of weight-gradient rows (<c>dweight += actᵀ delta</c>),
-/// the bias gradient, and blocks of rows of the next delta (<c>delta · weightᵀ</c>, times the activation's
-/// derivative, fused).</item>
+/// <item>prepare: copy and transpose the weights, one piece per layer;</item>
+/// <item>rows: blocks of rows go through every layer, get their output delta and loss, and go back down
+/// through every layer's input gradient (<c>delta · weightᵀ</c>, times the activation's derivative, fused):
+/// rows do not interact until the weight gradient;</item>
+/// <item>weights: blocks of weight-gradient rows of every layer (<c>dweight = actᵀ delta</c>) and the bias
+/// gradients; on the last chunk each piece also adds its rows' L2 term and divides by the row count.</item>
 /// </list>
-/// Every output element is computed by one piece in a fixed order, and the loss is summed row by row in order,
-/// so results are bit-identical for any number of threads.
+/// Every output element is computed by one piece in a fixed order, the loss is summed row by row in order and
+/// the L2 sum piece by piece in order, so results are bit-identical for any number of threads.
 /// </summary>
 internal sealed unsafe class Backprop : IParallelWork
 {
@@ -57,10 +58,18 @@ internal sealed unsafe class Backprop : IParallelWork
     private readonly nint[] _weightTStride;
     private readonly double[] _rowLoss;
 
+    // The pieces of the weight phase: layer, first weight row (or -1 for the bias), and each piece's Σ W².
+    private readonly int[] _pieceLayer;
+    private readonly int[] _pieceRow;
+    private readonly double[] _pieceSquares;
+
     // The chunk being processed: set for the duration of one call, inside a fixed block.
     private Phase _phase;
-    private bool _transpose;
-    private int _layer;
+    private bool _training;
+    private bool _firstChunk;
+    private bool _lastChunk;
+    private float _alpha;
+    private float _inverse;
     private int _rows;
     private int _rowsPerPiece;
     private int _rowPieces;
@@ -109,7 +118,7 @@ internal sealed unsafe class Backprop : IParallelWork
         for (int l = 0; l <= layers; l++)
         {
             bool hidden = l > 0 && l < layers;
-            _actStride[l] = hidden ? Stride(_sizes[l]) : _sizes[l];
+            _actStride[l] = hidden ? Gemm.PaddedStride(_sizes[l]) : _sizes[l];
             _act[l] = Allocate((long)capacity * _actStride[l]);
             if (hidden)
             {
@@ -123,7 +132,7 @@ internal sealed unsafe class Backprop : IParallelWork
         _weightTStride = new nint[layers];
         for (int l = 0; l < layers; l++)
         {
-            _weightStride[l] = Stride(_sizes[l + 1]);
+            _weightStride[l] = Gemm.PaddedStride(_sizes[l + 1]);
             if (_weightStride[l] != _sizes[l + 1])
             {
                 _weightCopy[l] = Allocate((long)_sizes[l] * _weightStride[l]);
@@ -131,41 +140,60 @@ internal sealed unsafe class Backprop : IParallelWork
 
             if (l > 0)
             {
-                _weightTStride[l] = Stride(_sizes[l]);
+                _weightTStride[l] = Gemm.PaddedStride(_sizes[l]);
                 _weightT[l] = Allocate((long)_sizes[l + 1] * _weightTStride[l]);
             }
         }
 
         _rowLoss = new double[capacity];
+        int pieces = 0;
+        for (int l = 0; l < layers; l++)
+        {
+            pieces += WeightPieces(l) + 1;
+        }
+
+        _pieceLayer = new int[pieces];
+        _pieceRow = new int[pieces];
+        _pieceSquares = new double[pieces];
+        int piece = 0;
+        for (int l = 0; l < layers; l++)
+        {
+            for (int p = 0; p < _sizes[l]; p += WeightRowsPerPiece)
+            {
+                _pieceLayer[piece] = l;
+                _pieceRow[piece++] = p;
+            }
+
+            _pieceLayer[piece] = l;
+            _pieceRow[piece++] = -1;
+        }
     }
 
     private enum Phase
     {
         Prepare,
-        Forward,
-        ForwardAndLoss,
-        Backward,
+        Rows,
+        Weights,
     }
 
     /// <summary>Most rows one call may process.</summary>
     public int Capacity { get; }
 
     /// <summary>
-    /// The row stride used for a matrix with rows of <paramref name="width"/> floats. A row length that is an even
-    /// multiple of 64 bytes puts the rows of a column panel into a few L1 cache sets, where they evict each other;
-    /// such widths get 16 floats of padding, which spreads the rows over all sets.
-    /// </summary>
-    internal static int Stride(int width) => width % 16 == 0 && (width / 16) % 2 == 0 ? width + 16 : width;
-
-    /// <summary>
     /// Mean loss and gradient over <paramref name="rows"/> (any count; processed in chunks of <see cref="Capacity"/>),
     /// as scikit-learn's <c>_backprop</c>: <c>loss = (Σ w_i loss_i + alpha/2 Σ W²) / m</c>,
     /// <c>dW = (Σ aᵀ delta + alpha W) / m</c>, <c>db = Σ delta / m</c>. Overwrites <paramref name="gradient"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double LossAndGradient(ReadOnlySpan<float> parameters, MlpDataset data, ReadOnlySpan<int> rows, double alpha, Span<float> gradient)
     {
-        gradient.Clear();
+        if (rows.Length == 0)
+        {
+            throw new ArgumentException("At least one row is needed.", nameof(rows));
+        }
+
         double dataLoss = 0;
+        double sumOfSquares = 0;
         fixed (float* p = parameters, g = gradient, features = data.Features)
         fixed (int* r = rows)
         {
@@ -173,19 +201,20 @@ internal sealed unsafe class Backprop : IParallelWork
             _gradient = g;
             _features = features;
             _data = data;
+            _training = true;
+            _alpha = alpha > 0 ? (float)alpha : 0f;
+            _inverse = 1f / rows.Length;
             try
             {
                 for (int start = 0; start < rows.Length; start += Capacity)
                 {
                     int count = Math.Min(Capacity, rows.Length - start);
+                    _firstChunk = start == 0;
+                    _lastChunk = start + count == rows.Length;
                     Begin(r + start, count);
-                    RunPhase(Phase.Prepare, 0, PreparePieces(transpose: true));
-                    RunPhase(Phase.ForwardAndLoss, 0, _rowPieces);
-                    for (int l = _layers - 1; l >= 0; l--)
-                    {
-                        RunPhase(Phase.Backward, l, WeightPieces(l) + 1 + (l > 0 ? _rowPieces : 0));
-                    }
-
+                    RunPhase(Phase.Prepare, _layers);
+                    RunPhase(Phase.Rows, _rowPieces);
+                    RunPhase(Phase.Weights, _pieceLayer.Length);
                     for (int i = 0; i < count; i++)
                     {
                         dataLoss += _rowLoss[i];
@@ -198,18 +227,14 @@ internal sealed unsafe class Backprop : IParallelWork
             }
         }
 
-        int weightCount = _layout.WeightCount;
-        ReadOnlySpan<float> weights = parameters.Slice(0, weightCount);
-        Span<float> weightGradient = gradient.Slice(0, weightCount);
-        double sumOfSquares = 0;
         if (alpha > 0)
         {
-            sumOfSquares = VectorMath.SumOfSquares(weights);
-            TensorPrimitives.MultiplyAdd(weights, (float)alpha, weightGradient, weightGradient);
+            for (int piece = 0; piece < _pieceSquares.Length; piece++)
+            {
+                sumOfSquares += _pieceSquares[piece];
+            }
         }
 
-        float inverse = 1f / rows.Length;
-        TensorPrimitives.Multiply(gradient, inverse, gradient);
         return (dataLoss + (0.5 * alpha * sumOfSquares)) / rows.Length;
     }
 
@@ -225,11 +250,12 @@ internal sealed unsafe class Backprop : IParallelWork
             _parameters = p;
             _features = features;
             _data = data;
+            _training = false;
             try
             {
                 Begin(r, rows.Length);
-                RunPhase(Phase.Prepare, 0, PreparePieces(transpose: false));
-                RunPhase(Phase.Forward, 0, _rowPieces);
+                RunPhase(Phase.Prepare, _layers);
+                RunPhase(Phase.Rows, _rowPieces);
             }
             finally
             {
@@ -241,6 +267,7 @@ internal sealed unsafe class Backprop : IParallelWork
     }
 
     /// <summary>One piece of the current phase; see the class remarks for what the pieces are.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute(int piece)
     {
         switch (_phase)
@@ -248,12 +275,12 @@ internal sealed unsafe class Backprop : IParallelWork
             case Phase.Prepare:
                 Prepare(piece);
                 break;
-            case Phase.Backward:
-                Backward(piece);
+            case Phase.Rows:
+                int r0 = piece * _rowsPerPiece;
+                Rows(r0, Math.Min(r0 + _rowsPerPiece, _rows));
                 break;
             default:
-                int r0 = piece * _rowsPerPiece;
-                ForwardRows(r0, Math.Min(r0 + _rowsPerPiece, _rows));
+                WeightGradient(piece);
                 break;
         }
     }
@@ -282,25 +309,18 @@ internal sealed unsafe class Backprop : IParallelWork
         _data = null;
     }
 
-    private void RunPhase(Phase phase, int layer, int pieces)
+    private void RunPhase(Phase phase, int pieces)
     {
         _phase = phase;
-        _layer = layer;
         WorkerPool.For(this, pieces, Parallel ? _threads : 1);
     }
 
     private int WeightPieces(int layer) => (_sizes[layer] + WeightRowsPerPiece - 1) / WeightRowsPerPiece;
 
-    /// <summary>Pieces of the prepare phase: one per layer (copy where padded, and transpose if asked).</summary>
-    private int PreparePieces(bool transpose)
-    {
-        _transpose = transpose;
-        return _layers;
-    }
-
     private float* ForwardWeights(int layer) => _weightCopy[layer] != null ? _weightCopy[layer] : _parameters + _weightOffsets[layer];
 
     /// <summary>Layer <paramref name="layer"/>'s padded weight copy and, when training, its transpose.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Prepare(int layer)
     {
         int k = _sizes[layer];
@@ -315,14 +335,18 @@ internal sealed unsafe class Backprop : IParallelWork
             }
         }
 
-        if (_transpose && layer > 0)
+        if (_training && layer > 0)
         {
             Gemm.Transpose(weights, n, n, _weightT[layer], _weightTStride[layer], 0, k);
         }
     }
 
-    /// <summary>Rows <c>[r0, r1)</c> through every layer; with the loss phase also their output delta and loss.</summary>
-    private void ForwardRows(int r0, int r1)
+    /// <summary>
+    /// Rows <c>[r0, r1)</c> through every layer; when training also their output delta and loss, and their delta
+    /// at every hidden layer.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Rows(int r0, int r1)
     {
         int count = r1 - r0;
         int d = _sizes[0];
@@ -349,47 +373,73 @@ internal sealed unsafe class Backprop : IParallelWork
             }
         }
 
-        if (_phase == Phase.ForwardAndLoss)
+        if (!_training)
         {
-            int width = _sizes[_layers];
-            OutputLoss.ToDelta(
-                _data!,
-                new ReadOnlySpan<int>(_rowIndex + r0, count),
-                new Span<float>(_act[_layers] + (r0 * width), count * width),
-                _rowLoss.AsSpan(r0, count));
+            return;
+        }
+
+        int width = _sizes[_layers];
+        OutputLoss.ToDelta(
+            _data!,
+            new ReadOnlySpan<int>(_rowIndex + r0, count),
+            new Span<float>(_act[_layers] + (r0 * width), count * width),
+            _rowLoss.AsSpan(r0, count));
+
+        for (int l = _layers - 1; l > 0; l--)
+        {
+            float* delta = l + 1 == _layers ? _act[_layers] : _delta[l + 1];
+            nint deltaStride = _actStride[l + 1], stride = _actStride[l];
+            Gemm.InputGradient(delta + (r0 * deltaStride), deltaStride, _weightT[l], _weightTStride[l], _act[l] + (r0 * stride), stride, _delta[l] + (r0 * stride), stride, count, _sizes[l + 1], _sizes[l], _activation);
         }
     }
 
     /// <summary>
-    /// Piece of the backward step of layer <c>l</c>: weight-gradient rows first, then the bias gradient, then rows
-    /// of the delta of layer l - 1.
+    /// Piece of the weight phase: rows <c>[p0, p0 + 16)</c> of one layer's weight gradient, or its bias gradient.
+    /// The first chunk writes, later chunks add; the last chunk then adds <c>alpha W</c> and divides by the row
+    /// count, recording the piece's <c>Σ W²</c> for the loss.
     /// </summary>
-    private void Backward(int piece)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void WeightGradient(int piece)
     {
-        int l = _layer;
-        int m = _rows;
+        int l = _pieceLayer[piece];
         int k = _sizes[l];
         int n = _sizes[l + 1];
         float* delta = l + 1 == _layers ? _act[_layers] : _delta[l + 1];
         nint deltaStride = _actStride[l + 1];
-        float* input = _act[l];
-        nint inputStride = _actStride[l];
-        int weightPieces = WeightPieces(l);
-        if (piece < weightPieces)
+        int p0 = _pieceRow[piece];
+        if (p0 < 0)
         {
-            int p0 = piece * WeightRowsPerPiece;
-            Gemm.WeightGradientRows(input, inputStride, delta, deltaStride, _gradient + _weightOffsets[l], n, m, n, p0, Math.Min(p0 + WeightRowsPerPiece, k));
+            Span<float> biasGradient = new(_gradient + _biasOffsets[l], n);
+            if (_firstChunk)
+            {
+                biasGradient.Clear();
+            }
+
+            Gemm.ColumnSums(delta, deltaStride, _rows, _gradient + _biasOffsets[l], 0, n);
+            if (_lastChunk)
+            {
+                TensorPrimitives.Multiply(biasGradient, _inverse, biasGradient);
+            }
+
             return;
         }
 
-        if (piece == weightPieces)
+        int p1 = Math.Min(p0 + WeightRowsPerPiece, k);
+        float* gradient = _gradient + _weightOffsets[l];
+        Gemm.WeightGradientRows(_act[l], _actStride[l], delta, deltaStride, gradient, n, _rows, n, p0, p1, accumulate: !_firstChunk);
+        if (_lastChunk)
         {
-            Gemm.ColumnSums(delta, deltaStride, m, _gradient + _biasOffsets[l], 0, n);
-            return;
+            var weights = new ReadOnlySpan<float>(_parameters + _weightOffsets[l] + (p0 * n), (p1 - p0) * n);
+            var rows = new Span<float>(gradient + (p0 * n), (p1 - p0) * n);
+            if (_alpha > 0)
+            {
+                _pieceSquares[piece] = VectorMath.SumOfSquares(weights);
+                VectorMath.AddPenaltyAndScale(weights, rows, _alpha, _inverse);
+            }
+            else
+            {
+                TensorPrimitives.Multiply(rows, _inverse, rows);
+            }
         }
-
-        int r0 = (piece - weightPieces - 1) * _rowsPerPiece;
-        int r1 = Math.Min(r0 + _rowsPerPiece, m);
-        Gemm.InputGradient(delta + (r0 * deltaStride), deltaStride, _weightT[l], _weightTStride[l], input + (r0 * inputStride), inputStride, _delta[l] + (r0 * inputStride), inputStride, r1 - r0, n, k, _activation);
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using MlNetMlp.Engine.Kernels;
 
 namespace MlNetMlp.Engine;
@@ -14,8 +15,9 @@ public sealed class MlpPredictor
     internal const int BlockRows = 128;
 
     private readonly MlpModel _model;
-    private readonly int[] _weightOffsets;
-    private readonly int[] _biasOffsets;
+    private readonly int[] _widths;
+    private readonly float[][] _weights;
+    private readonly float[][] _biases;
     private readonly float[] _ping;
     private readonly float[] _pong;
     private float[]? _blockPing;
@@ -25,18 +27,30 @@ public sealed class MlpPredictor
     {
         _model = model;
         ParameterLayout layout = model.Layout;
-        _ping = new float[layout.MaxWidth];
-        _pong = new float[layout.MaxWidth];
-        _weightOffsets = new int[layout.LayerCount];
-        _biasOffsets = new int[layout.LayerCount];
-        int weightOffset = 0, biasOffset = layout.WeightCount;
-        for (int l = 0; l < layout.LayerCount; l++)
+        int layers = layout.LayerCount;
+        _widths = new int[layers];
+                _weights = new float[layers][];
+        _biases = new float[layers][];
+        int maxStride = 0;
+        for (int l = 0; l < layers; l++)
         {
-            _weightOffsets[l] = weightOffset;
-            _biasOffsets[l] = biasOffset;
-            weightOffset += layout.Sizes[l] * layout.Sizes[l + 1];
-            biasOffset += layout.Sizes[l + 1];
+            int k = layout.Sizes[l];
+            int n = layout.Sizes[l + 1];
+            _widths[l] = (n + 15) & ~15;
+            maxStride = Math.Max(maxStride, _widths[l]);
+            _weights[l] = new float[k * _widths[l]];
+            _biases[l] = new float[_widths[l]];
+            ReadOnlySpan<float> weights = layout.Weights(model.Parameters, l);
+            for (int p = 0; p < k; p++)
+            {
+                weights.Slice(p * n, n).CopyTo(_weights[l].AsSpan(p * _widths[l]));
+            }
+
+            layout.Biases(model.Parameters, l).CopyTo(_biases[l]);
         }
+
+        _ping = new float[maxStride];
+        _pong = new float[maxStride];
     }
 
     /// <summary>The model this predictor runs.</summary>
@@ -70,7 +84,7 @@ public sealed class MlpPredictor
         }
 
         CheckWidth(scores.Length, rowCount * outputs, nameof(scores), "score values");
-        int stride = Backprop.Stride(_model.Layout.MaxWidth);
+        int stride = _ping.Length;
         _blockPing ??= new float[BlockRows * stride];
         _blockPong ??= new float[BlockRows * stride];
         fixed (float* input = features, output = scores, ping = _blockPing, pong = _blockPong)
@@ -84,37 +98,48 @@ public sealed class MlpPredictor
     }
 
     /// <summary>
-    /// The forward pass of <paramref name="rows"/> contiguous rows into contiguous scores, hidden layers alternating
-    /// between two buffers of rows <paramref name="stride"/> floats apart. Relu and identity are fused into the
-    /// products; other activations run after each hidden layer.
+    /// The forward pass of <paramref name="rows"/> contiguous rows into contiguous scores. Every layer is computed
+    /// on the predictor's copy of the weights, whose columns are zero-padded to a multiple of 16 (whole registers:
+    /// no narrow remainders, and still one dense block for a single row to stream from L2); hidden layers
+    /// alternate between two buffers of rows
+    /// <paramref name="stride"/> floats apart, and the last layer's padded block is copied out to the scores.
+    /// Relu and identity are fused into the products; other activations run after each hidden layer.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void Run(float* input, int rows, float* scores, float* ping, float* pong, nint stride)
     {
         ParameterLayout layout = _model.Layout;
         HiddenActivation activation = _model.HiddenActivation;
         int layers = layout.LayerCount;
         nint inputStride = layout.InputWidth;
-        fixed (float* parameters = _model.Parameters)
+        for (int l = 0; l < layers; l++)
         {
-            for (int l = 0; l < layers; l++)
+            int k = layout.Sizes[l];
+            int n = layout.Sizes[l + 1];
+            bool hidden = l + 1 < layers;
+            float* output = l % 2 == 0 ? ping : pong;
+            fixed (float* weights = _weights[l], bias = _biases[l])
             {
-                int k = layout.Sizes[l];
-                int n = layout.Sizes[l + 1];
-                bool hidden = l + 1 < layers;
-                float* output = hidden ? (l % 2 == 0 ? ping : pong) : scores;
-                nint outputStride = hidden ? stride : n;
-                bool done = Gemm.Forward(input, inputStride, parameters + _weightOffsets[l], n, parameters + _biasOffsets[l], output, outputStride, rows, k, n, hidden ? activation.Kind : Activation.Identity);
+                bool done = Gemm.Forward(input, inputStride, weights, _widths[l], bias, output, stride, rows, k, _widths[l], hidden ? activation.Kind : Activation.Identity);
                 if (hidden && !done)
                 {
                     for (int r = 0; r < rows; r++)
                     {
-                        activation.Forward(new Span<float>(output + (r * outputStride), n));
+                        activation.Forward(new Span<float>(output + (r * stride), n));
                     }
                 }
-
-                input = output;
-                inputStride = outputStride;
             }
+
+            if (!hidden)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    new ReadOnlySpan<float>(output + (r * stride), n).CopyTo(new Span<float>(scores + (r * n), n));
+                }
+            }
+
+            input = output;
+            inputStride = stride;
         }
     }
 

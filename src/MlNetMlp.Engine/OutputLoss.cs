@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace MlNetMlp.Engine;
 
@@ -18,6 +19,7 @@ internal static class OutputLoss
     /// <paramref name="rowLosses"/>: rows may be processed in any grouping, and the caller sums them in row order.
     /// Squared error is <c>0.5 Σ_j (y_j - z_j)²</c> per row: summed over targets, as its gradient is.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ToDelta(MlpDataset data, ReadOnlySpan<int> rows, Span<float> outputs, Span<double> rowLosses)
     {
         int width = data.OutputCount;

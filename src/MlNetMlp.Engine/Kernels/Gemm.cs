@@ -29,6 +29,15 @@ internal static unsafe class Gemm
     /// <summary>Longest depth run in one pass; deeper products are done in blocks (same arithmetic, better cache reuse).</summary>
     internal const int DepthBlock = 256;
 
+    /// <summary>Fewest rows for which a pass copies the right operand's panels into a contiguous buffer.</summary>
+    private const int PackRows = 32;
+
+    /// <summary>Right-operand row length (floats) from which panels are always copied.</summary>
+    private const int PackStride = 1024;
+
+    /// <summary>Rows per block in a pass over copied panels: the left operand's block stays in L2.</summary>
+    private const int RowBlock = 256;
+
     /// <summary>Rows per block when narrow column remainders are padded out to a full register.</summary>
     private const int RemainderRows = 64;
 
@@ -119,6 +128,7 @@ internal static unsafe class Gemm
     /// The forward product of rows <c>[0, rows)</c>, <c>output = inp · weight + bias</c>, with the activation fused
     /// when it is relu or identity; returns false when the caller must still apply the activation.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool Forward(float* inp, nint ldInp, float* weight, nint ldWeight, float* bias, float* output, nint ldOutput, int rows, int k, int n, Activation activation)
     {
         if (!IsAccelerated)
@@ -138,17 +148,33 @@ internal static unsafe class Gemm
         return activation == Activation.Identity;
     }
 
-    /// <summary>Rows <c>[p0, p1)</c> of <c>dweight (k,n) += inpᵀ (k,m) · dout (m,n)</c>.</summary>
-    internal static void WeightGradientRows(float* inp, nint ldInp, float* dout, nint ldDout, float* dweight, nint ldDweight, int m, int n, int p0, int p1)
+    /// <summary>
+    /// Rows <c>[p0, p1)</c> of <c>dweight (k,n) += inpᵀ (k,m) · dout (m,n)</c>, or with <paramref name="accumulate"/>
+    /// false <c>dweight = inpᵀ · dout</c> (the same bits as clearing first).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void WeightGradientRows(float* inp, nint ldInp, float* dout, nint ldDout, float* dweight, nint ldDweight, int m, int n, int p0, int p1, bool accumulate = true)
     {
         if (!IsAccelerated)
         {
+            for (int p = p0; p < p1 && !accumulate; p++)
+            {
+                new Span<float>(dweight + (p * ldDweight), n).Clear();
+            }
+
             GemmReference.AccumulateTransposeA(inp, ldInp, dout, ldDout, dweight, ldDweight, m, n, p0, p1);
             return;
         }
 
         var operands = new Operands(inp + p0, 1, ldInp, dout, ldDout, dweight + (p0 * ldDweight), ldDweight, null, null, 0);
-        Dispatch<StartAtOutput, NoEpilogue>(operands, p1 - p0, n, m, default);
+        if (accumulate)
+        {
+            Dispatch<StartAtOutput, NoEpilogue>(operands, p1 - p0, n, m, default);
+        }
+        else
+        {
+            Dispatch<StartAtZero, NoEpilogue>(operands, p1 - p0, n, m, default);
+        }
     }
 
     /// <summary>
@@ -156,6 +182,7 @@ internal static unsafe class Gemm
     /// <paramref name="weightTransposed"/> the layer's weight transposed and <paramref name="z"/> the layer's forward
     /// input <c>(rows,k)</c>, which is the previous layer's activation output.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void InputGradient(float* dout, nint ldDout, float* weightTransposed, nint ldWeightTransposed, float* z, nint ldZ, float* dinp, nint ldDinp, int rows, int n, int k, in HiddenActivation activation)
     {
         if (!IsAccelerated)
@@ -195,7 +222,15 @@ internal static unsafe class Gemm
         }
     }
 
+    /// <summary>
+    /// The row stride to give a buffer with rows of <paramref name="width"/> floats. A row length that is an even
+    /// multiple of 64 bytes puts the rows of a column panel into a few L1 cache sets, where they evict each other;
+    /// such widths get 16 floats of padding, which spreads the rows over all sets.
+    /// </summary>
+    internal static int PaddedStride(int width) => width % 16 == 0 && (width / 16) % 2 == 0 ? width + 16 : width;
+
     /// <summary>Rows <c>[r0, r1)</c> of <c>source (rows,cols)</c> into columns r0..r1-1 of <c>destination (cols,rows) = sourceᵀ</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Transpose(float* source, nint ldSource, int cols, float* destination, nint ldDestination, int r0, int r1)
     {
         const int Block = 8;
@@ -218,6 +253,7 @@ internal static unsafe class Gemm
     }
 
     /// <summary>Columns <c>[j0, j1)</c> of <c>sums += Σ_i b[i, :]</c> for <paramref name="m"/> rows <paramref name="ldb"/> floats apart, rows added in ascending order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ColumnSums(float* b, nint ldb, int m, float* sums, int j0, int j1)
     {
         int j = j0;
@@ -285,7 +321,7 @@ internal static unsafe class Gemm
     private static void Run(Product product, in Operands operands, int rows, int cols, int depth, int threads)
     {
         long work = (long)rows * cols * depth;
-        int chunkRows = ChunkRows(rows);
+        int chunkRows = ChunkRows(rows, (long)cols * depth);
         int chunks = (rows + chunkRows - 1) / chunkRows;
         if (work < ParallelThreshold || threads <= 1 || chunks <= 1)
         {
@@ -299,8 +335,8 @@ internal static unsafe class Gemm
         job.Clear();
     }
 
-    /// <summary>Rows per parallel chunk: a multiple of 8, about 32, and at most 1/4 of the rows where that allows.</summary>
-    private static int ChunkRows(int rows) => Math.Max(8, Math.Min(32, (rows / 4) & ~7));
+    /// <summary>Rows per parallel chunk: a multiple of 8, at most 1/4 of the rows where that allows, 32 (or 256 for long rows, so each chunk's packing pays).</summary>
+    private static int ChunkRows(int rows, long rowWork) => Math.Max(8, Math.Min(rowWork >= 65536 ? 256 : 32, (rows / 4) & ~7));
 
     private static void RunRows(Product product, in Operands operands, int r0, int r1, int cols, int depth)
     {
@@ -368,7 +404,12 @@ internal static unsafe class Gemm
         }
     }
 
-    /// <summary>One depth block: panels of two registers' width, then one, then the padded remainder.</summary>
+    /// <summary>
+    /// One depth block: panels of two registers' width, then one, then the remainder. When the right operand's
+    /// rows are long or their length would make a panel's rows collide in the L1 cache (see
+    /// <see cref="PaddedStride"/>), and there are enough rows to pay for it, its full-width panels are first copied
+    /// to a contiguous buffer; rows are then walked in blocks that stay in L2 while the panels cycle through L1.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Pass<TSimd, TVec, TStart, TEpilogue>(in Operands o, int rows, int cols, int depth, TEpilogue epilogue)
         where TSimd : ISimd<TVec>
@@ -377,12 +418,52 @@ internal static unsafe class Gemm
         where TEpilogue : IEpilogue
     {
         int lanes = TSimd.Lanes;
-        int j = 0;
-        for (; j + (2 * lanes) <= cols; j += 2 * lanes)
+        if (rows < 4)
         {
-            PanelOfTwo<TSimd, TVec, TStart, TEpilogue>(o.AtColumn(j), rows, depth, epilogue);
+            for (int i = 0; i < rows; i++)
+            {
+                SingleRow<TSimd, TVec, TStart, TEpilogue>(o.AtRow(i), cols, depth, epilogue);
+            }
+
+            return;
         }
 
+        int wide = 2 * lanes;
+        int panels = cols / wide;
+        nint yq = o.YDepthStride;
+        if (panels > 0 && rows >= PackRows && (yq >= PackStride || PaddedStride((int)yq) != yq))
+        {
+            float* packed = Scratch.Current.Packed((long)panels * depth * wide);
+            for (int panel = 0; panel < panels; panel++)
+            {
+                float* source = o.Y + (panel * wide);
+                float* destination = packed + ((long)panel * depth * wide);
+                for (int q = 0; q < depth; q++)
+                {
+                    new ReadOnlySpan<float>(source + (q * yq), wide).CopyTo(new Span<float>(destination + (q * wide), wide));
+                }
+            }
+
+            for (int i0 = 0; i0 < rows; i0 += RowBlock)
+            {
+                Operands block = o.AtRow(i0);
+                int blockRows = Math.Min(RowBlock, rows - i0);
+                for (int panel = 0; panel < panels; panel++)
+                {
+                    Operands p = block.AtColumn(panel * wide).WithY(packed + ((long)panel * depth * wide), wide);
+                    PanelOfTwo<TSimd, TVec, TStart, TEpilogue>(p, blockRows, depth, epilogue);
+                }
+            }
+        }
+        else
+        {
+            for (int panel = 0; panel < panels; panel++)
+            {
+                PanelOfTwo<TSimd, TVec, TStart, TEpilogue>(o.AtColumn(panel * wide), rows, depth, epilogue);
+            }
+        }
+
+        int j = panels * wide;
         if (cols - j >= lanes)
         {
             PanelOfOne<TSimd, TVec, TStart, TEpilogue>(o.AtColumn(j), rows, depth, epilogue);
@@ -392,6 +473,52 @@ internal static unsafe class Gemm
         if (j < cols)
         {
             Remainder<TSimd, TVec, TStart, TEpilogue>(o.AtColumn(j), rows, cols - j, depth, epilogue);
+        }
+    }
+
+    /// <summary>
+    /// One row (prediction, or the last rows of a block): up to eight registers of columns per pass, so that
+    /// enough independent FMA chains are in flight to hide their latency.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SingleRow<TSimd, TVec, TStart, TEpilogue>(in Operands o, int cols, int depth, TEpilogue epilogue)
+        where TSimd : ISimd<TVec>
+        where TVec : unmanaged
+        where TStart : ITileStart
+        where TEpilogue : IEpilogue
+    {
+        int lanes = TSimd.Lanes;
+        int j = 0;
+        for (; j + (8 * lanes) <= cols; j += 8 * lanes)
+        {
+            Operands p = o.AtColumn(j);
+            Microkernels.Tile1x8<TSimd, TVec, TStart, TEpilogue>(p.X, p.XRowStride, p.XDepthStride, p.Y, p.YDepthStride, depth, p.C, p.CRowStride, p.Bias, p.Z, p.ZRowStride, epilogue);
+        }
+
+        if (j + (4 * lanes) <= cols)
+        {
+            Operands p = o.AtColumn(j);
+            Microkernels.Tile1x4<TSimd, TVec, TStart, TEpilogue>(p.X, p.XRowStride, p.XDepthStride, p.Y, p.YDepthStride, depth, p.C, p.CRowStride, p.Bias, p.Z, p.ZRowStride, epilogue);
+            j += 4 * lanes;
+        }
+
+        if (j + (2 * lanes) <= cols)
+        {
+            Operands p = o.AtColumn(j);
+            Microkernels.Tile1x2<TSimd, TVec, TStart, TEpilogue>(p.X, p.XRowStride, p.XDepthStride, p.Y, p.YDepthStride, depth, p.C, p.CRowStride, p.Bias, p.Z, p.ZRowStride, epilogue);
+            j += 2 * lanes;
+        }
+
+        if (j + lanes <= cols)
+        {
+            Operands p = o.AtColumn(j);
+            Microkernels.Tile1x1<TSimd, TVec, TStart, TEpilogue>(p.X, p.XRowStride, p.XDepthStride, p.Y, p.YDepthStride, depth, p.C, p.CRowStride, p.Bias, p.Z, p.ZRowStride, epilogue);
+            j += lanes;
+        }
+
+        if (j < cols)
+        {
+            Remainder<TSimd, TVec, TStart, TEpilogue>(o.AtColumn(j), 1, cols - j, depth, epilogue);
         }
     }
 
@@ -606,6 +733,9 @@ internal static unsafe class Gemm
         public Operands AtColumn(int j) =>
             new(X, XRowStride, XDepthStride, Y + j, YDepthStride, C + j, CRowStride, Bias == null ? null : Bias + j, Z == null ? null : Z + j, ZRowStride);
 
+        public Operands WithY(float* y, nint yDepthStride) =>
+            new(X, XRowStride, XDepthStride, y, yDepthStride, C, CRowStride, Bias, Z, ZRowStride);
+
         public Operands AtDepth(int q) =>
             new(X + (q * XDepthStride), XRowStride, XDepthStride, Y + (q * YDepthStride), YDepthStride, C, CRowStride, Bias, Z, ZRowStride);
     }
@@ -652,6 +782,7 @@ internal static unsafe class Gemm
         private float[] _output = [];
         private float[] _z = [];
         private float[] _transposed = [];
+        private float[] _packed = [];
 
         public static Scratch Current => t_scratch ??= new Scratch();
 
@@ -664,6 +795,8 @@ internal static unsafe class Gemm
         public float* Z(long length) => Get(ref _z, length);
 
         public float* Transposed(long length) => Get(ref _transposed, length);
+
+        public float* Packed(long length) => Get(ref _packed, length);
 
         private static float* Get(ref float[] buffer, long length)
         {

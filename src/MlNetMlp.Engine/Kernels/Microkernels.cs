@@ -11,9 +11,10 @@ namespace MlNetMlp.Engine.Kernels;
 /// one fused multiply-add per step in ascending q, so an element's bits do not depend on the tile that computed
 /// it, the register width, or the thread. The strides let one kernel serve all three products:
 /// forward <c>x = inp</c> (xs = k, xq = 1), weight gradient <c>x = inpᵀ</c> (xs = 1, xq = k) and input gradient
-/// <c>x = dout</c> with <c>y = weightᵀ</c>. R x V is 8 x 2, 4 x 2, 1 x 2, 8 x 1, 4 x 1 or 1 x 1; with AVX-512 the
+/// <c>x = dout</c> with <c>y = weightᵀ</c>. R x V is 8 x 2, 4 x 2, 1 x 2, 8 x 1, 4 x 1 or 1 x 1, and for single rows also 1 x 4 and 1 x 8 (enough independent
+/// accumulators to hide the FMA latency); with AVX-512 the
 /// 8 x 2 tile keeps 16 ZMM accumulators (8 rows x 32 columns) and needs 2 loads and 8 broadcasts per 16 FMAs.
-/// (This file's tiles are written out by hand-unrolling one pattern; keep them in step with each other.)
+/// The tiles repeat one pattern, fully unrolled (generated once by a script, then kept by hand): keep them in step.
 /// </summary>
 internal static unsafe class Microkernels
 {
@@ -307,5 +308,77 @@ internal static unsafe class Microkernels
         }
 
         TSimd.Store(c, epilogue.Apply<TSimd, TVec>(c00, z));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Tile1x8<TSimd, TVec, TStart, TEpilogue>(float* x, nint xs, nint xq, float* y, nint yq, int depth, float* c, nint ldc, float* bias, float* z, nint ldz, TEpilogue epilogue)
+        where TSimd : ISimd<TVec>
+        where TVec : unmanaged
+        where TStart : ITileStart
+        where TEpilogue : IEpilogue
+    {
+        nint lanes = TSimd.Lanes;
+        float* x0 = x;
+        TVec c00 = TStart.Start<TSimd, TVec>(c, bias);
+        TVec c01 = TStart.Start<TSimd, TVec>(c + (1 * lanes), bias + (1 * lanes));
+        TVec c02 = TStart.Start<TSimd, TVec>(c + (2 * lanes), bias + (2 * lanes));
+        TVec c03 = TStart.Start<TSimd, TVec>(c + (3 * lanes), bias + (3 * lanes));
+        TVec c04 = TStart.Start<TSimd, TVec>(c + (4 * lanes), bias + (4 * lanes));
+        TVec c05 = TStart.Start<TSimd, TVec>(c + (5 * lanes), bias + (5 * lanes));
+        TVec c06 = TStart.Start<TSimd, TVec>(c + (6 * lanes), bias + (6 * lanes));
+        TVec c07 = TStart.Start<TSimd, TVec>(c + (7 * lanes), bias + (7 * lanes));
+        for (int q = 0; q < depth; q++)
+        {
+            TVec a0 = TSimd.Broadcast(x0);
+            c00 = TSimd.MultiplyAdd(a0, TSimd.Load(y), c00);
+            c01 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (1 * lanes)), c01);
+            c02 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (2 * lanes)), c02);
+            c03 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (3 * lanes)), c03);
+            c04 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (4 * lanes)), c04);
+            c05 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (5 * lanes)), c05);
+            c06 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (6 * lanes)), c06);
+            c07 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (7 * lanes)), c07);
+            y += yq;
+            x0 += xq;
+        }
+
+        TSimd.Store(c, epilogue.Apply<TSimd, TVec>(c00, z));
+        TSimd.Store(c + (1 * lanes), epilogue.Apply<TSimd, TVec>(c01, z + (1 * lanes)));
+        TSimd.Store(c + (2 * lanes), epilogue.Apply<TSimd, TVec>(c02, z + (2 * lanes)));
+        TSimd.Store(c + (3 * lanes), epilogue.Apply<TSimd, TVec>(c03, z + (3 * lanes)));
+        TSimd.Store(c + (4 * lanes), epilogue.Apply<TSimd, TVec>(c04, z + (4 * lanes)));
+        TSimd.Store(c + (5 * lanes), epilogue.Apply<TSimd, TVec>(c05, z + (5 * lanes)));
+        TSimd.Store(c + (6 * lanes), epilogue.Apply<TSimd, TVec>(c06, z + (6 * lanes)));
+        TSimd.Store(c + (7 * lanes), epilogue.Apply<TSimd, TVec>(c07, z + (7 * lanes)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Tile1x4<TSimd, TVec, TStart, TEpilogue>(float* x, nint xs, nint xq, float* y, nint yq, int depth, float* c, nint ldc, float* bias, float* z, nint ldz, TEpilogue epilogue)
+        where TSimd : ISimd<TVec>
+        where TVec : unmanaged
+        where TStart : ITileStart
+        where TEpilogue : IEpilogue
+    {
+        nint lanes = TSimd.Lanes;
+        float* x0 = x;
+        TVec c00 = TStart.Start<TSimd, TVec>(c, bias);
+        TVec c01 = TStart.Start<TSimd, TVec>(c + (1 * lanes), bias + (1 * lanes));
+        TVec c02 = TStart.Start<TSimd, TVec>(c + (2 * lanes), bias + (2 * lanes));
+        TVec c03 = TStart.Start<TSimd, TVec>(c + (3 * lanes), bias + (3 * lanes));
+        for (int q = 0; q < depth; q++)
+        {
+            TVec a0 = TSimd.Broadcast(x0);
+            c00 = TSimd.MultiplyAdd(a0, TSimd.Load(y), c00);
+            c01 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (1 * lanes)), c01);
+            c02 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (2 * lanes)), c02);
+            c03 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (3 * lanes)), c03);
+            y += yq;
+            x0 += xq;
+        }
+
+        TSimd.Store(c, epilogue.Apply<TSimd, TVec>(c00, z));
+        TSimd.Store(c + (1 * lanes), epilogue.Apply<TSimd, TVec>(c01, z + (1 * lanes)));
+        TSimd.Store(c + (2 * lanes), epilogue.Apply<TSimd, TVec>(c02, z + (2 * lanes)));
+        TSimd.Store(c + (3 * lanes), epilogue.Apply<TSimd, TVec>(c03, z + (3 * lanes)));
     }
 }

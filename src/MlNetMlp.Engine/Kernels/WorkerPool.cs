@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Threading;
@@ -51,6 +52,7 @@ internal static class WorkerPool
     public static int MaxWorkers => Environment.ProcessorCount;
 
     /// <summary>Runs chunks <c>0 .. chunks-1</c> of <paramref name="work"/> on up to <paramref name="workers"/> threads and returns when all are done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void For(IParallelWork work, int chunks, int workers)
     {
         if (chunks > MaxChunks)
@@ -104,6 +106,7 @@ internal static class WorkerPool
     }
 
     /// <summary>Claims and runs chunks of the given generation until none are left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunChunks(long generation)
     {
         while (true)

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using System.Numerics.Tensors;
 using MlNetMlp.Engine.Kernels;
 
@@ -35,8 +36,23 @@ internal sealed unsafe class Backprop : IParallelWork
     /// <summary>Multiply-adds per chunk below which a chunk runs on one thread: the hand-off would cost more than it saves.</summary>
     internal const long ParallelThreshold = 1_500_000;
 
-    /// <summary>Rows of weight gradient per piece of the backward phase.</summary>
-    private const int WeightRowsPerPiece = 16;
+    /// <summary>
+    /// Rows of weight gradient per piece of the weight phase when it runs in parallel (on one thread a piece is a
+    /// whole layer, so each column panel of the delta is read from L2 once per layer).
+    /// </summary>
+    private const int WeightRowsPerPiece = 32;
+
+    /// <summary>
+    /// Rows whose cache lines are requested ahead of the copy when gathering the shuffled input rows: a large data
+    /// set is read from memory in random order, and this keeps many misses in flight instead of one row's.
+    /// </summary>
+    private const int GatherAhead = 16;
+
+    /// <summary>Weight rows per piece of the prepare phase (copy and transpose).</summary>
+    private const int PrepareRowsPerPiece = 64;
+
+    /// <summary>Rows of weights per partial sum of squares: a fixed grouping, whatever the pieces.</summary>
+    private const int SquareRows = 16;
 
     private readonly ParameterLayout _layout;
     private readonly HiddenActivation _activation;
@@ -58,10 +74,13 @@ internal sealed unsafe class Backprop : IParallelWork
     private readonly nint[] _weightTStride;
     private readonly double[] _rowLoss;
 
-    // The pieces of the weight phase: layer, first weight row (or -1 for the bias), and each piece's Σ W².
-    private readonly int[] _pieceLayer;
-    private readonly int[] _pieceRow;
-    private readonly double[] _pieceSquares;
+    // The pieces of the weight phase, on one thread and in parallel: layer, first and end weight row (first -1
+    // for the bias); and Σ W² per block of SquareRows rows of every layer.
+    private readonly WeightPiece[] _serialPieces;
+    private readonly WeightPiece[] _parallelPieces;
+    private readonly (int Layer, int Start, int End)[] _preparePieces;
+    private readonly int[] _squareOffsets;
+    private readonly double[] _squares;
 
     // The chunk being processed: set for the duration of one call, inside a fixed block.
     private Phase _phase;
@@ -146,27 +165,27 @@ internal sealed unsafe class Backprop : IParallelWork
         }
 
         _rowLoss = new double[capacity];
-        int pieces = 0;
+        var prepare = new System.Collections.Generic.List<(int, int, int)>();
         for (int l = 0; l < layers; l++)
         {
-            pieces += WeightPieces(l) + 1;
-        }
-
-        _pieceLayer = new int[pieces];
-        _pieceRow = new int[pieces];
-        _pieceSquares = new double[pieces];
-        int piece = 0;
-        for (int l = 0; l < layers; l++)
-        {
-            for (int p = 0; p < _sizes[l]; p += WeightRowsPerPiece)
+            for (int p = 0; p < _sizes[l]; p += PrepareRowsPerPiece)
             {
-                _pieceLayer[piece] = l;
-                _pieceRow[piece++] = p;
+                prepare.Add((l, p, Math.Min(p + PrepareRowsPerPiece, _sizes[l])));
             }
-
-            _pieceLayer[piece] = l;
-            _pieceRow[piece++] = -1;
         }
+
+        _preparePieces = prepare.ToArray();
+        _serialPieces = WeightPieces(int.MaxValue);
+        _parallelPieces = WeightPieces(WeightRowsPerPiece);
+        _squareOffsets = new int[layers];
+        int blocks = 0;
+        for (int l = 0; l < layers; l++)
+        {
+            _squareOffsets[l] = blocks;
+            blocks += (_sizes[l] + SquareRows - 1) / SquareRows;
+        }
+
+        _squares = new double[blocks];
     }
 
     private enum Phase
@@ -212,9 +231,9 @@ internal sealed unsafe class Backprop : IParallelWork
                     _firstChunk = start == 0;
                     _lastChunk = start + count == rows.Length;
                     Begin(r + start, count);
-                    RunPhase(Phase.Prepare, _layers);
+                    RunPhase(Phase.Prepare, _preparePieces.Length);
                     RunPhase(Phase.Rows, _rowPieces);
-                    RunPhase(Phase.Weights, _pieceLayer.Length);
+                    RunPhase(Phase.Weights, (Parallel ? _parallelPieces : _serialPieces).Length);
                     for (int i = 0; i < count; i++)
                     {
                         dataLoss += _rowLoss[i];
@@ -229,9 +248,9 @@ internal sealed unsafe class Backprop : IParallelWork
 
         if (alpha > 0)
         {
-            for (int piece = 0; piece < _pieceSquares.Length; piece++)
+            for (int block = 0; block < _squares.Length; block++)
             {
-                sumOfSquares += _pieceSquares[piece];
+                sumOfSquares += _squares[block];
             }
         }
 
@@ -254,7 +273,7 @@ internal sealed unsafe class Backprop : IParallelWork
             try
             {
                 Begin(r, rows.Length);
-                RunPhase(Phase.Prepare, _layers);
+                RunPhase(Phase.Prepare, _preparePieces.Length);
                 RunPhase(Phase.Rows, _rowPieces);
             }
             finally
@@ -315,21 +334,39 @@ internal sealed unsafe class Backprop : IParallelWork
         WorkerPool.For(this, pieces, Parallel ? _threads : 1);
     }
 
-    private int WeightPieces(int layer) => (_sizes[layer] + WeightRowsPerPiece - 1) / WeightRowsPerPiece;
+    /// <summary>The weight phase cut into pieces of at most <paramref name="rows"/> weight rows (a multiple of <see cref="SquareRows"/>), then one bias piece per layer.</summary>
+    private WeightPiece[] WeightPieces(int rows)
+    {
+        var pieces = new System.Collections.Generic.List<WeightPiece>();
+        for (int l = 0; l < _layers; l++)
+        {
+            for (int p = 0; p < _sizes[l]; p += Math.Min(rows, _sizes[l]))
+            {
+                pieces.Add(new WeightPiece(l, p, (int)Math.Min((long)p + rows, _sizes[l])));
+            }
+        }
+
+        for (int l = 0; l < _layers; l++)
+        {
+            pieces.Add(new WeightPiece(l, -1, 0));
+        }
+
+        return pieces.ToArray();
+    }
 
     private float* ForwardWeights(int layer) => _weightCopy[layer] != null ? _weightCopy[layer] : _parameters + _weightOffsets[layer];
 
-    /// <summary>Layer <paramref name="layer"/>'s padded weight copy and, when training, its transpose.</summary>
+    /// <summary>One block of weight rows: its padded copy and, when training, its part of the transpose.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Prepare(int layer)
+    private void Prepare(int index)
     {
-        int k = _sizes[layer];
+        (int layer, int p0, int p1) = _preparePieces[index];
         int n = _sizes[layer + 1];
         float* weights = _parameters + _weightOffsets[layer];
         if (_weightCopy[layer] != null)
         {
             nint stride = _weightStride[layer];
-            for (int p = 0; p < k; p++)
+            for (int p = p0; p < p1; p++)
             {
                 new ReadOnlySpan<float>(weights + (p * n), n).CopyTo(new Span<float>(_weightCopy[layer] + (p * stride), n));
             }
@@ -337,7 +374,7 @@ internal sealed unsafe class Backprop : IParallelWork
 
         if (_training && layer > 0)
         {
-            Gemm.Transpose(weights, n, n, _weightT[layer], _weightTStride[layer], 0, k);
+            Gemm.Transpose(weights, n, n, _weightT[layer], _weightTStride[layer], p0, p1);
         }
     }
 
@@ -351,8 +388,18 @@ internal sealed unsafe class Backprop : IParallelWork
         int count = r1 - r0;
         int d = _sizes[0];
         float* inputs = _act[0];
+        for (int r = r0; r < Math.Min(r0 + GatherAhead, r1); r++)
+        {
+            Prefetch(_features + ((long)_rowIndex[r] * d), d);
+        }
+
         for (int r = r0; r < r1; r++)
         {
+            if (r + GatherAhead < r1)
+            {
+                Prefetch(_features + ((long)_rowIndex[r + GatherAhead] * d), d);
+            }
+
             new ReadOnlySpan<float>(_features + ((long)_rowIndex[r] * d), d).CopyTo(new Span<float>(inputs + ((long)r * d), d));
         }
 
@@ -393,21 +440,35 @@ internal sealed unsafe class Backprop : IParallelWork
         }
     }
 
+    private static void Prefetch(float* row, int length)
+    {
+        if (!Sse.IsSupported)
+        {
+            return;
+        }
+
+        byte* end = (byte*)(row + length);
+        for (byte* line = (byte*)row; line < end; line += 64)
+        {
+            Sse.Prefetch0(line);
+        }
+    }
+
     /// <summary>
-    /// Piece of the weight phase: rows <c>[p0, p0 + 16)</c> of one layer's weight gradient, or its bias gradient.
-    /// The first chunk writes, later chunks add; the last chunk then adds <c>alpha W</c> and divides by the row
-    /// count, recording the piece's <c>Σ W²</c> for the loss.
+    /// Piece of the weight phase: a block of rows of one layer's weight gradient, or its bias gradient. The first
+    /// chunk writes, later chunks add; the last chunk then adds <c>alpha W</c> and divides by the row count,
+    /// recording <c>Σ W²</c> per fixed block of rows for the loss.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void WeightGradient(int piece)
+    private void WeightGradient(int index)
     {
-        int l = _pieceLayer[piece];
+        WeightPiece piece = (Parallel ? _parallelPieces : _serialPieces)[index];
+        int l = piece.Layer;
         int k = _sizes[l];
         int n = _sizes[l + 1];
         float* delta = l + 1 == _layers ? _act[_layers] : _delta[l + 1];
         nint deltaStride = _actStride[l + 1];
-        int p0 = _pieceRow[piece];
-        if (p0 < 0)
+        if (piece.Start < 0)
         {
             Span<float> biasGradient = new(_gradient + _biasOffsets[l], n);
             if (_firstChunk)
@@ -424,16 +485,22 @@ internal sealed unsafe class Backprop : IParallelWork
             return;
         }
 
-        int p1 = Math.Min(p0 + WeightRowsPerPiece, k);
+        int p0 = piece.Start, p1 = piece.End;
         float* gradient = _gradient + _weightOffsets[l];
         Gemm.WeightGradientRows(_act[l], _actStride[l], delta, deltaStride, gradient, n, _rows, n, p0, p1, accumulate: !_firstChunk);
-        if (_lastChunk)
+        if (!_lastChunk)
         {
-            var weights = new ReadOnlySpan<float>(_parameters + _weightOffsets[l] + (p0 * n), (p1 - p0) * n);
-            var rows = new Span<float>(gradient + (p0 * n), (p1 - p0) * n);
+            return;
+        }
+
+        for (int b0 = p0; b0 < p1; b0 += SquareRows)
+        {
+            int b1 = Math.Min(b0 + SquareRows, p1);
+            var weights = new ReadOnlySpan<float>(_parameters + _weightOffsets[l] + (b0 * n), (b1 - b0) * n);
+            var rows = new Span<float>(gradient + (b0 * n), (b1 - b0) * n);
             if (_alpha > 0)
             {
-                _pieceSquares[piece] = VectorMath.SumOfSquares(weights);
+                _squares[_squareOffsets[l] + (b0 / SquareRows)] = VectorMath.SumOfSquares(weights);
                 VectorMath.AddPenaltyAndScale(weights, rows, _alpha, _inverse);
             }
             else
@@ -442,4 +509,7 @@ internal sealed unsafe class Backprop : IParallelWork
             }
         }
     }
+
+    /// <summary>One piece of the weight phase: rows <c>[Start, End)</c> of a layer's weight gradient, or (Start -1) its bias gradient.</summary>
+    private readonly record struct WeightPiece(int Layer, int Start, int End);
 }

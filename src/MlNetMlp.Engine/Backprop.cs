@@ -40,7 +40,7 @@ internal sealed unsafe class Backprop : IParallelWork
     /// Rows of weight gradient per piece of the weight phase when it runs in parallel (on one thread a piece is a
     /// whole layer, so each column panel of the delta is read from L2 once per layer).
     /// </summary>
-    private const int WeightRowsPerPiece = 32;
+    private const int WeightRowsPerPiece = 64;
 
     /// <summary>
     /// Rows whose cache lines are requested ahead of the copy when gathering the shuffled input rows: a large data
@@ -315,7 +315,9 @@ internal sealed unsafe class Backprop : IParallelWork
 
         _rowIndex = rowIndex;
         _rows = rows;
-        _rowsPerPiece = Parallel ? Math.Max(8, Math.Min(32, (rows / 8) & ~7)) : Math.Max(rows, 1);
+        // One block of rows per thread: every block streams all the weights through L1, so smaller blocks cost
+        // more than the balance they buy; a late helper only means the caller takes its block too.
+        _rowsPerPiece = Parallel ? Math.Max(8, ((rows / _threads) + 7) & ~7) : Math.Max(rows, 1);
         _rowPieces = (rows + _rowsPerPiece - 1) / _rowsPerPiece;
     }
 

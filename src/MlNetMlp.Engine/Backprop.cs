@@ -1,7 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
-using System.Numerics.Tensors;
 using MlNetMlp.Engine.Kernels;
 
 namespace MlNetMlp.Engine;
@@ -306,6 +305,7 @@ internal sealed unsafe class Backprop : IParallelWork
 
     private bool Parallel => _threads > 1 && _rows * _multiplyAddsPerRow >= ParallelThreshold;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Begin(int* rowIndex, int rows)
     {
         if (rows > Capacity)
@@ -330,6 +330,7 @@ internal sealed unsafe class Backprop : IParallelWork
         _data = null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunPhase(Phase phase, int pieces)
     {
         _phase = phase;
@@ -481,7 +482,7 @@ internal sealed unsafe class Backprop : IParallelWork
             Gemm.ColumnSums(delta, deltaStride, _rows, _gradient + _biasOffsets[l], 0, n);
             if (_lastChunk)
             {
-                TensorPrimitives.Multiply(biasGradient, _inverse, biasGradient);
+                VectorMath.Scale(biasGradient, _inverse);
             }
 
             return;
@@ -507,7 +508,7 @@ internal sealed unsafe class Backprop : IParallelWork
             }
             else
             {
-                TensorPrimitives.Multiply(rows, _inverse, rows);
+                VectorMath.Scale(rows, _inverse);
             }
         }
     }

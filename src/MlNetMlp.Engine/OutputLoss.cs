@@ -50,6 +50,7 @@ internal static class OutputLoss
     }
 
     /// <summary>Log-loss <c>softplus(z) - y z</c>; delta <c>sigmoid(z) - y</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double BinaryRow(Span<float> z, int label)
     {
         double x = z[0];
@@ -59,6 +60,7 @@ internal static class OutputLoss
     }
 
     /// <summary>Cross-entropy <c>logsumexp(z) - z_y</c>; delta <c>softmax(z) - onehot(y)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double MulticlassRow(Span<float> z, int label)
     {
         double logSumExp = SoftmaxInPlace(z, out double zLabel, label);
@@ -67,6 +69,7 @@ internal static class OutputLoss
     }
 
     /// <summary>Squared error <c>0.5 Σ (z - y)²</c>; delta <c>z - y</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double RegressionRow(Span<float> z, ReadOnlySpan<float> y)
     {
         double sum = 0;
@@ -81,11 +84,13 @@ internal static class OutputLoss
     }
 
     /// <summary>A float sigmoid that does not overflow for large |x|.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Sigmoid(float x) => x >= 0 ? 1f / (1f + MathF.Exp(-x)) : MathF.Exp(x) / (1f + MathF.Exp(x));
 
     /// <summary>Replaces logits with softmax probabilities; returns log-sum-exp of the logits.</summary>
     public static double SoftmaxInPlace(Span<float> z) => SoftmaxInPlace(z, out _, 0);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SoftmaxInPlace(Span<float> z, out double zAt, int at)
     {
         zAt = z[at];

@@ -69,6 +69,7 @@ internal sealed class AdamOptimizer : StochasticOptimizer
 
     public override double LearningRate => _learningRate;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Step(Span<float> parameters, ReadOnlySpan<float> gradient)
     {
         _t++;

@@ -653,6 +653,7 @@ internal static unsafe class Gemm
     }
 
     /// <summary>The remainder through zero-padded panels; see <see cref="Remainder"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Padded<TSimd, TVec, TStart, TEpilogue>(in Operands o, int rows, int width, int depth, TEpilogue epilogue)
         where TSimd : ISimd<TVec>
         where TVec : unmanaged
@@ -818,7 +819,11 @@ internal static unsafe class Gemm
         private float[] _transposed = [];
         private float[] _packed = [];
 
-        public static Scratch Current => t_scratch ??= new Scratch();
+        public static Scratch Current
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => t_scratch ??= new Scratch();
+        }
 
         public float* Panel(long length) => Get(ref _panel, length);
 
@@ -832,6 +837,7 @@ internal static unsafe class Gemm
 
         public float* Packed(long length) => Get(ref _packed, length);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static float* Get(ref float[] buffer, long length)
         {
             if (buffer.Length < length)

@@ -15,6 +15,8 @@ namespace MlNetMlp.Engine.Kernels;
 /// accumulators to hide the FMA latency); with AVX-512 the
 /// 8 x 2 tile keeps 16 ZMM accumulators (8 rows x 32 columns) and needs 2 loads and 8 broadcasts per 16 FMAs.
 /// The tiles repeat one pattern, fully unrolled (generated once by a script, then kept by hand): keep them in step.
+/// Rows are addressed from one pointer per four rows at offsets 0, xs, 2 xs, 3 xs (few pointer increments per
+/// step), and the depth loop is unrolled by two.
 /// </summary>
 internal static unsafe class Microkernels
 {
@@ -27,14 +29,9 @@ internal static unsafe class Microkernels
         where TEpilogue : IEpilogue
     {
         nint lanes = TSimd.Lanes;
-        float* x0 = x;
-        float* x1 = x0 + xs;
-        float* x2 = x1 + xs;
-        float* x3 = x2 + xs;
-        float* x4 = x3 + xs;
-        float* x5 = x4 + xs;
-        float* x6 = x5 + xs;
-        float* x7 = x6 + xs;
+        nint s1 = xs, s2 = 2 * xs, s3 = 3 * xs;
+        float* xa = x;
+        float* xb = x + (4 * xs);
         TVec c00 = TStart.Start<TSimd, TVec>(c, bias);
         TVec c01 = TStart.Start<TSimd, TVec>(c + lanes, bias + lanes);
         TVec c10 = TStart.Start<TSimd, TVec>(c + (1 * ldc), bias);
@@ -51,42 +48,102 @@ internal static unsafe class Microkernels
         TVec c61 = TStart.Start<TSimd, TVec>(c + (6 * ldc) + lanes, bias + lanes);
         TVec c70 = TStart.Start<TSimd, TVec>(c + (7 * ldc), bias);
         TVec c71 = TStart.Start<TSimd, TVec>(c + (7 * ldc) + lanes, bias + lanes);
-        for (int q = 0; q < depth; q++)
+        int q = 0;
+        for (; q + 2 <= depth; q += 2)
+        {
+            {
+                TVec b0 = TSimd.Load(y), b1 = TSimd.Load(y + lanes);
+                TVec a0 = TSimd.Broadcast(xa);
+                c00 = TSimd.MultiplyAdd(a0, b0, c00);
+                c01 = TSimd.MultiplyAdd(a0, b1, c01);
+                TVec a1 = TSimd.Broadcast(xa + s1);
+                c10 = TSimd.MultiplyAdd(a1, b0, c10);
+                c11 = TSimd.MultiplyAdd(a1, b1, c11);
+                TVec a2 = TSimd.Broadcast(xa + s2);
+                c20 = TSimd.MultiplyAdd(a2, b0, c20);
+                c21 = TSimd.MultiplyAdd(a2, b1, c21);
+                TVec a3 = TSimd.Broadcast(xa + s3);
+                c30 = TSimd.MultiplyAdd(a3, b0, c30);
+                c31 = TSimd.MultiplyAdd(a3, b1, c31);
+                TVec a4 = TSimd.Broadcast(xb);
+                c40 = TSimd.MultiplyAdd(a4, b0, c40);
+                c41 = TSimd.MultiplyAdd(a4, b1, c41);
+                TVec a5 = TSimd.Broadcast(xb + s1);
+                c50 = TSimd.MultiplyAdd(a5, b0, c50);
+                c51 = TSimd.MultiplyAdd(a5, b1, c51);
+                TVec a6 = TSimd.Broadcast(xb + s2);
+                c60 = TSimd.MultiplyAdd(a6, b0, c60);
+                c61 = TSimd.MultiplyAdd(a6, b1, c61);
+                TVec a7 = TSimd.Broadcast(xb + s3);
+                c70 = TSimd.MultiplyAdd(a7, b0, c70);
+                c71 = TSimd.MultiplyAdd(a7, b1, c71);
+                y += yq;
+                xa += xq;
+                xb += xq;
+            }
+
+            {
+                TVec b0 = TSimd.Load(y), b1 = TSimd.Load(y + lanes);
+                TVec a0 = TSimd.Broadcast(xa);
+                c00 = TSimd.MultiplyAdd(a0, b0, c00);
+                c01 = TSimd.MultiplyAdd(a0, b1, c01);
+                TVec a1 = TSimd.Broadcast(xa + s1);
+                c10 = TSimd.MultiplyAdd(a1, b0, c10);
+                c11 = TSimd.MultiplyAdd(a1, b1, c11);
+                TVec a2 = TSimd.Broadcast(xa + s2);
+                c20 = TSimd.MultiplyAdd(a2, b0, c20);
+                c21 = TSimd.MultiplyAdd(a2, b1, c21);
+                TVec a3 = TSimd.Broadcast(xa + s3);
+                c30 = TSimd.MultiplyAdd(a3, b0, c30);
+                c31 = TSimd.MultiplyAdd(a3, b1, c31);
+                TVec a4 = TSimd.Broadcast(xb);
+                c40 = TSimd.MultiplyAdd(a4, b0, c40);
+                c41 = TSimd.MultiplyAdd(a4, b1, c41);
+                TVec a5 = TSimd.Broadcast(xb + s1);
+                c50 = TSimd.MultiplyAdd(a5, b0, c50);
+                c51 = TSimd.MultiplyAdd(a5, b1, c51);
+                TVec a6 = TSimd.Broadcast(xb + s2);
+                c60 = TSimd.MultiplyAdd(a6, b0, c60);
+                c61 = TSimd.MultiplyAdd(a6, b1, c61);
+                TVec a7 = TSimd.Broadcast(xb + s3);
+                c70 = TSimd.MultiplyAdd(a7, b0, c70);
+                c71 = TSimd.MultiplyAdd(a7, b1, c71);
+                y += yq;
+                xa += xq;
+                xb += xq;
+            }
+        }
+
+        if (q < depth)
         {
             TVec b0 = TSimd.Load(y), b1 = TSimd.Load(y + lanes);
-            TVec a0 = TSimd.Broadcast(x0);
+            TVec a0 = TSimd.Broadcast(xa);
             c00 = TSimd.MultiplyAdd(a0, b0, c00);
             c01 = TSimd.MultiplyAdd(a0, b1, c01);
-            TVec a1 = TSimd.Broadcast(x1);
+            TVec a1 = TSimd.Broadcast(xa + s1);
             c10 = TSimd.MultiplyAdd(a1, b0, c10);
             c11 = TSimd.MultiplyAdd(a1, b1, c11);
-            TVec a2 = TSimd.Broadcast(x2);
+            TVec a2 = TSimd.Broadcast(xa + s2);
             c20 = TSimd.MultiplyAdd(a2, b0, c20);
             c21 = TSimd.MultiplyAdd(a2, b1, c21);
-            TVec a3 = TSimd.Broadcast(x3);
+            TVec a3 = TSimd.Broadcast(xa + s3);
             c30 = TSimd.MultiplyAdd(a3, b0, c30);
             c31 = TSimd.MultiplyAdd(a3, b1, c31);
-            TVec a4 = TSimd.Broadcast(x4);
+            TVec a4 = TSimd.Broadcast(xb);
             c40 = TSimd.MultiplyAdd(a4, b0, c40);
             c41 = TSimd.MultiplyAdd(a4, b1, c41);
-            TVec a5 = TSimd.Broadcast(x5);
+            TVec a5 = TSimd.Broadcast(xb + s1);
             c50 = TSimd.MultiplyAdd(a5, b0, c50);
             c51 = TSimd.MultiplyAdd(a5, b1, c51);
-            TVec a6 = TSimd.Broadcast(x6);
+            TVec a6 = TSimd.Broadcast(xb + s2);
             c60 = TSimd.MultiplyAdd(a6, b0, c60);
             c61 = TSimd.MultiplyAdd(a6, b1, c61);
-            TVec a7 = TSimd.Broadcast(x7);
+            TVec a7 = TSimd.Broadcast(xb + s3);
             c70 = TSimd.MultiplyAdd(a7, b0, c70);
             c71 = TSimd.MultiplyAdd(a7, b1, c71);
             y += yq;
-            x0 += xq;
-            x1 += xq;
-            x2 += xq;
-            x3 += xq;
-            x4 += xq;
-            x5 += xq;
-            x6 += xq;
-            x7 += xq;
+            xa += xq;
+            xb += xq;
         }
 
         TSimd.Store(c, epilogue.Apply<TSimd, TVec>(c00, z));
@@ -115,10 +172,8 @@ internal static unsafe class Microkernels
         where TEpilogue : IEpilogue
     {
         nint lanes = TSimd.Lanes;
-        float* x0 = x;
-        float* x1 = x0 + xs;
-        float* x2 = x1 + xs;
-        float* x3 = x2 + xs;
+        nint s1 = xs, s2 = 2 * xs, s3 = 3 * xs;
+        float* xa = x;
         TVec c00 = TStart.Start<TSimd, TVec>(c, bias);
         TVec c01 = TStart.Start<TSimd, TVec>(c + lanes, bias + lanes);
         TVec c10 = TStart.Start<TSimd, TVec>(c + (1 * ldc), bias);
@@ -127,26 +182,63 @@ internal static unsafe class Microkernels
         TVec c21 = TStart.Start<TSimd, TVec>(c + (2 * ldc) + lanes, bias + lanes);
         TVec c30 = TStart.Start<TSimd, TVec>(c + (3 * ldc), bias);
         TVec c31 = TStart.Start<TSimd, TVec>(c + (3 * ldc) + lanes, bias + lanes);
-        for (int q = 0; q < depth; q++)
+        int q = 0;
+        for (; q + 2 <= depth; q += 2)
+        {
+            {
+                TVec b0 = TSimd.Load(y), b1 = TSimd.Load(y + lanes);
+                TVec a0 = TSimd.Broadcast(xa);
+                c00 = TSimd.MultiplyAdd(a0, b0, c00);
+                c01 = TSimd.MultiplyAdd(a0, b1, c01);
+                TVec a1 = TSimd.Broadcast(xa + s1);
+                c10 = TSimd.MultiplyAdd(a1, b0, c10);
+                c11 = TSimd.MultiplyAdd(a1, b1, c11);
+                TVec a2 = TSimd.Broadcast(xa + s2);
+                c20 = TSimd.MultiplyAdd(a2, b0, c20);
+                c21 = TSimd.MultiplyAdd(a2, b1, c21);
+                TVec a3 = TSimd.Broadcast(xa + s3);
+                c30 = TSimd.MultiplyAdd(a3, b0, c30);
+                c31 = TSimd.MultiplyAdd(a3, b1, c31);
+                y += yq;
+                xa += xq;
+            }
+
+            {
+                TVec b0 = TSimd.Load(y), b1 = TSimd.Load(y + lanes);
+                TVec a0 = TSimd.Broadcast(xa);
+                c00 = TSimd.MultiplyAdd(a0, b0, c00);
+                c01 = TSimd.MultiplyAdd(a0, b1, c01);
+                TVec a1 = TSimd.Broadcast(xa + s1);
+                c10 = TSimd.MultiplyAdd(a1, b0, c10);
+                c11 = TSimd.MultiplyAdd(a1, b1, c11);
+                TVec a2 = TSimd.Broadcast(xa + s2);
+                c20 = TSimd.MultiplyAdd(a2, b0, c20);
+                c21 = TSimd.MultiplyAdd(a2, b1, c21);
+                TVec a3 = TSimd.Broadcast(xa + s3);
+                c30 = TSimd.MultiplyAdd(a3, b0, c30);
+                c31 = TSimd.MultiplyAdd(a3, b1, c31);
+                y += yq;
+                xa += xq;
+            }
+        }
+
+        if (q < depth)
         {
             TVec b0 = TSimd.Load(y), b1 = TSimd.Load(y + lanes);
-            TVec a0 = TSimd.Broadcast(x0);
+            TVec a0 = TSimd.Broadcast(xa);
             c00 = TSimd.MultiplyAdd(a0, b0, c00);
             c01 = TSimd.MultiplyAdd(a0, b1, c01);
-            TVec a1 = TSimd.Broadcast(x1);
+            TVec a1 = TSimd.Broadcast(xa + s1);
             c10 = TSimd.MultiplyAdd(a1, b0, c10);
             c11 = TSimd.MultiplyAdd(a1, b1, c11);
-            TVec a2 = TSimd.Broadcast(x2);
+            TVec a2 = TSimd.Broadcast(xa + s2);
             c20 = TSimd.MultiplyAdd(a2, b0, c20);
             c21 = TSimd.MultiplyAdd(a2, b1, c21);
-            TVec a3 = TSimd.Broadcast(x3);
+            TVec a3 = TSimd.Broadcast(xa + s3);
             c30 = TSimd.MultiplyAdd(a3, b0, c30);
             c31 = TSimd.MultiplyAdd(a3, b1, c31);
             y += yq;
-            x0 += xq;
-            x1 += xq;
-            x2 += xq;
-            x3 += xq;
+            xa += xq;
         }
 
         TSimd.Store(c, epilogue.Apply<TSimd, TVec>(c00, z));
@@ -167,17 +259,39 @@ internal static unsafe class Microkernels
         where TEpilogue : IEpilogue
     {
         nint lanes = TSimd.Lanes;
-        float* x0 = x;
+        float* xa = x;
         TVec c00 = TStart.Start<TSimd, TVec>(c, bias);
         TVec c01 = TStart.Start<TSimd, TVec>(c + lanes, bias + lanes);
-        for (int q = 0; q < depth; q++)
+        int q = 0;
+        for (; q + 2 <= depth; q += 2)
+        {
+            {
+                TVec b0 = TSimd.Load(y), b1 = TSimd.Load(y + lanes);
+                TVec a0 = TSimd.Broadcast(xa);
+                c00 = TSimd.MultiplyAdd(a0, b0, c00);
+                c01 = TSimd.MultiplyAdd(a0, b1, c01);
+                y += yq;
+                xa += xq;
+            }
+
+            {
+                TVec b0 = TSimd.Load(y), b1 = TSimd.Load(y + lanes);
+                TVec a0 = TSimd.Broadcast(xa);
+                c00 = TSimd.MultiplyAdd(a0, b0, c00);
+                c01 = TSimd.MultiplyAdd(a0, b1, c01);
+                y += yq;
+                xa += xq;
+            }
+        }
+
+        if (q < depth)
         {
             TVec b0 = TSimd.Load(y), b1 = TSimd.Load(y + lanes);
-            TVec a0 = TSimd.Broadcast(x0);
+            TVec a0 = TSimd.Broadcast(xa);
             c00 = TSimd.MultiplyAdd(a0, b0, c00);
             c01 = TSimd.MultiplyAdd(a0, b1, c01);
             y += yq;
-            x0 += xq;
+            xa += xq;
         }
 
         TSimd.Store(c, epilogue.Apply<TSimd, TVec>(c00, z));
@@ -192,14 +306,9 @@ internal static unsafe class Microkernels
         where TEpilogue : IEpilogue
     {
         nint lanes = TSimd.Lanes;
-        float* x0 = x;
-        float* x1 = x0 + xs;
-        float* x2 = x1 + xs;
-        float* x3 = x2 + xs;
-        float* x4 = x3 + xs;
-        float* x5 = x4 + xs;
-        float* x6 = x5 + xs;
-        float* x7 = x6 + xs;
+        nint s1 = xs, s2 = 2 * xs, s3 = 3 * xs;
+        float* xa = x;
+        float* xb = x + (4 * xs);
         TVec c00 = TStart.Start<TSimd, TVec>(c, bias);
         TVec c10 = TStart.Start<TSimd, TVec>(c + (1 * ldc), bias);
         TVec c20 = TStart.Start<TSimd, TVec>(c + (2 * ldc), bias);
@@ -208,34 +317,78 @@ internal static unsafe class Microkernels
         TVec c50 = TStart.Start<TSimd, TVec>(c + (5 * ldc), bias);
         TVec c60 = TStart.Start<TSimd, TVec>(c + (6 * ldc), bias);
         TVec c70 = TStart.Start<TSimd, TVec>(c + (7 * ldc), bias);
-        for (int q = 0; q < depth; q++)
+        int q = 0;
+        for (; q + 2 <= depth; q += 2)
+        {
+            {
+                TVec b0 = TSimd.Load(y);
+                TVec a0 = TSimd.Broadcast(xa);
+                c00 = TSimd.MultiplyAdd(a0, b0, c00);
+                TVec a1 = TSimd.Broadcast(xa + s1);
+                c10 = TSimd.MultiplyAdd(a1, b0, c10);
+                TVec a2 = TSimd.Broadcast(xa + s2);
+                c20 = TSimd.MultiplyAdd(a2, b0, c20);
+                TVec a3 = TSimd.Broadcast(xa + s3);
+                c30 = TSimd.MultiplyAdd(a3, b0, c30);
+                TVec a4 = TSimd.Broadcast(xb);
+                c40 = TSimd.MultiplyAdd(a4, b0, c40);
+                TVec a5 = TSimd.Broadcast(xb + s1);
+                c50 = TSimd.MultiplyAdd(a5, b0, c50);
+                TVec a6 = TSimd.Broadcast(xb + s2);
+                c60 = TSimd.MultiplyAdd(a6, b0, c60);
+                TVec a7 = TSimd.Broadcast(xb + s3);
+                c70 = TSimd.MultiplyAdd(a7, b0, c70);
+                y += yq;
+                xa += xq;
+                xb += xq;
+            }
+
+            {
+                TVec b0 = TSimd.Load(y);
+                TVec a0 = TSimd.Broadcast(xa);
+                c00 = TSimd.MultiplyAdd(a0, b0, c00);
+                TVec a1 = TSimd.Broadcast(xa + s1);
+                c10 = TSimd.MultiplyAdd(a1, b0, c10);
+                TVec a2 = TSimd.Broadcast(xa + s2);
+                c20 = TSimd.MultiplyAdd(a2, b0, c20);
+                TVec a3 = TSimd.Broadcast(xa + s3);
+                c30 = TSimd.MultiplyAdd(a3, b0, c30);
+                TVec a4 = TSimd.Broadcast(xb);
+                c40 = TSimd.MultiplyAdd(a4, b0, c40);
+                TVec a5 = TSimd.Broadcast(xb + s1);
+                c50 = TSimd.MultiplyAdd(a5, b0, c50);
+                TVec a6 = TSimd.Broadcast(xb + s2);
+                c60 = TSimd.MultiplyAdd(a6, b0, c60);
+                TVec a7 = TSimd.Broadcast(xb + s3);
+                c70 = TSimd.MultiplyAdd(a7, b0, c70);
+                y += yq;
+                xa += xq;
+                xb += xq;
+            }
+        }
+
+        if (q < depth)
         {
             TVec b0 = TSimd.Load(y);
-            TVec a0 = TSimd.Broadcast(x0);
+            TVec a0 = TSimd.Broadcast(xa);
             c00 = TSimd.MultiplyAdd(a0, b0, c00);
-            TVec a1 = TSimd.Broadcast(x1);
+            TVec a1 = TSimd.Broadcast(xa + s1);
             c10 = TSimd.MultiplyAdd(a1, b0, c10);
-            TVec a2 = TSimd.Broadcast(x2);
+            TVec a2 = TSimd.Broadcast(xa + s2);
             c20 = TSimd.MultiplyAdd(a2, b0, c20);
-            TVec a3 = TSimd.Broadcast(x3);
+            TVec a3 = TSimd.Broadcast(xa + s3);
             c30 = TSimd.MultiplyAdd(a3, b0, c30);
-            TVec a4 = TSimd.Broadcast(x4);
+            TVec a4 = TSimd.Broadcast(xb);
             c40 = TSimd.MultiplyAdd(a4, b0, c40);
-            TVec a5 = TSimd.Broadcast(x5);
+            TVec a5 = TSimd.Broadcast(xb + s1);
             c50 = TSimd.MultiplyAdd(a5, b0, c50);
-            TVec a6 = TSimd.Broadcast(x6);
+            TVec a6 = TSimd.Broadcast(xb + s2);
             c60 = TSimd.MultiplyAdd(a6, b0, c60);
-            TVec a7 = TSimd.Broadcast(x7);
+            TVec a7 = TSimd.Broadcast(xb + s3);
             c70 = TSimd.MultiplyAdd(a7, b0, c70);
             y += yq;
-            x0 += xq;
-            x1 += xq;
-            x2 += xq;
-            x3 += xq;
-            x4 += xq;
-            x5 += xq;
-            x6 += xq;
-            x7 += xq;
+            xa += xq;
+            xb += xq;
         }
 
         TSimd.Store(c, epilogue.Apply<TSimd, TVec>(c00, z));
@@ -256,30 +409,57 @@ internal static unsafe class Microkernels
         where TEpilogue : IEpilogue
     {
         nint lanes = TSimd.Lanes;
-        float* x0 = x;
-        float* x1 = x0 + xs;
-        float* x2 = x1 + xs;
-        float* x3 = x2 + xs;
+        nint s1 = xs, s2 = 2 * xs, s3 = 3 * xs;
+        float* xa = x;
         TVec c00 = TStart.Start<TSimd, TVec>(c, bias);
         TVec c10 = TStart.Start<TSimd, TVec>(c + (1 * ldc), bias);
         TVec c20 = TStart.Start<TSimd, TVec>(c + (2 * ldc), bias);
         TVec c30 = TStart.Start<TSimd, TVec>(c + (3 * ldc), bias);
-        for (int q = 0; q < depth; q++)
+        int q = 0;
+        for (; q + 2 <= depth; q += 2)
+        {
+            {
+                TVec b0 = TSimd.Load(y);
+                TVec a0 = TSimd.Broadcast(xa);
+                c00 = TSimd.MultiplyAdd(a0, b0, c00);
+                TVec a1 = TSimd.Broadcast(xa + s1);
+                c10 = TSimd.MultiplyAdd(a1, b0, c10);
+                TVec a2 = TSimd.Broadcast(xa + s2);
+                c20 = TSimd.MultiplyAdd(a2, b0, c20);
+                TVec a3 = TSimd.Broadcast(xa + s3);
+                c30 = TSimd.MultiplyAdd(a3, b0, c30);
+                y += yq;
+                xa += xq;
+            }
+
+            {
+                TVec b0 = TSimd.Load(y);
+                TVec a0 = TSimd.Broadcast(xa);
+                c00 = TSimd.MultiplyAdd(a0, b0, c00);
+                TVec a1 = TSimd.Broadcast(xa + s1);
+                c10 = TSimd.MultiplyAdd(a1, b0, c10);
+                TVec a2 = TSimd.Broadcast(xa + s2);
+                c20 = TSimd.MultiplyAdd(a2, b0, c20);
+                TVec a3 = TSimd.Broadcast(xa + s3);
+                c30 = TSimd.MultiplyAdd(a3, b0, c30);
+                y += yq;
+                xa += xq;
+            }
+        }
+
+        if (q < depth)
         {
             TVec b0 = TSimd.Load(y);
-            TVec a0 = TSimd.Broadcast(x0);
+            TVec a0 = TSimd.Broadcast(xa);
             c00 = TSimd.MultiplyAdd(a0, b0, c00);
-            TVec a1 = TSimd.Broadcast(x1);
+            TVec a1 = TSimd.Broadcast(xa + s1);
             c10 = TSimd.MultiplyAdd(a1, b0, c10);
-            TVec a2 = TSimd.Broadcast(x2);
+            TVec a2 = TSimd.Broadcast(xa + s2);
             c20 = TSimd.MultiplyAdd(a2, b0, c20);
-            TVec a3 = TSimd.Broadcast(x3);
+            TVec a3 = TSimd.Broadcast(xa + s3);
             c30 = TSimd.MultiplyAdd(a3, b0, c30);
             y += yq;
-            x0 += xq;
-            x1 += xq;
-            x2 += xq;
-            x3 += xq;
+            xa += xq;
         }
 
         TSimd.Store(c, epilogue.Apply<TSimd, TVec>(c00, z));
@@ -296,15 +476,35 @@ internal static unsafe class Microkernels
         where TEpilogue : IEpilogue
     {
         nint lanes = TSimd.Lanes;
-        float* x0 = x;
+        float* xa = x;
         TVec c00 = TStart.Start<TSimd, TVec>(c, bias);
-        for (int q = 0; q < depth; q++)
+        int q = 0;
+        for (; q + 2 <= depth; q += 2)
+        {
+            {
+                TVec b0 = TSimd.Load(y);
+                TVec a0 = TSimd.Broadcast(xa);
+                c00 = TSimd.MultiplyAdd(a0, b0, c00);
+                y += yq;
+                xa += xq;
+            }
+
+            {
+                TVec b0 = TSimd.Load(y);
+                TVec a0 = TSimd.Broadcast(xa);
+                c00 = TSimd.MultiplyAdd(a0, b0, c00);
+                y += yq;
+                xa += xq;
+            }
+        }
+
+        if (q < depth)
         {
             TVec b0 = TSimd.Load(y);
-            TVec a0 = TSimd.Broadcast(x0);
+            TVec a0 = TSimd.Broadcast(xa);
             c00 = TSimd.MultiplyAdd(a0, b0, c00);
             y += yq;
-            x0 += xq;
+            xa += xq;
         }
 
         TSimd.Store(c, epilogue.Apply<TSimd, TVec>(c00, z));
@@ -318,20 +518,52 @@ internal static unsafe class Microkernels
         where TEpilogue : IEpilogue
     {
         nint lanes = TSimd.Lanes;
-        float* x0 = x;
+        float* xa = x;
         TVec c00 = TStart.Start<TSimd, TVec>(c, bias);
-        TVec c01 = TStart.Start<TSimd, TVec>(c + (1 * lanes), bias + (1 * lanes));
+        TVec c01 = TStart.Start<TSimd, TVec>(c + lanes, bias + lanes);
         TVec c02 = TStart.Start<TSimd, TVec>(c + (2 * lanes), bias + (2 * lanes));
         TVec c03 = TStart.Start<TSimd, TVec>(c + (3 * lanes), bias + (3 * lanes));
         TVec c04 = TStart.Start<TSimd, TVec>(c + (4 * lanes), bias + (4 * lanes));
         TVec c05 = TStart.Start<TSimd, TVec>(c + (5 * lanes), bias + (5 * lanes));
         TVec c06 = TStart.Start<TSimd, TVec>(c + (6 * lanes), bias + (6 * lanes));
         TVec c07 = TStart.Start<TSimd, TVec>(c + (7 * lanes), bias + (7 * lanes));
-        for (int q = 0; q < depth; q++)
+        int q = 0;
+        for (; q + 2 <= depth; q += 2)
         {
-            TVec a0 = TSimd.Broadcast(x0);
+            {
+                TVec a0 = TSimd.Broadcast(xa);
+                c00 = TSimd.MultiplyAdd(a0, TSimd.Load(y), c00);
+                c01 = TSimd.MultiplyAdd(a0, TSimd.Load(y + lanes), c01);
+                c02 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (2 * lanes)), c02);
+                c03 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (3 * lanes)), c03);
+                c04 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (4 * lanes)), c04);
+                c05 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (5 * lanes)), c05);
+                c06 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (6 * lanes)), c06);
+                c07 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (7 * lanes)), c07);
+                y += yq;
+                xa += xq;
+            }
+
+            {
+                TVec a0 = TSimd.Broadcast(xa);
+                c00 = TSimd.MultiplyAdd(a0, TSimd.Load(y), c00);
+                c01 = TSimd.MultiplyAdd(a0, TSimd.Load(y + lanes), c01);
+                c02 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (2 * lanes)), c02);
+                c03 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (3 * lanes)), c03);
+                c04 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (4 * lanes)), c04);
+                c05 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (5 * lanes)), c05);
+                c06 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (6 * lanes)), c06);
+                c07 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (7 * lanes)), c07);
+                y += yq;
+                xa += xq;
+            }
+        }
+
+        if (q < depth)
+        {
+            TVec a0 = TSimd.Broadcast(xa);
             c00 = TSimd.MultiplyAdd(a0, TSimd.Load(y), c00);
-            c01 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (1 * lanes)), c01);
+            c01 = TSimd.MultiplyAdd(a0, TSimd.Load(y + lanes), c01);
             c02 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (2 * lanes)), c02);
             c03 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (3 * lanes)), c03);
             c04 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (4 * lanes)), c04);
@@ -339,11 +571,11 @@ internal static unsafe class Microkernels
             c06 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (6 * lanes)), c06);
             c07 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (7 * lanes)), c07);
             y += yq;
-            x0 += xq;
+            xa += xq;
         }
 
         TSimd.Store(c, epilogue.Apply<TSimd, TVec>(c00, z));
-        TSimd.Store(c + (1 * lanes), epilogue.Apply<TSimd, TVec>(c01, z + (1 * lanes)));
+        TSimd.Store(c + lanes, epilogue.Apply<TSimd, TVec>(c01, z + lanes));
         TSimd.Store(c + (2 * lanes), epilogue.Apply<TSimd, TVec>(c02, z + (2 * lanes)));
         TSimd.Store(c + (3 * lanes), epilogue.Apply<TSimd, TVec>(c03, z + (3 * lanes)));
         TSimd.Store(c + (4 * lanes), epilogue.Apply<TSimd, TVec>(c04, z + (4 * lanes)));
@@ -360,24 +592,48 @@ internal static unsafe class Microkernels
         where TEpilogue : IEpilogue
     {
         nint lanes = TSimd.Lanes;
-        float* x0 = x;
+        float* xa = x;
         TVec c00 = TStart.Start<TSimd, TVec>(c, bias);
-        TVec c01 = TStart.Start<TSimd, TVec>(c + (1 * lanes), bias + (1 * lanes));
+        TVec c01 = TStart.Start<TSimd, TVec>(c + lanes, bias + lanes);
         TVec c02 = TStart.Start<TSimd, TVec>(c + (2 * lanes), bias + (2 * lanes));
         TVec c03 = TStart.Start<TSimd, TVec>(c + (3 * lanes), bias + (3 * lanes));
-        for (int q = 0; q < depth; q++)
+        int q = 0;
+        for (; q + 2 <= depth; q += 2)
         {
-            TVec a0 = TSimd.Broadcast(x0);
+            {
+                TVec a0 = TSimd.Broadcast(xa);
+                c00 = TSimd.MultiplyAdd(a0, TSimd.Load(y), c00);
+                c01 = TSimd.MultiplyAdd(a0, TSimd.Load(y + lanes), c01);
+                c02 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (2 * lanes)), c02);
+                c03 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (3 * lanes)), c03);
+                y += yq;
+                xa += xq;
+            }
+
+            {
+                TVec a0 = TSimd.Broadcast(xa);
+                c00 = TSimd.MultiplyAdd(a0, TSimd.Load(y), c00);
+                c01 = TSimd.MultiplyAdd(a0, TSimd.Load(y + lanes), c01);
+                c02 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (2 * lanes)), c02);
+                c03 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (3 * lanes)), c03);
+                y += yq;
+                xa += xq;
+            }
+        }
+
+        if (q < depth)
+        {
+            TVec a0 = TSimd.Broadcast(xa);
             c00 = TSimd.MultiplyAdd(a0, TSimd.Load(y), c00);
-            c01 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (1 * lanes)), c01);
+            c01 = TSimd.MultiplyAdd(a0, TSimd.Load(y + lanes), c01);
             c02 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (2 * lanes)), c02);
             c03 = TSimd.MultiplyAdd(a0, TSimd.Load(y + (3 * lanes)), c03);
             y += yq;
-            x0 += xq;
+            xa += xq;
         }
 
         TSimd.Store(c, epilogue.Apply<TSimd, TVec>(c00, z));
-        TSimd.Store(c + (1 * lanes), epilogue.Apply<TSimd, TVec>(c01, z + (1 * lanes)));
+        TSimd.Store(c + lanes, epilogue.Apply<TSimd, TVec>(c01, z + lanes));
         TSimd.Store(c + (2 * lanes), epilogue.Apply<TSimd, TVec>(c02, z + (2 * lanes)));
         TSimd.Store(c + (3 * lanes), epilogue.Apply<TSimd, TVec>(c03, z + (3 * lanes)));
     }

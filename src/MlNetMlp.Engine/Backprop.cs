@@ -20,7 +20,7 @@ namespace MlNetMlp.Engine;
 /// Hidden-layer buffers are padded the same way. The work of one chunk runs in three phases, each cut into
 /// independent pieces that <see cref="WorkerPool"/> spreads over the cores when the chunk is large enough:
 /// <list type="number">
-/// <item>prepare: copy and transpose the weights, one piece per layer;</item>
+/// <item>prepare: copy and transpose the weights, in blocks of weight rows;</item>
 /// <item>rows: blocks of rows go through every layer, get their output delta and loss, and go back down
 /// through every layer's input gradient (<c>delta · weightᵀ</c>, times the activation's derivative, fused):
 /// rows do not interact until the weight gradient;</item>
@@ -28,7 +28,7 @@ namespace MlNetMlp.Engine;
 /// gradients; on the last chunk each piece also adds its rows' L2 term and divides by the row count.</item>
 /// </list>
 /// Every output element is computed by one piece in a fixed order, the loss is summed row by row in order and
-/// the L2 sum piece by piece in order, so results are bit-identical for any number of threads.
+/// the L2 sum over fixed blocks of weight rows in order, so results are bit-identical for any number of threads.
 /// </summary>
 internal sealed unsafe class Backprop : IParallelWork
 {
@@ -53,7 +53,6 @@ internal sealed unsafe class Backprop : IParallelWork
     /// <summary>Rows of weights per partial sum of squares: a fixed grouping, whatever the pieces.</summary>
     private const int SquareRows = 16;
 
-    private readonly ParameterLayout _layout;
     private readonly HiddenActivation _activation;
     private readonly int _threads;
     private readonly int _layers;
@@ -99,7 +98,6 @@ internal sealed unsafe class Backprop : IParallelWork
 
     public Backprop(ParameterLayout layout, HiddenActivation activation, int capacity, int threads)
     {
-        _layout = layout;
         _activation = activation;
         _threads = threads;
         Capacity = capacity;

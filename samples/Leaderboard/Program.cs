@@ -20,48 +20,17 @@ var clock = Stopwatch.StartNew();
 const int Seed = 1;
 const int Folds = 5;
 
-string[] categorical = ["workclass", "education", "marital-status", "occupation", "relationship", "ethnicity", "sex", "native-country"];
-string[] numeric = ["age", "fnlwgt", "education-num", "capital-gain", "capital-loss", "hours-per-week"];
-
 Board[] boards =
 [
     new(
         "Breast cancer (569 rows, 30 numeric features)",
-        ml => ml.Data.LoadFromTextFile(
-            SamplePaths.DataFile("breast_cancer.csv"),
-            [new TextLoader.Column("Features", DataKind.Single, 0, 29), new TextLoader.Column("Label", DataKind.Boolean, 30)],
-            separatorChar: ',',
-            hasHeader: true),
+        SampleData.BreastCancer,
         ml => ml.Transforms.NormalizeMeanVariance("Features", fixZero: false),
         EarlyStopping: false),
     new(
         "Census income (32,561 rows, 6 numeric + 8 categorical columns)",
-        ml => ml.Data.LoadFromTextFile(
-            SamplePaths.DataFile("adult.txt"),
-            [
-                new TextLoader.Column("age", DataKind.Single, 0),
-                new TextLoader.Column("workclass", DataKind.String, 1),
-                new TextLoader.Column("fnlwgt", DataKind.Single, 2),
-                new TextLoader.Column("education", DataKind.String, 3),
-                new TextLoader.Column("education-num", DataKind.Single, 4),
-                new TextLoader.Column("marital-status", DataKind.String, 5),
-                new TextLoader.Column("occupation", DataKind.String, 6),
-                new TextLoader.Column("relationship", DataKind.String, 7),
-                new TextLoader.Column("ethnicity", DataKind.String, 8),
-                new TextLoader.Column("sex", DataKind.String, 9),
-                new TextLoader.Column("capital-gain", DataKind.Single, 10),
-                new TextLoader.Column("capital-loss", DataKind.Single, 11),
-                new TextLoader.Column("hours-per-week", DataKind.Single, 12),
-                new TextLoader.Column("native-country", DataKind.String, 13),
-                new TextLoader.Column("Label", DataKind.Boolean, 14),
-            ],
-            separatorChar: ',',
-            hasHeader: true,
-            trimWhitespace: true),
-        ml => ml.Transforms.Categorical.OneHotEncoding(categorical.Select(c => new InputOutputColumnPair(c, c)).ToArray())
-            .Append(ml.Transforms.Concatenate("Numeric", numeric))
-            .Append(ml.Transforms.NormalizeMeanVariance("Numeric", fixZero: false))
-            .Append(ml.Transforms.Concatenate("Features", ["Numeric", .. categorical])),
+        SampleData.Adult,
+        SampleData.AdultFeaturizer,
         EarlyStopping: true),
 ];
 

@@ -23,11 +23,7 @@ const int Folds = 5;
 string outputDirectory = SamplePaths.OutputDirectory("solver-comparison");
 var mlContext = new MLContext(Seed);
 
-IDataView data = mlContext.Data.LoadFromTextFile(
-    SamplePaths.DataFile("breast_cancer.csv"),
-    [new TextLoader.Column("Features", DataKind.Single, 0, 29), new TextLoader.Column("Label", DataKind.Boolean, 30)],
-    separatorChar: ',',
-    hasHeader: true);
+IDataView data = SampleData.BreastCancer(mlContext);
 DataOperationsCatalog.TrainTestData split = mlContext.Data.TrainTestSplit(data, testFraction: 0.2, seed: Seed);
 Console.WriteLine($"Breast cancer: {DataViews.CountRows(split.TrainSet)} training rows, {DataViews.CountRows(split.TestSet)} test rows (split seed {Seed}).");
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlp.Engine;
@@ -138,7 +139,31 @@ internal sealed class ScoreColumns
         };
     }
 
-    /// <summary>Rows of the output schema that the added columns need from the input: the features column.</summary>
+    /// <summary>Which output columns are requested, by output index.</summary>
+    public bool[] ActiveFlags(IEnumerable<DataViewSchema.Column> outputColumns)
+    {
+        var active = new bool[OutputSchema.Count];
+        foreach (DataViewSchema.Column column in outputColumns)
+        {
+            active[column.Index] = true;
+        }
+
+        return active;
+    }
+
+    /// <summary>The input columns the given output columns read: themselves when passed through, the features column for a score.</summary>
+    public IEnumerable<DataViewSchema.Column> InputColumnsFor(IEnumerable<DataViewSchema.Column> outputColumns)
+    {
+        var needed = new HashSet<int>();
+        foreach (DataViewSchema.Column column in outputColumns)
+        {
+            needed.Add(column.Index < InputSchema.Count ? column.Index : FeatureColumn.Index);
+        }
+
+        return needed.Select(i => InputSchema[i]);
+    }
+
+    /// <summary>Whether any added column is active, so the features column must be read.</summary>
     public bool NeedsFeatures(Func<int, bool> isActive)
     {
         for (int i = InputSchema.Count; i < OutputSchema.Count; i++)
@@ -161,11 +186,7 @@ internal sealed class ScoreColumns
     /// sigmoid(score), kept strictly inside (0, 1): in float32 it rounds to exactly 1 beyond a score of about 17, and
     /// ML.NET's evaluators take the log of the probability unclipped, so one confident mistake would make log-loss infinite.
     /// </summary>
-    internal static float OutputSigmoid(float score)
-    {
-        float p = score >= 0 ? 1f / (1f + MathF.Exp(-score)) : MathF.Exp(score) / (1f + MathF.Exp(score));
-        return Math.Clamp(p, float.Epsilon, AlmostOne);
-    }
+    internal static float OutputSigmoid(float score) => Math.Clamp(OutputLoss.Sigmoid(score), float.Epsilon, AlmostOne);
 
     private static DataViewSchema.Annotations Annotate(uint scoreSetId, string kind, string valueKind, Action<DataViewSchema.Annotations.Builder>? more)
     {

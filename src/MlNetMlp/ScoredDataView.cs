@@ -26,37 +26,13 @@ internal sealed class ScoredDataView : IDataView
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {
-        bool[] active = ActiveFlags(columnsNeeded);
-        IEnumerable<DataViewSchema.Column> inputColumns = InputColumnsNeeded(active);
-        return new ScoredCursor(_input.GetRowCursor(inputColumns, rand), _columns, active);
+        bool[] active = _columns.ActiveFlags(columnsNeeded);
+        return new ScoredCursor(_input.GetRowCursor(_columns.InputColumnsFor(columnsNeeded), rand), _columns, active);
     }
 
     /// <summary>One cursor: scoring is per row and cheap next to the reads, and one cursor keeps the row order.</summary>
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         [GetRowCursor(columnsNeeded, rand)];
-
-    private bool[] ActiveFlags(IEnumerable<DataViewSchema.Column> columns)
-    {
-        var active = new bool[_columns.OutputSchema.Count];
-        foreach (DataViewSchema.Column column in columns)
-        {
-            active[column.Index] = true;
-        }
-
-        return active;
-    }
-
-    private IEnumerable<DataViewSchema.Column> InputColumnsNeeded(bool[] active)
-    {
-        DataViewSchema input = _columns.InputSchema;
-        var needed = new HashSet<int>(Enumerable.Range(0, input.Count).Where(i => active[i]));
-        if (_columns.NeedsFeatures(i => active[i]))
-        {
-            needed.Add(_columns.FeatureColumn.Index);
-        }
-
-        return needed.Select(i => input[i]);
-    }
 }
 
 /// <summary>A cursor over the scored view: input columns pass through, score columns are computed on demand.</summary>
@@ -193,23 +169,8 @@ internal sealed class ScoreRowMapper : IRowToRowMapper
 
     public DataViewSchema OutputSchema => _columns.OutputSchema;
 
-    public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
-    {
-        var needed = new HashSet<int>();
-        foreach (DataViewSchema.Column column in dependingColumns)
-        {
-            if (column.Index < InputSchema.Count)
-            {
-                needed.Add(column.Index);
-            }
-            else
-            {
-                needed.Add(_columns.FeatureColumn.Index);
-            }
-        }
-
-        return needed.Select(i => InputSchema[i]);
-    }
+    public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns) =>
+        _columns.InputColumnsFor(dependingColumns);
 
     public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
     {
@@ -218,12 +179,6 @@ internal sealed class ScoreRowMapper : IRowToRowMapper
             throw new ArgumentException("The row's schema is not the schema this mapper was created for.", nameof(input));
         }
 
-        var active = new bool[OutputSchema.Count];
-        foreach (DataViewSchema.Column column in activeColumns)
-        {
-            active[column.Index] = true;
-        }
-
-        return new ScoredRow(input, _columns, active);
+        return new ScoredRow(input, _columns, _columns.ActiveFlags(activeColumns));
     }
 }

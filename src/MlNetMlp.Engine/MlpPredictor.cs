@@ -14,14 +14,19 @@ public sealed class MlpPredictor
     /// <summary>Rows per chunk when scoring a block of rows.</summary>
     internal const int BlockRows = 128;
 
+    /// <summary>Multiply-adds in a block below which it is scored on one thread: the hand-off would cost more than it saves.</summary>
+    internal const long ParallelThreshold = 1_500_000;
+
     private readonly MlpModel _model;
     private readonly int[] _widths;
     private readonly float[][] _weights;
     private readonly float[][] _biases;
     private readonly float[] _ping;
     private readonly float[] _pong;
-    private float[]? _blockPing;
-    private float[]? _blockPong;
+    private readonly ScoringJob _job = new();
+
+    /// <summary>Ping and pong buffers of <see cref="BlockRows"/> rows for each part of a block scoring, grown on demand.</summary>
+    private float[][] _blockBuffers = [];
 
     internal MlpPredictor(MlpModel model)
     {
@@ -29,7 +34,7 @@ public sealed class MlpPredictor
         ParameterLayout layout = model.Layout;
         int layers = layout.LayerCount;
         _widths = new int[layers];
-                _weights = new float[layers][];
+        _weights = new float[layers][];
         _biases = new float[layers][];
         int maxStride = 0;
         for (int l = 0; l < layers; l++)
@@ -72,9 +77,18 @@ public sealed class MlpPredictor
 
     /// <summary>
     /// Writes the raw output layer for <paramref name="rowCount"/> rows stored row-major in <paramref name="features"/>
-    /// into <paramref name="scores"/> <c>(rowCount, OutputCount)</c>.
+    /// into <paramref name="scores"/> <c>(rowCount, OutputCount)</c>, on the calling thread.
     /// </summary>
-    public unsafe void ComputeScores(ReadOnlySpan<float> features, int rowCount, Span<float> scores)
+    public void ComputeScores(ReadOnlySpan<float> features, int rowCount, Span<float> scores) =>
+        ComputeScores(features, rowCount, scores, threads: 1);
+
+    /// <summary>
+    /// Writes the raw output layer for <paramref name="rowCount"/> rows stored row-major in <paramref name="features"/>
+    /// into <paramref name="scores"/> <c>(rowCount, OutputCount)</c>, on up to <paramref name="threads"/> threads when
+    /// the block is large enough to pay for the hand-off. Rows are independent, so the scores are bit-identical for
+    /// any number of threads and to scoring the rows one at a time.
+    /// </summary>
+    public unsafe void ComputeScores(ReadOnlySpan<float> features, int rowCount, Span<float> scores, int threads)
     {
         int d = _model.InputCount;
         int outputs = _model.OutputCount;
@@ -84,15 +98,124 @@ public sealed class MlpPredictor
         }
 
         CheckWidth(scores.Length, rowCount * outputs, nameof(scores), "score values");
-        int stride = _ping.Length;
-        _blockPing ??= new float[BlockRows * stride];
-        _blockPong ??= new float[BlockRows * stride];
-        fixed (float* input = features, output = scores, ping = _blockPing, pong = _blockPong)
+        if (threads < 1)
         {
-            for (int start = 0; start < rowCount; start += BlockRows)
+            throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be at least 1.");
+        }
+
+        int parts = Math.Min(Math.Min(threads, WorkerPool.MaxWorkers), (rowCount + BlockRows - 1) / BlockRows);
+        if ((long)rowCount * _model.Layout.WeightCount < ParallelThreshold)
+        {
+            parts = 1;
+        }
+
+        parts = Math.Max(parts, 1);
+        EnsureBlockBuffers(parts);
+        fixed (float* input = features, output = scores)
+        {
+            if (parts == 1)
             {
-                int m = Math.Min(BlockRows, rowCount - start);
+                RunRows(input, output, 0, rowCount, 0);
+                return;
+            }
+
+            _job.Set(this, input, output, rowCount, parts);
+            try
+            {
+                WorkerPool.For(_job, parts, parts);
+            }
+            finally
+            {
+                _job.Clear();
+            }
+        }
+    }
+
+    /// <summary>Scores rows <paramref name="first"/> to <paramref name="end"/> in blocks of <see cref="BlockRows"/> with work buffer pair <paramref name="part"/>.</summary>
+    private unsafe void RunRows(float* input, float* output, int first, int end, int part)
+    {
+        int d = _model.InputCount;
+        int outputs = _model.OutputCount;
+        int stride = _ping.Length;
+        fixed (float* ping = _blockBuffers[2 * part], pong = _blockBuffers[(2 * part) + 1])
+        {
+            for (int start = first; start < end; start += BlockRows)
+            {
+                int m = Math.Min(BlockRows, end - start);
                 Run(input + ((long)start * d), m, output + ((long)start * outputs), ping, pong, stride);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Scores <paramref name="rowCount"/> rows with work buffer pair <paramref name="part"/> (see <see cref="EnsureBlockBuffers"/>):
+    /// calls with different parts may run concurrently on different rows, for callers that schedule their own threads.
+    /// </summary>
+    internal unsafe void ComputeScoresPart(ReadOnlySpan<float> features, int rowCount, Span<float> scores, int part)
+    {
+        if (features.Length < (long)rowCount * _model.InputCount || scores.Length < (long)rowCount * _model.OutputCount || (uint)(2 * part) >= (uint)_blockBuffers.Length)
+        {
+            throw new ArgumentException($"Buffers too small for {rowCount} rows, or no work buffers for part {part}.");
+        }
+
+        fixed (float* input = features, output = scores)
+        {
+            RunRows(input, output, 0, rowCount, part);
+        }
+    }
+
+    /// <summary>Makes sure work buffer pairs <c>0 .. parts-1</c> exist; not thread-safe, call before scoring in parallel.</summary>
+    internal void EnsureBlockBuffers(int parts)
+    {
+        if (_blockBuffers.Length >= 2 * parts)
+        {
+            return;
+        }
+
+        int stride = _ping.Length;
+        var grown = new float[2 * parts][];
+        Array.Copy(_blockBuffers, grown, _blockBuffers.Length);
+        for (int i = _blockBuffers.Length; i < grown.Length; i++)
+        {
+            grown[i] = new float[BlockRows * stride];
+        }
+
+        _blockBuffers = grown;
+    }
+
+    /// <summary>One parallel block scoring: part p takes the p-th of <c>parts</c> equal runs of whole blocks of rows.</summary>
+    private sealed unsafe class ScoringJob : IParallelWork
+    {
+        private MlpPredictor? _predictor;
+        private float* _input;
+        private float* _output;
+        private int _rows;
+        private int _rowsPerPart;
+
+        public void Set(MlpPredictor predictor, float* input, float* output, int rows, int parts)
+        {
+            _predictor = predictor;
+            _input = input;
+            _output = output;
+            _rows = rows;
+            int blocks = (rows + BlockRows - 1) / BlockRows;
+            _rowsPerPart = ((blocks + parts - 1) / parts) * BlockRows;
+        }
+
+        public void Clear()
+        {
+            _predictor = null;
+            _input = null;
+            _output = null;
+        }
+
+        public void Execute(int chunk)
+        {
+            int first = chunk * _rowsPerPart;
+            int end = Math.Min(_rows, first + _rowsPerPart);
+            if (first < end)
+            {
+                _predictor!.RunRows(_input, _output, first, end, chunk);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System;
+using Microsoft.ML;
 using Microsoft.ML.Data;
 
 namespace MlNetMlp;
@@ -27,5 +28,38 @@ internal static class FeatureReader
         {
             destination[indices[i]] = values[i];
         }
+    }
+}
+
+/// <summary>Reads the features column (a float vector or a single float) of the current row densely. Not thread-safe.</summary>
+internal sealed class FeatureSource
+{
+    private readonly ValueGetter<VBuffer<float>>? _vectorGetter;
+    private readonly ValueGetter<float>? _scalarGetter;
+    private VBuffer<float> _buffer;
+
+    public FeatureSource(DataViewRow input, DataViewSchema.Column featureColumn)
+    {
+        if (featureColumn.Type is VectorDataViewType)
+        {
+            _vectorGetter = input.GetGetter<VBuffer<float>>(featureColumn);
+        }
+        else
+        {
+            _scalarGetter = input.GetGetter<float>(featureColumn);
+        }
+    }
+
+    /// <summary>Writes the current row's features into <paramref name="destination"/>, whose length is the model's feature count.</summary>
+    public void Read(Span<float> destination)
+    {
+        if (_scalarGetter is not null)
+        {
+            _scalarGetter(ref destination[0]);
+            return;
+        }
+
+        _vectorGetter!(ref _buffer);
+        FeatureReader.CopyDense(in _buffer, destination);
     }
 }

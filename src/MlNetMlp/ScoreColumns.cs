@@ -119,7 +119,7 @@ internal sealed class ScoreColumns
     }
 
     /// <summary>Creates the getter of added column <paramref name="added"/> (0-based after the inputs) reading from <paramref name="scorer"/>.</summary>
-    public Delegate MakeGetter(int added, RowScorer scorer)
+    public Delegate MakeGetter(int added, ScoreSource scorer)
     {
         MlpTask task = _transformer.Model.Task;
         return (task, added) switch
@@ -177,7 +177,11 @@ internal sealed class ScoreColumns
         return false;
     }
 
-    public RowScorer CreateScorer(DataViewRow input) => new(_transformer.Model, input, FeatureColumn);
+    /// <summary>A scorer of the current row of <paramref name="input"/>, for single rows (<c>PredictionEngine</c>).</summary>
+    public RowScorer CreateRowScorer(DataViewRow input) => new(_transformer.Model, input, FeatureColumn);
+
+    /// <summary>A scorer of blocks of rows read ahead from <paramref name="input"/>, for cursors.</summary>
+    public BlockScorer CreateBlockScorer(DataViewRowCursor input) => new(_transformer.Model, input, FeatureColumn);
 
     /// <summary>The largest float below 1: probabilities stay strictly inside (0, 1).</summary>
     private static readonly float AlmostOne = MathF.BitDecrement(1f);
@@ -196,76 +200,5 @@ internal sealed class ScoreColumns
         builder.Add("ScoreValueKind", TextDataViewType.Instance, (ref ReadOnlyMemory<char> value) => value = valueKind.AsMemory());
         more?.Invoke(builder);
         return builder.ToAnnotations();
-    }
-}
-
-/// <summary>
-/// Scores the current row of one input row or cursor, once per position, with its own predictor and buffers:
-/// nothing is allocated per row. Not thread-safe; every row and cursor gets its own.
-/// </summary>
-internal sealed class RowScorer
-{
-    private readonly DataViewRow _input;
-    private readonly MlpPredictor _predictor;
-    private readonly ValueGetter<VBuffer<float>>? _vectorGetter;
-    private readonly ValueGetter<float>? _scalarGetter;
-    private readonly float[] _features;
-    private readonly float[] _scores;
-    private readonly bool _multiclass;
-    private VBuffer<float> _buffer;
-    private long _position = -1;
-
-    public RowScorer(MlpModelParameters model, DataViewRow input, DataViewSchema.Column featureColumn)
-    {
-        _input = input;
-        _predictor = model.Network.CreatePredictor();
-        _features = new float[model.FeatureCount];
-        _multiclass = model.Task == MlpTask.MulticlassClassification;
-        _scores = new float[_multiclass ? model.ClassCount : model.Network.OutputCount];
-        if (featureColumn.Type is VectorDataViewType)
-        {
-            _vectorGetter = input.GetGetter<VBuffer<float>>(featureColumn);
-        }
-        else
-        {
-            _scalarGetter = input.GetGetter<float>(featureColumn);
-        }
-    }
-
-    /// <summary>The output layer for the current row: the logit (binary), class probabilities (multiclass) or predictions (regression).</summary>
-    public ReadOnlySpan<float> Scores()
-    {
-        long position = _input.Position;
-        if (position != _position)
-        {
-            Compute();
-            _position = position;
-        }
-
-        return _scores;
-    }
-
-    public int PredictedClass() => MlpPredictor.ArgMax(Scores());
-
-    private void Compute()
-    {
-        if (_scalarGetter is not null)
-        {
-            _scalarGetter(ref _features[0]);
-        }
-        else
-        {
-            _vectorGetter!(ref _buffer);
-            FeatureReader.CopyDense(in _buffer, _features);
-        }
-
-        if (_multiclass)
-        {
-            _predictor.PredictProbabilities(_features, _scores);
-        }
-        else
-        {
-            _predictor.ComputeScores(_features, _scores);
-        }
     }
 }

@@ -35,27 +35,42 @@ internal sealed class ScoredDataView : IDataView
         [GetRowCursor(columnsNeeded, rand)];
 }
 
-/// <summary>A cursor over the scored view: input columns pass through, score columns are computed on demand.</summary>
+/// <summary>
+/// A cursor over the scored view: input columns pass through, score columns are computed on demand. When a score
+/// column is active, the input is read ahead a block of rows at a time (<see cref="ReadAheadRow"/>) and the block is
+/// scored at once, which is several times faster than scoring row by row; otherwise the input cursor is used as is.
+/// </summary>
 internal sealed class ScoredCursor : DataViewRowCursor
 {
     private readonly DataViewRowCursor _input;
+    private readonly ReadAheadRow? _readAhead;
     private readonly ScoredRowCore _core;
 
     public ScoredCursor(DataViewRowCursor input, ScoreColumns columns, bool[] active)
     {
         _input = input;
-        _core = new ScoredRowCore(input, columns, active);
+        if (columns.NeedsFeatures(i => active[i]))
+        {
+            BlockScorer scorer = columns.CreateBlockScorer(input);
+            var passThrough = columns.InputSchema.Where(c => active[c.Index]);
+            _readAhead = new ReadAheadRow(input, scorer, passThrough);
+            _core = new ScoredRowCore(_readAhead, columns, active, scorer);
+        }
+        else
+        {
+            _core = new ScoredRowCore(input, columns, active, null);
+        }
     }
 
-    public override long Position => _input.Position;
+    public override long Position => _readAhead?.Position ?? _input.Position;
 
-    public override long Batch => _input.Batch;
+    public override long Batch => _readAhead?.Batch ?? _input.Batch;
 
     public override DataViewSchema Schema => _core.Schema;
 
-    public override bool MoveNext() => _input.MoveNext();
+    public override bool MoveNext() => _readAhead?.MoveNext() ?? _input.MoveNext();
 
-    public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
+    public override ValueGetter<DataViewRowId> GetIdGetter() => _readAhead?.GetIdGetter() ?? _input.GetIdGetter();
 
     public override bool IsColumnActive(DataViewSchema.Column column) => _core.IsColumnActive(column);
 
@@ -81,7 +96,7 @@ internal sealed class ScoredRow : DataViewRow
     public ScoredRow(DataViewRow input, ScoreColumns columns, bool[] active)
     {
         _input = input;
-        _core = new ScoredRowCore(input, columns, active);
+        _core = new ScoredRowCore(input, columns, active, columns.NeedsFeatures(i => active[i]) ? columns.CreateRowScorer(input) : null);
     }
 
     public override long Position => _input.Position;
@@ -103,17 +118,15 @@ internal sealed class ScoredRowCore
     private readonly DataViewRow _input;
     private readonly ScoreColumns _columns;
     private readonly bool[] _active;
-    private readonly RowScorer? _scorer;
+    private readonly ScoreSource? _scorer;
 
-    public ScoredRowCore(DataViewRow input, ScoreColumns columns, bool[] active)
+    /// <summary>Input columns are read from <paramref name="input"/>; score columns from <paramref name="scorer"/>, which is null when none is active.</summary>
+    public ScoredRowCore(DataViewRow input, ScoreColumns columns, bool[] active, ScoreSource? scorer)
     {
         _input = input;
         _columns = columns;
         _active = active;
-        if (columns.NeedsFeatures(i => active[i]))
-        {
-            _scorer = columns.CreateScorer(input);
-        }
+        _scorer = scorer;
     }
 
     public DataViewSchema Schema => _columns.OutputSchema;

@@ -1,0 +1,147 @@
+using System;
+using Microsoft.ML;
+using MlNetMlp.Engine;
+
+namespace MlNetMlp;
+
+/// <summary>
+/// The output layer of the current row, as the score columns read it: the logit (binary), the class probabilities
+/// (multiclass) or the predictions (regression).
+/// </summary>
+internal abstract class ScoreSource
+{
+    /// <summary>The current row's scores; throws when there is no current row.</summary>
+    public abstract ReadOnlySpan<float> Scores();
+
+    public int PredictedClass() => MlpPredictor.ArgMax(Scores());
+
+    /// <summary>Turns class logits into probabilities in place, exactly as <see cref="MlpPredictor.PredictProbabilities"/> does.</summary>
+    protected static void Softmax(Span<float> scores, int width)
+    {
+        for (int start = 0; start + width <= scores.Length; start += width)
+        {
+            OutputLoss.SoftmaxInPlace(scores.Slice(start, width));
+        }
+    }
+}
+
+/// <summary>
+/// Scores the current row of one input row, once per position, with its own predictor and buffers: nothing is
+/// allocated per row. Not thread-safe; every row gets its own. Used by <c>PredictionEngine</c>, which scores
+/// one row at a time.
+/// </summary>
+internal sealed class RowScorer : ScoreSource
+{
+    private readonly DataViewRow _input;
+    private readonly FeatureSource _source;
+    private readonly MlpPredictor _predictor;
+    private readonly float[] _features;
+    private readonly float[] _scores;
+    private readonly bool _multiclass;
+    private long _position = -1;
+
+    public RowScorer(MlpModelParameters model, DataViewRow input, DataViewSchema.Column featureColumn)
+    {
+        _input = input;
+        _source = new FeatureSource(input, featureColumn);
+        _predictor = model.Network.CreatePredictor();
+        _features = new float[model.FeatureCount];
+        _multiclass = model.Task == MlpTask.MulticlassClassification;
+        _scores = new float[model.Network.OutputCount];
+    }
+
+    public override ReadOnlySpan<float> Scores()
+    {
+        long position = _input.Position;
+        if (position != _position)
+        {
+            _source.Read(_features);
+            _predictor.ComputeScores(_features, _scores);
+            if (_multiclass)
+            {
+                Softmax(_scores, _scores.Length);
+            }
+
+            _position = position;
+        }
+
+        return _scores;
+    }
+}
+
+/// <summary>
+/// Scores a cursor's rows a block at a time, for <see cref="ReadAheadRow"/>, with two blocks of buffers (one is
+/// scored and served while the next is read): the cursor reads each row's features into a slot of a block with
+/// <see cref="ReadFeatures"/>, scores the block with <see cref="ScoreRows"/> (one matrix product per layer, in
+/// parts that may run on different threads), then serves slot after slot through <see cref="Block"/> and
+/// <see cref="Current"/>. The scores are bit-identical to <see cref="RowScorer"/>'s. Buffers grow with the blocks
+/// and are then reused.
+/// </summary>
+internal sealed class BlockScorer : ScoreSource
+{
+    /// <summary>The most parts one block is scored in.</summary>
+    public const int MaxParts = 4;
+
+    private readonly FeatureSource _source;
+    private readonly MlpPredictor _predictor;
+    private readonly int _featureCount;
+    private readonly int _outputCount;
+    private readonly bool _multiclass;
+    private readonly float[][] _features = [[], []];
+    private readonly float[][] _scores = [[], []];
+
+    public BlockScorer(MlpModelParameters model, DataViewRow input, DataViewSchema.Column featureColumn)
+    {
+        _source = new FeatureSource(input, featureColumn);
+        _predictor = model.Network.CreatePredictor();
+        _predictor.EnsureBlockBuffers(MaxParts);
+        _featureCount = model.FeatureCount;
+        _outputCount = model.Network.OutputCount;
+        _multiclass = model.Task == MlpTask.MulticlassClassification;
+        MultiplyAddsPerRow = model.Network.Layout.WeightCount;
+    }
+
+    /// <summary>Multiply-adds to score one row.</summary>
+    public long MultiplyAddsPerRow { get; }
+
+    /// <summary>The block being served (0 or 1).</summary>
+    public int Block { get; set; }
+
+    /// <summary>The slot of the row being served, or -1 when the cursor is not on a row.</summary>
+    public int Current { get; set; } = -1;
+
+    /// <summary>Makes room for <paramref name="rows"/> rows in <paramref name="block"/>; its contents are lost if it grows.</summary>
+    public void Reserve(int block, int rows)
+    {
+        if (_features[block].Length < rows * _featureCount)
+        {
+            _features[block] = new float[rows * _featureCount];
+            _scores[block] = new float[rows * _outputCount];
+        }
+    }
+
+    /// <summary>Reads the input's current row into <paramref name="slot"/> of <paramref name="block"/>.</summary>
+    public void ReadFeatures(int block, int slot) => _source.Read(_features[block].AsSpan(slot * _featureCount, _featureCount));
+
+    /// <summary>Scores slots <paramref name="first"/> to <paramref name="end"/> of <paramref name="block"/> with work buffers <paramref name="part"/>.</summary>
+    public void ScoreRows(int block, int first, int end, int part)
+    {
+        int rows = end - first;
+        Span<float> scores = _scores[block].AsSpan(first * _outputCount, rows * _outputCount);
+        _predictor.ComputeScoresPart(_features[block].AsSpan(first * _featureCount, rows * _featureCount), rows, scores, part);
+        if (_multiclass)
+        {
+            Softmax(scores, _outputCount);
+        }
+    }
+
+    public override ReadOnlySpan<float> Scores()
+    {
+        if (Current < 0)
+        {
+            throw new InvalidOperationException("The cursor is not on a row: call MoveNext first, and only read values while it returns true.");
+        }
+
+        return _scores[Block].AsSpan(Current * _outputCount, _outputCount);
+    }
+}

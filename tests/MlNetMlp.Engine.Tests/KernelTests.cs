@@ -114,6 +114,14 @@ public class KernelTests
             Assert.Equal(Synthetic.Bits(block[(i * outputs)..((i + 1) * outputs)]), Synthetic.Bits(row));
         }
 
+        // Blocks split over threads (the "blocked" network is large enough for that) give the same bits.
+        foreach (int threads in new[] { 2, 3 })
+        {
+            var parallel = new float[rows * outputs];
+            predictor.ComputeScores(features, rows, parallel, threads);
+            Assert.Equal(Synthetic.Bits(block), Synthetic.Bits(parallel));
+        }
+
         // A fresh predictor, and blocks that start at other rows, give the same bits too.
         var tail = new float[(rows - 5) * outputs];
         model.CreatePredictor().ComputeScores(features.AsSpan(5 * inputs), rows - 5, tail);

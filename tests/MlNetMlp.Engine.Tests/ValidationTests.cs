@@ -220,6 +220,7 @@ public class ValidationTests
         Assert.Equal("features", Assert.Throws<ArgumentException>(() => predictor.ComputeScores(new float[9], 2, new float[6])).ParamName);
         Assert.Equal("features", Assert.Throws<ArgumentException>(() => predictor.ComputeScores(new float[8], -2, new float[6])).ParamName);
         Assert.Equal("scores", Assert.Throws<ArgumentException>(() => predictor.ComputeScores(new float[8], 2, new float[5])).ParamName);
+        Assert.Equal("threads", Assert.Throws<ArgumentOutOfRangeException>(() => predictor.ComputeScores(new float[8], 2, new float[6], threads: 0)).ParamName);
         Assert.Equal("probabilities", Assert.Throws<ArgumentException>(() => predictor.PredictProbabilities(new float[4], new float[2])).ParamName);
         Assert.Throws<ArgumentException>(() => predictor.PredictClass(new float[5]));
 

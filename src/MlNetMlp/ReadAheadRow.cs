@@ -16,7 +16,7 @@ namespace MlNetMlp;
 /// the whole block at once. Blocks start small (a consumer that reads a few rows, such as <c>Preview</c>, reads few
 /// ahead) and double up to <see cref="MaxBlock"/> rows. There are two blocks of buffers: once blocks are large, the
 /// next block is read while the current one is scored, both cut into chunks that <see cref="WorkerPool"/> spreads
-/// over the cores (the reading is one chunk: the input cursor is only ever used by one thread at a time). Rows do
+/// over the cores (the reading is one chunk, run on the consumer's own thread: the input cursor never sees another). Rows do
 /// not interact, so the scores do not depend on the number of threads.
 /// An error while reading a row is raised by the <see cref="MoveNext"/> that would have moved onto that row, after
 /// the rows before it have been served, as if the input had been read row by row.
@@ -145,7 +145,7 @@ internal sealed class ReadAheadRow : DataViewRow, IParallelWork
         _reading = readAhead ? other : -1;
         _parts = parts;
         int chunks = parts + (readAhead ? 1 : 0);
-        WorkerPool.For(this, chunks, Math.Min(chunks, WorkerPool.MaxWorkers));
+        WorkerPool.For(this, chunks, Math.Min(chunks, WorkerPool.MaxWorkers), chunkZeroOnCaller: readAhead);
     }
 
     /// <summary>When reading ahead, chunk 0 reads the next block and chunk p + 1 scores part p; otherwise chunk p scores part p.</summary>

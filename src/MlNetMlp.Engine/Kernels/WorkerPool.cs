@@ -51,9 +51,13 @@ internal static class WorkerPool
     /// <summary>The most threads a run can use: one per logical processor.</summary>
     public static int MaxWorkers => Environment.ProcessorCount;
 
-    /// <summary>Runs chunks <c>0 .. chunks-1</c> of <paramref name="work"/> on up to <paramref name="workers"/> threads and returns when all are done.</summary>
+    /// <summary>
+    /// Runs chunks <c>0 .. chunks-1</c> of <paramref name="work"/> on up to <paramref name="workers"/> threads and returns when all are done.
+    /// With <paramref name="chunkZeroOnCaller"/>, chunk 0 runs on the calling thread (for work that must not leave it,
+    /// such as reading a cursor) while the helpers start on the others.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void For(IParallelWork work, int chunks, int workers)
+    public static void For(IParallelWork work, int chunks, int workers, bool chunkZeroOnCaller = false)
     {
         if (chunks > MaxChunks)
         {
@@ -79,10 +83,16 @@ internal static class WorkerPool
             s_work = work;
             s_error = null;
             Volatile.Write(ref s_done, 0);
-            Interlocked.Exchange(ref s_claim, (generation << (2 * CountBits)) | ((long)chunks << CountBits));
+            int first = chunkZeroOnCaller ? 1 : 0;
+            Interlocked.Exchange(ref s_claim, (generation << (2 * CountBits)) | ((long)chunks << CountBits) | (uint)first);
             for (int h = 0; h < workers - 1; h++)
             {
                 helpers[h].Wake();
+            }
+
+            if (chunkZeroOnCaller)
+            {
+                Execute(0);
             }
 
             RunChunks(generation);
@@ -130,18 +140,24 @@ internal static class WorkerPool
             }
 
             // The run cannot finish while this chunk is claimed and not done, so s_work is still this run's work.
-            try
-            {
-                s_work!.Execute(next);
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref s_error, ExceptionDispatchInfo.Capture(e), null);
-            }
-            finally
-            {
-                Interlocked.Increment(ref s_done);
-            }
+            Execute(next);
+        }
+    }
+
+    /// <summary>Runs one claimed chunk, keeps its error for the caller and counts it done.</summary>
+    private static void Execute(int chunk)
+    {
+        try
+        {
+            s_work!.Execute(chunk);
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref s_error, ExceptionDispatchInfo.Capture(e), null);
+        }
+        finally
+        {
+            Interlocked.Increment(ref s_done);
         }
     }
 

@@ -30,7 +30,7 @@ internal sealed class ScoredDataView : IDataView
         return new ScoredCursor(_input.GetRowCursor(_columns.InputColumnsFor(columnsNeeded), rand), _columns, active);
     }
 
-    /// <summary>One cursor: scoring is per row and cheap next to the reads, and one cursor keeps the row order.</summary>
+    /// <summary>One cursor: it already scores blocks of rows on every core while it reads the next block, and one cursor keeps the row order.</summary>
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         [GetRowCursor(columnsNeeded, rand)];
 }

@@ -222,13 +222,15 @@ internal sealed unsafe class Backprop : IParallelWork
             _inverse = 1f / rows.Length;
             try
             {
+                // The weights do not change between chunks: copy and transpose them once per call.
+                Begin(r, Math.Min(Capacity, rows.Length));
+                RunPhase(Phase.Prepare, _preparePieces.Length);
                 for (int start = 0; start < rows.Length; start += Capacity)
                 {
                     int count = Math.Min(Capacity, rows.Length - start);
                     _firstChunk = start == 0;
                     _lastChunk = start + count == rows.Length;
                     Begin(r + start, count);
-                    RunPhase(Phase.Prepare, _preparePieces.Length);
                     RunPhase(Phase.Rows, _rowPieces);
                     RunPhase(Phase.Weights, (Parallel ? _parallelPieces : _serialPieces).Length);
                     for (int i = 0; i < count; i++)

@@ -39,7 +39,7 @@ public sealed class MlpTrainer
         CheckBothClassesPresent(data);
         var random = new SeededRandom(_options.Seed ?? Random.Shared.Next());
         MlpModel start = initialModel is null ? Initialize(data, random) : CheckCompatible(initialModel, data);
-        var run = new Run(_options, data, start, optimizer: null, random);
+        var run = new Run(_options, data, start, ownsStart: initialModel is null, optimizer: null, random);
         if (_options.Solver is LbfgsSolver lbfgs)
         {
             return run.FitLbfgs(lbfgs, progress, cancellationToken);
@@ -63,7 +63,7 @@ public sealed class MlpTrainer
 
         var random = new SeededRandom((_options.Seed ?? Random.Shared.Next()) + (model?.History.EpochsRun ?? 0));
         MlpModel start = model is null ? Initialize(data, random) : CheckCompatible(model, data);
-        var run = new Run(_options, data, start, model?.OptimizerState?.Clone(), random);
+        var run = new Run(_options, data, start, ownsStart: model is null, model?.OptimizerState?.Clone(), random);
         return run.FitStochastic(incremental: true, progress, cancellationToken);
     }
 
@@ -173,13 +173,18 @@ public sealed class MlpTrainer
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private StochasticOptimizer? _optimizer;
 
-        public Run(MlpOptions options, MlpDataset data, MlpModel start, StochasticOptimizer? optimizer, SeededRandom random)
+        /// <summary>
+        /// With <paramref name="ownsStart"/> the start model was initialized for this fit and is never seen outside it:
+        /// its parameters and history are trained in place. Otherwise (a model to continue) they are copied, and the
+        /// caller's model is not changed.
+        /// </summary>
+        public Run(MlpOptions options, MlpDataset data, MlpModel start, bool ownsStart, StochasticOptimizer? optimizer, SeededRandom random)
         {
             _options = options;
             _data = data;
             _start = start;
-            _parameters = (float[])start.Parameters.Clone();
-            _history = start.History.Clone();
+            _parameters = ownsStart ? start.Parameters : (float[])start.Parameters.Clone();
+            _history = ownsStart ? start.History : start.History.Clone();
             _optimizer = optimizer;
             _random = random;
         }

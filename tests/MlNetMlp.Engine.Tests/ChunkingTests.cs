@@ -7,8 +7,8 @@ using Xunit;
 namespace MlNetMlp.Engine.Tests;
 
 /// <summary>
-/// Mini-batches cut into chunks (<see cref="Backprop.ChunkRows"/>): the same bits whatever the chunk, and the work
-/// buffers as budgeted.
+/// Mini-batches cut into chunks (<see cref="Backprop.ChunkRows"/>): the same bits whatever the chunk, the work
+/// buffers as budgeted, and a small data set's fit within the memory target.
 /// </summary>
 public class ChunkingTests
 {
@@ -88,5 +88,27 @@ public class ChunkingTests
             Assert.True(rows == batch || rows % Backprop.MinChunkRows == 0, $"{rows} rows for a batch of {batch}");
             Assert.True(rows <= Backprop.MinChunkRows || Backprop.WorkBytes(layout, rows) <= b, $"{rows} rows take {Backprop.WorkBytes(layout, rows)} bytes of {b}");
         }
+    }
+
+    [Fact]
+    public void ASmallDataSetTrainsWithinTheMemoryTarget()
+    {
+        // Digits (1797 x 64, 0.47 MB) into [128, 64] in batches of 200: whole batches would need 0.54 MB of work
+        // buffers. The fit (on this thread: its chunks are too small to split) must stay within 1.2x the data, the
+        // parameters, their gradient and Adam's two moments.
+        var table = Table.Read("digits.csv");
+        float[] x = table.Features("Digit", out int features);
+        int[] y = table.ClassLabels("Digit", out int classes);
+        MlpDataset data = MlpDataset.ForClassification(x, features, y, classes);
+        var options = new MlpOptions { HiddenLayerSizes = [128, 64], BatchSize = 200, MaxEpochs = 3, Seed = 1, NumberOfThreads = 2 };
+        var trainer = new MlpTrainer(options);
+        trainer.Fit(data);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        MlpModel model = trainer.Fit(data);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long state = 4L * sizeof(float) * model.ParameterCount;
+        double ratio = (double)(data.ByteCount + allocated) / (data.ByteCount + state);
+        Assert.True(ratio <= 1.2, $"allocated {allocated:N0} bytes: {ratio:F3}x the data and state");
     }
 }

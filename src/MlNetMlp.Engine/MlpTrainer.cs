@@ -194,6 +194,9 @@ public sealed class MlpTrainer
     /// <summary>The state of one fit: the parameters being trained, their history and the work buffers.</summary>
     private sealed class Run
     {
+        /// <summary>Most epochs whose history entries are reserved up front (8 KiB per list).</summary>
+        private const int ReservedEpochs = 1024;
+
         private readonly MlpOptions _options;
         private readonly MlpDataset _data;
         private readonly MlpModel _start;
@@ -247,6 +250,7 @@ public sealed class MlpTrainer
             float[]? best = earlyStopping ? (float[])_parameters.Clone() : null;
             int epochs = incremental ? 1 : _options.MaxEpochs;
             _history.StopReason = $"the maximum of {epochs} epochs was reached";
+            ReserveHistory(epochs, earlyStopping);
 
             for (int epoch = 0; epoch < epochs; epoch++)
             {
@@ -332,6 +336,7 @@ public sealed class MlpTrainer
             }
 
             var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, Math.Min(n, 1024)), _options.NumberOfThreads);
+            ReserveHistory(_options.MaxEpochs, validation: false);
             double alpha = _options.L2Regularization;
             var lbfgs = new Lbfgs(Layout.Count, solver.HistorySize, (x, g) =>
             {
@@ -364,6 +369,20 @@ public sealed class MlpTrainer
             _history.FunctionEvaluations += lbfgs.Evaluations;
             _history.StopReason = reason;
             return Finish(null);
+        }
+
+        /// <summary>
+        /// Room for the loss curve (and validation scores) of up to <paramref name="epochs"/> more epochs, at most
+        /// <see cref="ReservedEpochs"/>: one array of the right size instead of a chain of doubling copies.
+        /// </summary>
+        private void ReserveHistory(int epochs, bool validation)
+        {
+            int room = Math.Min(epochs, ReservedEpochs);
+            _history.LossCurveList.EnsureCapacity(_history.LossCurveList.Count + room);
+            if (validation)
+            {
+                _history.ValidationScoresList.EnsureCapacity(_history.ValidationScoresList.Count + room);
+            }
         }
 
         private MlpModel Finish(StochasticOptimizer? optimizer) =>

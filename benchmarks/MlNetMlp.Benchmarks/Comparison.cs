@@ -37,8 +37,10 @@ internal static class Comparison
         double TestScore,
         long DataBytes,
         long StateBytes,
+        long GradientBytes,
         long TrainingAllocatedBytes,
         double MemoryRatio,
+        double MemoryRatioWithGradient,
         long PeakWorkingSetBytes,
         double TrainingGflops,
         double CpuSeconds);
@@ -88,19 +90,25 @@ internal static class Comparison
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-        long before = GC.GetTotalAllocatedBytes(precise: true);
+        // The allocation count brackets the fit alone (the Process objects of the CPU time are not the fit's).
         TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
+        var clock = new Stopwatch();
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        clock.Start();
         MlpModel model = trainer.Fit(train, progress: Verbose ? r => Console.Error.WriteLine($"  epoch {r.Epoch}: {r.Elapsed.TotalMilliseconds:F1} ms, loss {r.Loss:F6}") : null);
         double seconds = clock.Elapsed.TotalSeconds;
-        double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         double score = data.TestScore(model);
 
         long dataBytes = ((long)data.TrainFeatures.Length * sizeof(float)) + ((long)data.TrainRows * sizeof(int));
         long parameters = w.ParameterCount();
-        long stateBytes = parameters * sizeof(float) * 3; // model + Adam's two moments
+        // The first definition counts the model and Adam's two moments; the second also the gradient, which Adam
+        // reads every step and which scikit-learn (coef_grads) and PyTorch (.grad) also keep for the whole fit.
+        long stateBytes = parameters * sizeof(float) * 3;
+        long gradientBytes = parameters * sizeof(float);
         double ratio = (double)(dataBytes + allocated) / (dataBytes + stateBytes);
+        double ratioWithGradient = (double)(dataBytes + allocated) / (dataBytes + stateBytes + gradientBytes);
         long flops = TrainingFlops(data.FeatureCount, w.Hidden, model.OutputCount) * data.TrainRows * epochs;
         return new Result(
             w.Name,
@@ -122,8 +130,10 @@ internal static class Comparison
             score,
             dataBytes,
             stateBytes,
+            gradientBytes,
             allocated,
             ratio,
+            ratioWithGradient,
             Process.GetCurrentProcess().PeakWorkingSet64,
             flops / seconds / 1e9,
             cpuSeconds);

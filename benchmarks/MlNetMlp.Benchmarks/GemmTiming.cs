@@ -87,7 +87,9 @@ internal static class BatchTiming
             int outputs = data.IsRegression ? 1 : (data.ClassCount == 2 ? 1 : data.ClassCount);
             var layout = new MlNetMlp.Engine.ParameterLayout([data.FeatureCount, .. w.Hidden, outputs]);
             var activation = new MlNetMlp.Engine.HiddenActivation(MlNetMlp.Engine.Activation.Relu, 0.01f, 1f);
-            var backprops = new[] { new MlNetMlp.Engine.Backprop(layout, activation, w.BatchSize, 1), new MlNetMlp.Engine.Backprop(layout, activation, w.BatchSize, 2) };
+            // Chunks of a mini-batch as the trainer cuts them (all of it, unless the data set is small).
+            int chunk = MlNetMlp.Engine.MlpTrainer.ChunkRows(w.Options(1, 1), train, layout, Math.Min(w.BatchSize, data.TrainRows));
+            var backprops = new[] { new MlNetMlp.Engine.Backprop(layout, activation, chunk, 1), new MlNetMlp.Engine.Backprop(layout, activation, chunk, 2) };
             var parameters = new float[layout.Count];
             var random = new Random(3);
             for (int i = 0; i < parameters.Length; i++)
@@ -164,7 +166,7 @@ internal static class BatchTiming
             }
 
             adam.Sort();
-            Console.WriteLine($"{name}: 1 thread {Describe(times[0])} | 2 threads {Describe(times[1])} | adam min {adam[0]:F2} median {adam[adam.Count / 2]:F2} us ({layout.Count} parameters)");
+            Console.WriteLine($"{name} (chunks of {chunk} rows): 1 thread {Describe(times[0])} | 2 threads {Describe(times[1])} | adam min {adam[0]:F2} median {adam[adam.Count / 2]:F2} us ({layout.Count} parameters)");
         }
 
         return 0;

@@ -72,7 +72,7 @@ public static class Program
             foreach (Workload w in workloads)
             {
                 Comparison.Result r = Comparison.Train(w, threads, epochs);
-                Console.WriteLine($"{w.Name,-3} {r.SecondsPerEpoch * 1000,10:F3} ms/epoch (cpu {r.CpuSeconds / r.Epochs * 1000,9:F3}) {r.SamplesPerSecond,12:N0} rows/s {r.TrainingGflops,7:F1} GFLOP/s  loss {r.FinalLoss:F6}  test {r.TestScore:F4}  mem {r.MemoryRatio:F3}  alloc {r.TrainingAllocatedBytes / 1024.0:N0} KiB");
+                Console.WriteLine($"{w.Name,-3} {r.SecondsPerEpoch * 1000,10:F3} ms/epoch (cpu {r.CpuSeconds / r.Epochs * 1000,9:F3}) {r.SamplesPerSecond,12:N0} rows/s {r.TrainingGflops,7:F1} GFLOP/s  loss {r.FinalLoss:F6}  test {r.TestScore:F4}  mem {r.MemoryRatio:F3} (with gradient {r.MemoryRatioWithGradient:F3})  alloc {r.TrainingAllocatedBytes / 1024.0:N0} KiB");
             }
 
             return 0;

@@ -12,23 +12,31 @@ namespace MlNetMlp.Engine;
 ///   act[0]     (m, s_0)        the gathered input rows
 ///   act[l]     (m, s_l)        hidden activations, l = 1..L-1
 ///   act[L]     (m, s_L)        output logits, turned into the output delta in place
-///   delta[l]   (m, s_l)        gradient w.r.t. the pre-activation of hidden layer l
-///   weight[l]  (s_l, s_l+1)    a copy of layer l's weight, made only where its row length would make the
-///                              kernels' column panels collide in the L1 cache (see <see cref="Gemm.PaddedStride"/>)
-///   weightT[l] (s_l+1, s_l)    layer l's weight transposed, for the input gradient (l = 1..L-1)
+///   delta[l]   (m, s_l)        gradient w.r.t. the pre-activation of hidden layer l; layer by layer (below) it is
+///                              written over act[l]
+///   weight[l]  (s_l, s_l+1)    a copy of layer l's weight, made only for chunks that may be split between threads
+///                              and only where its row length would make the kernels' column panels collide in the
+///                              L1 cache (see <see cref="Gemm.PaddedStride"/>)
+///   weightT[l] (s_l+1, s_l)    layer l's weight transposed, for the input gradient (l = 1..L-1), padded likewise
 /// </code>
-/// Hidden-layer buffers are padded the same way. The work of one chunk runs in three phases, each cut into
-/// independent pieces that <see cref="WorkerPool"/> spreads over the cores when the chunk is large enough:
+/// Hidden-layer activations and deltas are always padded. The weights are copied and transposed once per call
+/// (prepare). A chunk large enough to be split between threads (<see cref="ParallelThreshold"/>) then runs in two
+/// phases, each cut into independent pieces that <see cref="WorkerPool"/> spreads over the cores:
 /// <list type="number">
-/// <item>prepare: copy and transpose the weights, in blocks of weight rows;</item>
 /// <item>rows: blocks of rows go through every layer, get their output delta and loss, and go back down
 /// through every layer's input gradient (<c>delta · weightᵀ</c>, times the activation's derivative, fused):
 /// rows do not interact until the weight gradient;</item>
 /// <item>weights: blocks of weight-gradient rows of every layer (<c>dweight = actᵀ delta</c>) and the bias
 /// gradients; on the last chunk each piece also adds its rows' L2 term and divides by the row count.</item>
 /// </list>
-/// Every output element is computed by one piece in a fixed order, the loss is summed row by row in order and
-/// the L2 sum over fixed blocks of weight rows in order, so results are bit-identical for any number of threads.
+/// A smaller chunk runs on the calling thread layer by layer: forward, then from the top, each layer's weight and
+/// bias gradient followed by its input gradient, which overwrites the layer's activations (nothing else reads them
+/// afterwards). That needs one buffer per hidden layer instead of two: what bounds a fit's memory when the trainer
+/// cuts the mini-batches of a small data set into small chunks (<see cref="ChunkRows"/>).
+/// Every output element is computed in a fixed order whatever the chunk and the pieces (the kernels add one
+/// product per step in ascending depth, and a chunk continues from the previous chunk's sums), the loss is summed
+/// row by row in order and the L2 sum over fixed blocks of weight rows in order, so results are bit-identical for
+/// any number of threads and any chunk size.
 /// </summary>
 internal sealed unsafe class Backprop : IParallelWork
 {
@@ -36,8 +44,18 @@ internal sealed unsafe class Backprop : IParallelWork
     internal const long ParallelThreshold = 1_500_000;
 
     /// <summary>
-    /// Rows of weight gradient per piece of the weight phase when it runs in parallel (on one thread a piece is a
-    /// whole layer, so each column panel of the delta is read from L2 once per layer).
+    /// Rows per product of the forward pass and the input gradient layer by layer: below <see cref="Gemm.PackRows"/>,
+    /// so the kernels read the unpadded weights (no copies are made layer by layer) in place rather than copying
+    /// their column panels first, which only pays over more rows. A multiple of the tiles' 8 rows.
+    /// </summary>
+    private const int LayerRowBlock = Gemm.PackRows - 8;
+
+    /// <summary>Fewest rows <see cref="ChunkRows"/> gives a chunk (unless the batch is smaller): the kernels' tiles are 8 rows high.</summary>
+    internal const int MinChunkRows = 8;
+
+    /// <summary>
+    /// Rows of weights per piece of the prepare and weight phases when they run in parallel (on one thread a piece
+    /// is a whole layer, so each column panel of the delta is read from L2 once per layer).
     /// </summary>
     private const int WeightRowsPerPiece = 64;
 
@@ -47,14 +65,12 @@ internal sealed unsafe class Backprop : IParallelWork
     /// </summary>
     private const int GatherAhead = 16;
 
-    /// <summary>Weight rows per piece of the prepare phase (copy and transpose).</summary>
-    private const int PrepareRowsPerPiece = 64;
-
     /// <summary>Rows of weights per partial sum of squares: a fixed grouping, whatever the pieces.</summary>
     private const int SquareRows = 16;
 
     private readonly HiddenActivation _activation;
     private readonly int _threads;
+    private readonly bool _layerByLayer;
     private readonly int _layers;
     private readonly int[] _sizes;
     private readonly int[] _weightOffsets;
@@ -73,10 +89,9 @@ internal sealed unsafe class Backprop : IParallelWork
     private readonly double[] _rowLoss;
 
     // The pieces of the weight phase, on one thread and in parallel: layer, first and end weight row (first -1
-    // for the bias); and Σ W² per block of SquareRows rows of every layer.
+    // for the bias; the prepare phase takes the others); and Σ W² per block of SquareRows rows of every layer.
     private readonly WeightPiece[] _serialPieces;
     private readonly WeightPiece[] _parallelPieces;
-    private readonly (int Layer, int Start, int End)[] _preparePieces;
     private readonly int[] _squareOffsets;
     private readonly double[] _squares;
 
@@ -116,6 +131,8 @@ internal sealed unsafe class Backprop : IParallelWork
             _multiplyAddsPerRow += (long)_sizes[l] * _sizes[l + 1];
         }
 
+        _layerByLayer = !MaySplit(capacity, _multiplyAddsPerRow);
+        bool padWeights = !_layerByLayer;
         _buffers = new float[(4 * layers) + 1][];
         int buffer = 0;
         float* Allocate(long length)
@@ -138,7 +155,7 @@ internal sealed unsafe class Backprop : IParallelWork
             _act[l] = Allocate((long)capacity * _actStride[l]);
             if (hidden)
             {
-                _delta[l] = Allocate((long)capacity * _actStride[l]);
+                _delta[l] = DeltaOverActivation(_layerByLayer, _sizes[l + 1]) ? _act[l] : Allocate((long)capacity * _actStride[l]);
             }
         }
 
@@ -148,7 +165,7 @@ internal sealed unsafe class Backprop : IParallelWork
         _weightTStride = new nint[layers];
         for (int l = 0; l < layers; l++)
         {
-            _weightStride[l] = Gemm.PaddedStride(_sizes[l + 1]);
+            _weightStride[l] = padWeights ? Gemm.PaddedStride(_sizes[l + 1]) : _sizes[l + 1];
             if (_weightStride[l] != _sizes[l + 1])
             {
                 _weightCopy[l] = Allocate((long)_sizes[l] * _weightStride[l]);
@@ -156,24 +173,14 @@ internal sealed unsafe class Backprop : IParallelWork
 
             if (l > 0)
             {
-                _weightTStride[l] = Gemm.PaddedStride(_sizes[l]);
+                _weightTStride[l] = padWeights ? Gemm.PaddedStride(_sizes[l]) : _sizes[l];
                 _weightT[l] = Allocate((long)_sizes[l + 1] * _weightTStride[l]);
             }
         }
 
         _rowLoss = new double[capacity];
-        var prepare = new System.Collections.Generic.List<(int, int, int)>();
-        for (int l = 0; l < layers; l++)
-        {
-            for (int p = 0; p < _sizes[l]; p += PrepareRowsPerPiece)
-            {
-                prepare.Add((l, p, Math.Min(p + PrepareRowsPerPiece, _sizes[l])));
-            }
-        }
-
-        _preparePieces = prepare.ToArray();
         _serialPieces = WeightPieces(int.MaxValue);
-        _parallelPieces = WeightPieces(WeightRowsPerPiece);
+        _parallelPieces = _layerByLayer ? _serialPieces : WeightPieces(WeightRowsPerPiece);
         _squareOffsets = new int[layers];
         int blocks = 0;
         for (int l = 0; l < layers; l++)
@@ -192,8 +199,87 @@ internal sealed unsafe class Backprop : IParallelWork
         Weights,
     }
 
-    /// <summary>Most rows one call may process.</summary>
+    /// <summary>Most rows one chunk may hold; longer calls are processed in chunks of this many rows.</summary>
     public int Capacity { get; }
+
+    /// <summary>
+    /// Rows per chunk: the whole batch if its work buffers (<see cref="WorkBytes"/>) fit in <paramref name="budgetBytes"/>,
+    /// else the most rows that fit, in multiples of <see cref="MinChunkRows"/> (the kernels' tile height; at least
+    /// that many), evened out so that a full batch splits into chunks of nearly equal size. Depends only on the
+    /// shapes and the budget, never on the thread count.
+    /// </summary>
+    public static int ChunkRows(ParameterLayout layout, int batchRows, long budgetBytes)
+    {
+        if (WorkBytes(layout, batchRows) <= budgetBytes)
+        {
+            return batchRows;
+        }
+
+        // WorkBytes grows with the rows: the most that fit, by bisection (at least MinChunkRows, or the batch).
+        int most = Math.Min(MinChunkRows, batchRows), high = batchRows;
+        while (most < high)
+        {
+            int middle = most + ((high - most + 1) / 2);
+            if (WorkBytes(layout, middle) <= budgetBytes)
+            {
+                most = middle;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+
+        if (most < MinChunkRows)
+        {
+            return most;
+        }
+
+        most = most / MinChunkRows * MinChunkRows;
+        int chunks = (batchRows + most - 1) / most;
+        int even = (batchRows + chunks - 1) / chunks;
+        return (even + MinChunkRows - 1) / MinChunkRows * MinChunkRows;
+    }
+
+    /// <summary>Bytes of the work buffers a <see cref="Backprop"/> of this capacity allocates (arrays' contents; their headers and the small bookkeeping arrays aside).</summary>
+    public static long WorkBytes(ParameterLayout layout, int capacity)
+    {
+        ReadOnlySpan<int> sizes = layout.Sizes;
+        int layers = layout.LayerCount;
+        long multiplyAdds = 0;
+        for (int l = 0; l < layers; l++)
+        {
+            multiplyAdds += (long)sizes[l] * sizes[l + 1];
+        }
+
+        bool layerByLayer = !MaySplit(capacity, multiplyAdds);
+        long floats = 0;
+        for (int l = 0; l <= layers; l++)
+        {
+            bool hidden = l > 0 && l < layers;
+            long rowFloats = hidden ? Gemm.PaddedStride(sizes[l]) : sizes[l];
+            floats += capacity * rowFloats;
+            if (hidden && !DeltaOverActivation(layerByLayer, sizes[l + 1]))
+            {
+                floats += capacity * rowFloats;
+            }
+        }
+
+        for (int l = 0; l < layers; l++)
+        {
+            if (!layerByLayer && Gemm.PaddedStride(sizes[l + 1]) != sizes[l + 1])
+            {
+                floats += (long)sizes[l] * Gemm.PaddedStride(sizes[l + 1]);
+            }
+
+            if (l > 0)
+            {
+                floats += (long)sizes[l + 1] * (layerByLayer ? sizes[l] : Gemm.PaddedStride(sizes[l]));
+            }
+        }
+
+        return (floats * sizeof(float)) + ((long)capacity * sizeof(double));
+    }
 
     /// <summary>
     /// Mean loss and gradient over <paramref name="rows"/> (any count; processed in chunks of <see cref="Capacity"/>),
@@ -222,15 +308,25 @@ internal sealed unsafe class Backprop : IParallelWork
             _inverse = 1f / rows.Length;
             try
             {
+                // The weights do not change between chunks: copy and transpose them once per call.
+                Begin(r, Math.Min(Capacity, rows.Length));
+                RunPhase(Phase.Prepare, Pieces.Length - _layers);
                 for (int start = 0; start < rows.Length; start += Capacity)
                 {
                     int count = Math.Min(Capacity, rows.Length - start);
                     _firstChunk = start == 0;
                     _lastChunk = start + count == rows.Length;
                     Begin(r + start, count);
-                    RunPhase(Phase.Prepare, _preparePieces.Length);
-                    RunPhase(Phase.Rows, _rowPieces);
-                    RunPhase(Phase.Weights, (Parallel ? _parallelPieces : _serialPieces).Length);
+                    if (_layerByLayer)
+                    {
+                        LayerByLayer();
+                    }
+                    else
+                    {
+                        RunPhase(Phase.Rows, _rowPieces);
+                        RunPhase(Phase.Weights, Pieces.Length);
+                    }
+
                     for (int i = 0; i < count; i++)
                     {
                         dataLoss += _rowLoss[i];
@@ -270,7 +366,7 @@ internal sealed unsafe class Backprop : IParallelWork
             try
             {
                 Begin(r, rows.Length);
-                RunPhase(Phase.Prepare, _preparePieces.Length);
+                RunPhase(Phase.Prepare, Pieces.Length - _layers);
                 RunPhase(Phase.Rows, _rowPieces);
             }
             finally
@@ -301,7 +397,18 @@ internal sealed unsafe class Backprop : IParallelWork
         }
     }
 
-    private bool Parallel => _threads > 1 && _rows * _multiplyAddsPerRow >= ParallelThreshold;
+    private bool Parallel => _threads > 1 && MaySplit(_rows, _multiplyAddsPerRow);
+
+    private WeightPiece[] Pieces => Parallel ? _parallelPieces : _serialPieces;
+
+    /// <summary>Whether a chunk of this many rows is large enough to be split between threads (given more than one).</summary>
+    private static bool MaySplit(long rows, long multiplyAddsPerRow) => rows * multiplyAddsPerRow >= ParallelThreshold;
+
+    /// <summary>
+    /// Whether a hidden layer's delta is written over its activations: layer by layer, where the kernel allows it
+    /// (<see cref="Gemm.InputGradient"/>: the accelerated kernels, in one pass over a depth of at most <see cref="Gemm.DepthBlock"/>).
+    /// </summary>
+    private static bool DeltaOverActivation(bool layerByLayer, int nextWidth) => layerByLayer && Gemm.IsAccelerated && nextWidth <= Gemm.DepthBlock;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Begin(int* rowIndex, int rows)
@@ -314,8 +421,9 @@ internal sealed unsafe class Backprop : IParallelWork
         _rowIndex = rowIndex;
         _rows = rows;
         // One block of rows per thread: every block streams all the weights through L1, so smaller blocks cost
-        // more than the balance they buy; a late helper only means the caller takes its block too.
-        _rowsPerPiece = Parallel ? Math.Max(8, ((rows / _threads) + 7) & ~7) : Math.Max(rows, 1);
+        // more than the balance they buy; a late helper only means the caller takes its block too. Layer by layer,
+        // blocks of LayerRowBlock rows.
+        _rowsPerPiece = Parallel ? Math.Max(8, ((rows / _threads) + 7) & ~7) : Math.Max(_layerByLayer ? Math.Min(rows, LayerRowBlock) : rows, 1);
         _rowPieces = (rows + _rowsPerPiece - 1) / _rowsPerPiece;
     }
 
@@ -338,30 +446,37 @@ internal sealed unsafe class Backprop : IParallelWork
     /// <summary>The weight phase cut into pieces of at most <paramref name="rows"/> weight rows (a multiple of <see cref="SquareRows"/>), then one bias piece per layer.</summary>
     private WeightPiece[] WeightPieces(int rows)
     {
-        var pieces = new System.Collections.Generic.List<WeightPiece>();
+        int count = _layers;
+        for (int l = 0; l < _layers; l++)
+        {
+            count += (int)((_sizes[l] + (long)rows - 1) / rows);
+        }
+
+        var pieces = new WeightPiece[count];
+        int next = 0;
         for (int l = 0; l < _layers; l++)
         {
             for (int p = 0; p < _sizes[l]; p += Math.Min(rows, _sizes[l]))
             {
-                pieces.Add(new WeightPiece(l, p, (int)Math.Min((long)p + rows, _sizes[l])));
+                pieces[next++] = new WeightPiece(l, p, (int)Math.Min((long)p + rows, _sizes[l]));
             }
         }
 
         for (int l = 0; l < _layers; l++)
         {
-            pieces.Add(new WeightPiece(l, -1, 0));
+            pieces[next++] = new WeightPiece(l, -1, 0);
         }
 
-        return pieces.ToArray();
+        return pieces;
     }
 
     private float* ForwardWeights(int layer) => _weightCopy[layer] != null ? _weightCopy[layer] : _parameters + _weightOffsets[layer];
 
-    /// <summary>One block of weight rows: its padded copy and, when training, its part of the transpose.</summary>
+    /// <summary>One block of weight rows (a weight piece): its padded copy and, when training, its part of the transpose.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Prepare(int index)
     {
-        (int layer, int p0, int p1) = _preparePieces[index];
+        (int layer, int p0, int p1) = Pieces[index];
         int n = _sizes[layer + 1];
         float* weights = _parameters + _weightOffsets[layer];
         if (_weightCopy[layer] != null)
@@ -433,11 +548,44 @@ internal sealed unsafe class Backprop : IParallelWork
             new Span<float>(_act[_layers] + (r0 * width), count * width),
             _rowLoss.AsSpan(r0, count));
 
+        if (_layerByLayer)
+        {
+            return;
+        }
+
         for (int l = _layers - 1; l > 0; l--)
         {
-            float* delta = l + 1 == _layers ? _act[_layers] : _delta[l + 1];
-            nint deltaStride = _actStride[l + 1], stride = _actStride[l];
-            Gemm.InputGradient(delta + (r0 * deltaStride), deltaStride, _weightT[l], _weightTStride[l], _act[l] + (r0 * stride), stride, _delta[l] + (r0 * stride), stride, count, _sizes[l + 1], _sizes[l], _activation);
+            InputGradient(l, r0, r1);
+        }
+    }
+
+    /// <summary>Rows <c>[r0, r1)</c> of hidden layer <paramref name="l"/>'s delta from the layer above's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void InputGradient(int l, int r0, int r1)
+    {
+        float* delta = l + 1 == _layers ? _act[_layers] : _delta[l + 1];
+        nint deltaStride = _actStride[l + 1], stride = _actStride[l];
+        Gemm.InputGradient(delta + (r0 * deltaStride), deltaStride, _weightT[l], _weightTStride[l], _act[l] + (r0 * stride), stride, _delta[l] + (r0 * stride), stride, r1 - r0, _sizes[l + 1], _sizes[l], _activation);
+    }
+
+    /// <summary>
+    /// The whole chunk on the calling thread, one layer at a time: forward and output delta, then from the top each
+    /// layer's weight and bias gradient (the last reads of its input activations) before the input gradient that
+    /// overwrites them with the layer's delta.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void LayerByLayer()
+    {
+        RunPhase(Phase.Rows, _rowPieces);
+        for (int l = _layers - 1; l >= 0; l--)
+        {
+            // One serial piece per layer's weights, then one per layer's biases.
+            WeightGradient(l);
+            WeightGradient(_layers + l);
+            for (int r0 = 0; l > 0 && r0 < _rows; r0 += LayerRowBlock)
+            {
+                InputGradient(l, r0, Math.Min(r0 + LayerRowBlock, _rows));
+            }
         }
     }
 
@@ -463,7 +611,7 @@ internal sealed unsafe class Backprop : IParallelWork
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WeightGradient(int index)
     {
-        WeightPiece piece = (Parallel ? _parallelPieces : _serialPieces)[index];
+        WeightPiece piece = Pieces[index];
         int l = piece.Layer;
         int k = _sizes[l];
         int n = _sizes[l + 1];

@@ -49,6 +49,9 @@ public sealed class MlpDataset
     /// <summary>Non-negative weight per row, or null for all ones.</summary>
     public float[]? Weights { get; }
 
+    /// <summary>Bytes the rows occupy: features, labels or targets, and example weights.</summary>
+    internal long ByteCount => (((long)Features.Length + (Targets?.Length ?? 0) + (Weights?.Length ?? 0)) * sizeof(float)) + ((long)(Labels?.Length ?? 0) * sizeof(int));
+
     /// <summary>Number of network outputs: 1 for binary, the class count for multiclass, the target count for regression.</summary>
     public int OutputCount => Task switch
     {

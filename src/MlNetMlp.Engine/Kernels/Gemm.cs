@@ -30,7 +30,7 @@ internal static unsafe class Gemm
     internal const int DepthBlock = 256;
 
     /// <summary>Fewest rows for which a pass copies the right operand's panels into a contiguous buffer.</summary>
-    private const int PackRows = 32;
+    internal const int PackRows = 32;
 
     /// <summary>Right-operand row length (floats) from which panels are always copied.</summary>
     private const int PackStride = 1024;
@@ -180,7 +180,9 @@ internal static unsafe class Gemm
     /// <summary>
     /// The input gradient of rows <c>[0, rows)</c>: <c>dinp (rows,k) = (dout (rows,n) · weightT (n,k)) ⊙ f'(z)</c>, with
     /// <paramref name="weightTransposed"/> the layer's weight transposed and <paramref name="z"/> the layer's forward
-    /// input <c>(rows,k)</c>, which is the previous layer's activation output.
+    /// input <c>(rows,k)</c>, which is the previous layer's activation output. With the accelerated kernels and
+    /// <c>n</c> at most <see cref="DepthBlock"/>, <paramref name="dinp"/> may be <paramref name="z"/> (same stride):
+    /// every element of z is read just before the same element of dinp is written, and by no other tile.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void InputGradient(float* dout, nint ldDout, float* weightTransposed, nint ldWeightTransposed, float* z, nint ldZ, float* dinp, nint ldDinp, int rows, int n, int k, in HiddenActivation activation)

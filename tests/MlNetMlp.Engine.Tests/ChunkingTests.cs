@@ -1,0 +1,114 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using MlNetMlp.Engine;
+using Xunit;
+
+namespace MlNetMlp.Engine.Tests;
+
+/// <summary>
+/// Mini-batches cut into chunks (<see cref="Backprop.ChunkRows"/>): the same bits whatever the chunk, the work
+/// buffers as budgeted, and a small data set's fit within the memory target.
+/// </summary>
+public class ChunkingTests
+{
+    public static IEnumerable<object[]> Cases() =>
+        from activation in Enum.GetValues<Activation>()
+        from task in new[] { "binary", "multiclass", "regression" }
+        select new object[] { activation, task };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void AnyChunkSizeAndThreadCountGiveTheSameBits(Activation activation, string task)
+    {
+        // 96 rows of 20 features into [64, 300]: 21,000+ multiply-adds per row, so a chunk of all 96 rows runs in
+        // parallel phases and chunks of 40 rows or fewer run layer by layer, the 64-wide layer's delta written over
+        // its activations; the 300-wide layer feeds a depth over Gemm.DepthBlock, so its delta keeps its own buffer.
+        var random = new Random(5);
+        const int rows = 96;
+        MlpDataset data = GradientCheckTests.RandomData(random, task, rows, 20, weighted: true);
+        var layout = new ParameterLayout([20, 64, 300, data.OutputCount]);
+        var parameters = new float[layout.Count];
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            parameters[i] = (float)((random.NextDouble() - 0.5) * 0.4);
+        }
+
+        var hidden = new HiddenActivation(activation, 0.05f, 0.7f);
+        int[] all = Enumerable.Range(0, rows).Reverse().ToArray();
+        var expected = new float[layout.Count];
+        double expectedLoss = new Backprop(layout, hidden, rows, threads: 1).LossAndGradient(parameters, data, all, 0.3, expected);
+        foreach ((int capacity, int threads) in new[] { (rows, 2), (40, 1), (40, 2), (24, 1), (8, 2), (5, 1) })
+        {
+            var gradient = new float[layout.Count];
+            double loss = new Backprop(layout, hidden, capacity, threads).LossAndGradient(parameters, data, all, 0.3, gradient);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expectedLoss), BitConverter.DoubleToInt64Bits(loss));
+            Assert.Equal(Synthetic.Bits(expected), Synthetic.Bits(gradient));
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { 64, 128, 64, 10 }, 200)]
+    [InlineData(new[] { 64, 128, 64, 10 }, 32)]
+    [InlineData(new[] { 30, 64, 32, 1 }, 8)]
+    [InlineData(new[] { 100, 256, 128, 10 }, 256)]
+    [InlineData(new[] { 20, 64, 300, 3 }, 40)]
+    public void WorkBytesIsWhatTheConstructorAllocates(int[] sizes, int capacity)
+    {
+        var layout = new ParameterLayout(sizes);
+        var hidden = new HiddenActivation(Activation.Relu, 0.01f, 1f);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        GC.KeepAlive(new Backprop(layout, hidden, capacity, threads: 2));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long work = Backprop.WorkBytes(layout, capacity);
+        Assert.InRange(allocated - work, 0, 4096);
+    }
+
+    [Fact]
+    public void ChunkRowsStaysWithinTheBudgetInMultiplesOfEight()
+    {
+        var layout = new ParameterLayout([64, 128, 64, 10]);
+        Assert.Equal(200, Backprop.ChunkRows(layout, 200, Backprop.WorkBytes(layout, 200)));
+        Assert.Equal(200, Backprop.ChunkRows(layout, 200, long.MaxValue));
+        Assert.Equal(Backprop.MinChunkRows, Backprop.ChunkRows(layout, 200, 0));
+        Assert.Equal(5, Backprop.ChunkRows(layout, 5, 0));
+
+        // 35 rows fit; 200 rows are 7 chunks of at most 32, evened out to 29 and rounded up to 32 again.
+        long budget = Backprop.WorkBytes(layout, 35);
+        Assert.True(Backprop.WorkBytes(layout, 36) > budget);
+        Assert.Equal(32, Backprop.ChunkRows(layout, 200, budget));
+
+        var random = new Random(2);
+        for (int i = 0; i < 200; i++)
+        {
+            int batch = random.Next(1, 600);
+            long b = random.NextInt64(Backprop.WorkBytes(layout, Math.Max(1, batch / 50)), Backprop.WorkBytes(layout, batch) + 1);
+            int rows = Backprop.ChunkRows(layout, batch, b);
+            Assert.InRange(rows, Math.Min(batch, Backprop.MinChunkRows), batch);
+            Assert.True(rows == batch || rows % Backprop.MinChunkRows == 0, $"{rows} rows for a batch of {batch}");
+            Assert.True(rows <= Backprop.MinChunkRows || Backprop.WorkBytes(layout, rows) <= b, $"{rows} rows take {Backprop.WorkBytes(layout, rows)} bytes of {b}");
+        }
+    }
+
+    [Fact]
+    public void ASmallDataSetTrainsWithinTheMemoryTarget()
+    {
+        // Digits (1797 x 64, 0.47 MB) into [128, 64] in batches of 200: whole batches would need 0.54 MB of work
+        // buffers. The fit (on this thread: its chunks are too small to split) must stay within 1.2x the data, the
+        // parameters, their gradient and Adam's two moments.
+        var table = Table.Read("digits.csv");
+        float[] x = table.Features("Digit", out int features);
+        int[] y = table.ClassLabels("Digit", out int classes);
+        MlpDataset data = MlpDataset.ForClassification(x, features, y, classes);
+        var options = new MlpOptions { HiddenLayerSizes = [128, 64], BatchSize = 200, MaxEpochs = 3, Seed = 1, NumberOfThreads = 2 };
+        var trainer = new MlpTrainer(options);
+        trainer.Fit(data);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        MlpModel model = trainer.Fit(data);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long state = 4L * sizeof(float) * model.ParameterCount;
+        double ratio = (double)(data.ByteCount + allocated) / (data.ByteCount + state);
+        Assert.True(ratio <= 1.2, $"allocated {allocated:N0} bytes: {ratio:F3}x the data and state");
+    }
+}

@@ -26,8 +26,11 @@ internal sealed class ReadAheadRow : DataViewRow, IParallelWork
     private const int FirstBlock = 16;
     private const int MaxBlock = 1024;
 
-    /// <summary>Rows per scoring chunk when a block is scored while the next is read.</summary>
-    private const int PartRows = 256;
+    /// <summary>Rows per scoring chunk: small enough that the threads finish close together.</summary>
+    private const int PartRows = 128;
+
+    /// <summary>Blocks from this size on are scored while the next one is read.</summary>
+    private const int ReadAheadRows = 256;
 
     private readonly DataViewRowCursor _input;
     private readonly BlockScorer _scorer;
@@ -133,11 +136,11 @@ internal sealed class ReadAheadRow : DataViewRow, IParallelWork
     {
         int rows = _blocks[index].Count;
         int other = 1 - index;
-        bool readAhead = !_inputDone && rows >= PartRows;
+        bool readAhead = !_inputDone && rows >= ReadAheadRows;
         int parts = Math.Min(BlockScorer.MaxParts, (rows + PartRows - 1) / PartRows);
         if (!readAhead && (parts < 2 || rows * _scorer.MultiplyAddsPerRow < MlpPredictor.ParallelThreshold))
         {
-            _scorer.ScoreRows(index, 0, rows, 0);
+            _scorer.ScoreRows(index, 0, rows);
             return;
         }
 
@@ -164,7 +167,7 @@ internal sealed class ReadAheadRow : DataViewRow, IParallelWork
         int end = Math.Min(rows, first + perPart);
         if (first < end)
         {
-            _scorer.ScoreRows(_scoring, first, end, part);
+            _scorer.ScoreRows(_scoring, first, end);
         }
     }
 

@@ -1,6 +1,9 @@
 using System;
+using System.Numerics;
+using System.Threading;
 using Microsoft.ML;
 using MlNetMlp.Engine;
+using MlNetMlp.Engine.Kernels;
 
 namespace MlNetMlp;
 
@@ -80,7 +83,7 @@ internal sealed class RowScorer : ScoreSource
 internal sealed class BlockScorer : ScoreSource
 {
     /// <summary>The most parts one block is scored in.</summary>
-    public const int MaxParts = 4;
+    public const int MaxParts = 8;
 
     private readonly FeatureSource _source;
     private readonly MlpPredictor _predictor;
@@ -90,11 +93,16 @@ internal sealed class BlockScorer : ScoreSource
     private readonly float[][] _features = [[], []];
     private readonly float[][] _scores = [[], []];
 
+    /// <summary>Which of the predictor's work buffer pairs are free, one bit each: a part takes one for as long as it runs.</summary>
+    private int _freePairs;
+
     public BlockScorer(MlpModelParameters model, DataViewRow input, DataViewSchema.Column featureColumn)
     {
         _source = new FeatureSource(input, featureColumn);
         _predictor = model.Network.CreatePredictor();
-        _predictor.EnsureBlockBuffers(MaxParts);
+        int pairs = Math.Min(WorkerPool.MaxWorkers, 30);
+        _predictor.EnsureBlockBuffers(pairs);
+        _freePairs = (1 << pairs) - 1;
         _featureCount = model.FeatureCount;
         _outputCount = model.Network.OutputCount;
         _multiclass = model.Task == MlpTask.MulticlassClassification;
@@ -123,15 +131,44 @@ internal sealed class BlockScorer : ScoreSource
     /// <summary>Reads the input's current row into <paramref name="slot"/> of <paramref name="block"/>.</summary>
     public void ReadFeatures(int block, int slot) => _source.Read(_features[block].AsSpan(slot * _featureCount, _featureCount));
 
-    /// <summary>Scores slots <paramref name="first"/> to <paramref name="end"/> of <paramref name="block"/> with work buffers <paramref name="part"/>.</summary>
-    public void ScoreRows(int block, int first, int end, int part)
+    /// <summary>
+    /// Scores slots <paramref name="first"/> to <paramref name="end"/> of <paramref name="block"/> with a free pair of
+    /// work buffers; calls on different threads (one pair per thread at most) may run at once on different rows.
+    /// </summary>
+    public void ScoreRows(int block, int first, int end)
     {
-        int rows = end - first;
-        Span<float> scores = _scores[block].AsSpan(first * _outputCount, rows * _outputCount);
-        _predictor.ComputeScoresPart(_features[block].AsSpan(first * _featureCount, rows * _featureCount), rows, scores, part);
-        if (_multiclass)
+        int pair = TakePair();
+        try
         {
-            Softmax(scores, _outputCount);
+            int rows = end - first;
+            Span<float> scores = _scores[block].AsSpan(first * _outputCount, rows * _outputCount);
+            _predictor.ComputeScoresPart(_features[block].AsSpan(first * _featureCount, rows * _featureCount), rows, scores, pair);
+            if (_multiclass)
+            {
+                Softmax(scores, _outputCount);
+            }
+        }
+        finally
+        {
+            Interlocked.Or(ref _freePairs, 1 << pair);
+        }
+    }
+
+    private int TakePair()
+    {
+        while (true)
+        {
+            int free = Volatile.Read(ref _freePairs);
+            if (free == 0)
+            {
+                throw new InvalidOperationException("More threads are scoring one block than there are work buffers.");
+            }
+
+            int pair = BitOperations.TrailingZeroCount(free);
+            if (Interlocked.CompareExchange(ref _freePairs, free & ~(1 << pair), free) == free)
+            {
+                return pair;
+            }
         }
     }
 

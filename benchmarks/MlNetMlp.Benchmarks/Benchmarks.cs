@@ -149,4 +149,7 @@ public class PredictionBenchmarks
 
     [Benchmark(Description = "450 rows as one block")]
     public void Block() => _predictor!.ComputeScores(_block, _rows, _blockScores);
+
+    [Benchmark(Description = "450 rows as one block, two threads")]
+    public void BlockTwoThreads() => _predictor!.ComputeScores(_block, _rows, _blockScores, threads: 2);
 }

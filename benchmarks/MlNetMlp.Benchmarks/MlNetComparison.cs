@@ -166,7 +166,7 @@ internal static class MlNetComparison
     }
 
     /// <summary>Reads every value of one vector column through a cursor.</summary>
-    private static void Consume(IDataView view, string column)
+    internal static void Consume(IDataView view, string column)
     {
         DataViewSchema.Column col = view.Schema[column];
         using DataViewRowCursor cursor = view.GetRowCursor([col]);
@@ -182,7 +182,7 @@ internal static class MlNetComparison
         GC.KeepAlive(sum);
     }
 
-    private static IEnumerable<DigitRow> Rows(float[] features, int[] labels, int d)
+    internal static IEnumerable<DigitRow> Rows(float[] features, int[] labels, int d)
     {
         for (int i = 0; i < labels.Length; i++)
         {
@@ -190,7 +190,7 @@ internal static class MlNetComparison
         }
     }
 
-    private static SchemaDefinition SchemaFor(int features)
+    internal static SchemaDefinition SchemaFor(int features)
     {
         SchemaDefinition schema = SchemaDefinition.Create(typeof(DigitRow));
         schema[nameof(DigitRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, features);

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Linq;
 using MlNetMlp.Engine;
 using Xunit;
@@ -12,13 +11,8 @@ namespace MlNetMlp.Engine.Tests;
 /// </summary>
 public class ChunkingTests
 {
-    public static IEnumerable<object[]> Cases() =>
-        from activation in Enum.GetValues<Activation>()
-        from task in new[] { "binary", "multiclass", "regression" }
-        select new object[] { activation, task };
-
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(GradientCheckTests.Cases), MemberType = typeof(GradientCheckTests))]
     public void AnyChunkSizeAndThreadCountGiveTheSameBits(Activation activation, string task)
     {
         // 96 rows of 20 features into [64, 300]: 21,000+ multiply-adds per row, so a chunk of all 96 rows runs in

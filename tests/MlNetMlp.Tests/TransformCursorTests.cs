@@ -225,6 +225,32 @@ public class TransformCursorTests
         Assert.True(allocated < 1_000_000, $"reading 200,120 scored rows allocated {allocated:N0} bytes");
     }
 
+    [Fact]
+    public void AnMlpReadingAnotherMlpsScoresGetsEveryRowRight()
+    {
+        // The outer cursor reads its input (the inner scored view, which reads ahead and scores on the shared worker
+        // pool itself) while the outer pool run is under way: the inner one must fall back to its own thread.
+        var ml = new MLContext(seed: 9);
+        Row[] rows = MakeRows(RowCount, 3);
+        IDataView data = ml.Transforms.Conversion.MapValueToKey("Key", nameof(Row.Label)).Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
+        var inner = ml.MulticlassClassification.Trainers.Mlp(ml, new MlpMulticlassTrainer.Options { LabelColumnName = "Key", HiddenLayerSizes = [64, 64], NumberOfIterations = 2 }).Fit(data);
+        IDataView innerScored = ml.Transforms.CopyColumns("InnerScore", "Score").Fit(inner.Transform(data)).Transform(inner.Transform(data));
+        var outer = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { FeatureColumnName = "InnerScore", LabelColumnName = nameof(Row.Flag), HiddenLayerSizes = [256, 256], NumberOfIterations = 1 })
+            .Fit(innerScored);
+        float[] scores = outer.Transform(innerScored).GetColumn<float>("Score").ToArray();
+
+        MlpPredictor first = inner.Model.Network.CreatePredictor(), second = outer.Model.Network.CreatePredictor();
+        var probabilities = new float[3];
+        var expected = new float[1];
+        Assert.Equal(RowCount, scores.Length);
+        for (int i = 0; i < RowCount; i++)
+        {
+            first.PredictProbabilities(rows[i].Features, probabilities);
+            second.ComputeScores(probabilities, expected);
+            Assert.Equal(expected[0], scores[i]);
+        }
+    }
+
     private static IEnumerable<Row> FailAt(Row[] rows, int bad)
     {
         for (int i = 0; i < rows.Length; i++)

@@ -21,7 +21,7 @@ namespace MlNetMlp;
 /// An error while reading a row is raised by the <see cref="MoveNext"/> that would have moved onto that row, after
 /// the rows before it have been served, as if the input had been read row by row.
 /// </summary>
-internal sealed class ReadAheadRow : DataViewRow, IParallelWork
+internal sealed class ReadAheadRow : DataViewRow, IParallelWork, IScoreSource
 {
     private const int FirstBlock = 16;
     private const int MaxBlock = 1024;
@@ -80,7 +80,7 @@ internal sealed class ReadAheadRow : DataViewRow, IParallelWork
     {
         if (_slot >= 0 && _slot + 1 < _blocks[_current].Count)
         {
-            _scorer.Current = ++_slot;
+            _slot++;
             return true;
         }
 
@@ -91,7 +91,6 @@ internal sealed class ReadAheadRow : DataViewRow, IParallelWork
         }
 
         _slot = -1;
-        _scorer.Current = -1;
         if (!_blocks[next].Filled)
         {
             if (_inputDone)
@@ -113,10 +112,11 @@ internal sealed class ReadAheadRow : DataViewRow, IParallelWork
 
         Score(next);
         _slot = 0;
-        _scorer.Block = next;
-        _scorer.Current = 0;
         return true;
     }
+
+    /// <summary>The current row's scores, from the block scorer.</summary>
+    public ReadOnlySpan<float> Scores() => _scorer.Scores(_current, Slot);
 
     public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId value) => value = _blocks[_current].Ids[Slot];
 

@@ -119,7 +119,7 @@ internal sealed class ScoreColumns
     }
 
     /// <summary>Creates the getter of added column <paramref name="added"/> (0-based after the inputs) reading from <paramref name="scorer"/>.</summary>
-    public Delegate MakeGetter(int added, ScoreSource scorer)
+    public Delegate MakeGetter(int added, IScoreSource scorer)
     {
         MlpTask task = _transformer.Model.Task;
         return (task, added) switch
@@ -134,7 +134,7 @@ internal sealed class ScoreColumns
                 probabilities.CopyTo(editor.Values);
                 value = editor.Commit();
             }),
-            (MlpTask.MulticlassClassification, 1) => (ValueGetter<uint>)((ref uint value) => value = (uint)scorer.PredictedClass() + 1),
+            (MlpTask.MulticlassClassification, 1) => (ValueGetter<uint>)((ref uint value) => value = (uint)MlpPredictor.ArgMax(scorer.Scores()) + 1),
             _ => throw new ArgumentOutOfRangeException(nameof(added)),
         };
     }

@@ -54,7 +54,7 @@ internal sealed class ScoredCursor : DataViewRowCursor
             BlockScorer scorer = columns.CreateBlockScorer(input);
             var passThrough = columns.InputSchema.Where(c => active[c.Index]);
             _readAhead = new ReadAheadRow(input, scorer, passThrough);
-            _core = new ScoredRowCore(_readAhead, columns, active, scorer);
+            _core = new ScoredRowCore(_readAhead, columns, active, _readAhead);
         }
         else
         {
@@ -118,10 +118,10 @@ internal sealed class ScoredRowCore
     private readonly DataViewRow _input;
     private readonly ScoreColumns _columns;
     private readonly bool[] _active;
-    private readonly ScoreSource? _scorer;
+    private readonly IScoreSource? _scorer;
 
     /// <summary>Input columns are read from <paramref name="input"/>; score columns from <paramref name="scorer"/>, which is null when none is active.</summary>
-    public ScoredRowCore(DataViewRow input, ScoreColumns columns, bool[] active, ScoreSource? scorer)
+    public ScoredRowCore(DataViewRow input, ScoreColumns columns, bool[] active, IScoreSource? scorer)
     {
         _input = input;
         _columns = columns;

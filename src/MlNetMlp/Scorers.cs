@@ -11,21 +11,10 @@ namespace MlNetMlp;
 /// The output layer of the current row, as the score columns read it: the logit (binary), the class probabilities
 /// (multiclass) or the predictions (regression).
 /// </summary>
-internal abstract class ScoreSource
+internal interface IScoreSource
 {
     /// <summary>The current row's scores; throws when there is no current row.</summary>
-    public abstract ReadOnlySpan<float> Scores();
-
-    public int PredictedClass() => MlpPredictor.ArgMax(Scores());
-
-    /// <summary>Turns class logits into probabilities in place, exactly as <see cref="MlpPredictor.PredictProbabilities"/> does.</summary>
-    protected static void Softmax(Span<float> scores, int width)
-    {
-        for (int start = 0; start + width <= scores.Length; start += width)
-        {
-            OutputLoss.SoftmaxInPlace(scores.Slice(start, width));
-        }
-    }
+    ReadOnlySpan<float> Scores();
 }
 
 /// <summary>
@@ -33,7 +22,7 @@ internal abstract class ScoreSource
 /// allocated per row. Not thread-safe; every row gets its own. Used by <c>PredictionEngine</c>, which scores
 /// one row at a time.
 /// </summary>
-internal sealed class RowScorer : ScoreSource
+internal sealed class RowScorer : IScoreSource
 {
     private readonly DataViewRow _input;
     private readonly FeatureSource _source;
@@ -53,16 +42,19 @@ internal sealed class RowScorer : ScoreSource
         _scores = new float[model.Network.OutputCount];
     }
 
-    public override ReadOnlySpan<float> Scores()
+    public ReadOnlySpan<float> Scores()
     {
         long position = _input.Position;
         if (position != _position)
         {
             _source.Read(_features);
-            _predictor.ComputeScores(_features, _scores);
             if (_multiclass)
             {
-                Softmax(_scores, _scores.Length);
+                _predictor.PredictProbabilities(_features, _scores);
+            }
+            else
+            {
+                _predictor.ComputeScores(_features, _scores);
             }
 
             _position = position;
@@ -76,11 +68,10 @@ internal sealed class RowScorer : ScoreSource
 /// Scores a cursor's rows a block at a time, for <see cref="ReadAheadRow"/>, with two blocks of buffers (one is
 /// scored and served while the next is read): the cursor reads each row's features into a slot of a block with
 /// <see cref="ReadFeatures"/>, scores the block with <see cref="ScoreRows"/> (one matrix product per layer, in
-/// parts that may run on different threads), then serves slot after slot through <see cref="Block"/> and
-/// <see cref="Current"/>. The scores are bit-identical to <see cref="RowScorer"/>'s. Buffers grow with the blocks
-/// and are then reused.
+/// parts that may run on different threads), and the cursor serves slot after slot with <see cref="Scores"/>.
+/// The scores are bit-identical to <see cref="RowScorer"/>'s. Buffers grow with the blocks and are then reused.
 /// </summary>
-internal sealed class BlockScorer : ScoreSource
+internal sealed class BlockScorer
 {
     /// <summary>The most parts one block is scored in.</summary>
     public const int MaxParts = 8;
@@ -112,12 +103,6 @@ internal sealed class BlockScorer : ScoreSource
     /// <summary>Multiply-adds to score one row.</summary>
     public long MultiplyAddsPerRow { get; }
 
-    /// <summary>The block being served (0 or 1).</summary>
-    public int Block { get; set; }
-
-    /// <summary>The slot of the row being served, or -1 when the cursor is not on a row.</summary>
-    public int Current { get; set; } = -1;
-
     /// <summary>Makes room for <paramref name="rows"/> rows in <paramref name="block"/>; its contents are lost if it grows.</summary>
     public void Reserve(int block, int rows)
     {
@@ -145,7 +130,11 @@ internal sealed class BlockScorer : ScoreSource
             _predictor.ComputeScoresPart(_features[block].AsSpan(first * _featureCount, rows * _featureCount), rows, scores, pair);
             if (_multiclass)
             {
-                Softmax(scores, _outputCount);
+                // As MlpPredictor.PredictProbabilities does for one row.
+                for (int start = 0; start < scores.Length; start += _outputCount)
+                {
+                    OutputLoss.SoftmaxInPlace(scores.Slice(start, _outputCount));
+                }
             }
         }
         finally
@@ -172,13 +161,6 @@ internal sealed class BlockScorer : ScoreSource
         }
     }
 
-    public override ReadOnlySpan<float> Scores()
-    {
-        if (Current < 0)
-        {
-            throw new InvalidOperationException("The cursor is not on a row: call MoveNext first, and only read values while it returns true.");
-        }
-
-        return _scores[Block].AsSpan(Current * _outputCount, _outputCount);
-    }
+    /// <summary>The scores of <paramref name="slot"/> in <paramref name="block"/>.</summary>
+    public ReadOnlySpan<float> Scores(int block, int slot) => _scores[block].AsSpan(slot * _outputCount, _outputCount);
 }

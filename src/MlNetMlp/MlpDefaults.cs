@@ -1,6 +1,9 @@
 namespace MlNetMlp;
 
-/// <summary>Defaults shared by the options classes and the catalog methods' optional parameters.</summary>
+/// <summary>
+/// Defaults shared by the options classes and the catalog methods' optional parameters, which must be constants;
+/// they equal the engine's <see cref="Engine.MlpOptions"/> defaults (a test checks it).
+/// </summary>
 internal static class MlpDefaults
 {
     public const string LabelColumnName = "Label";

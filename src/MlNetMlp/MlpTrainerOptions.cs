@@ -10,6 +10,9 @@ namespace MlNetMlp;
 /// </summary>
 public abstract class MlpTrainerOptions
 {
+    /// <summary>The engine's defaults, which these options share (the catalog's constant defaults are in <see cref="MlpDefaults"/>).</summary>
+    private static readonly MlpOptions EngineDefaults = new();
+
     private protected MlpTrainerOptions()
     {
     }
@@ -24,16 +27,16 @@ public abstract class MlpTrainerOptions
     public string? ExampleWeightColumnName { get; set; }
 
     /// <summary>Widths of the hidden layers; empty for none (then a logistic or linear model). scikit-learn's <c>hidden_layer_sizes</c>. Default { 100 }.</summary>
-    public int[] HiddenLayerSizes { get; set; } = [100];
+    public int[] HiddenLayerSizes { get; set; } = [.. EngineDefaults.HiddenLayerSizes];
 
     /// <summary>Activation of the hidden layers. scikit-learn's <c>activation</c>. Default <see cref="Activation.Relu"/>.</summary>
-    public Activation Activation { get; set; } = Activation.Relu;
+    public Activation Activation { get; set; } = EngineDefaults.Activation;
 
     /// <summary>Negative-side slope of <see cref="Activation.LeakyRelu"/>, in (0, 1). Default 0.01.</summary>
-    public float LeakyReluSlope { get; set; } = 0.01f;
+    public float LeakyReluSlope { get; set; } = EngineDefaults.LeakyReluSlope;
 
     /// <summary>Negative-side saturation of <see cref="Activation.Elu"/>, positive. Default 1.</summary>
-    public float EluAlpha { get; set; } = 1f;
+    public float EluAlpha { get; set; } = EngineDefaults.EluAlpha;
 
     /// <summary>
     /// The optimizer: <see cref="AdamSolver"/> (scikit-learn's <c>solver='adam'</c>, with <c>learning_rate_init</c>,
@@ -53,22 +56,22 @@ public abstract class MlpTrainerOptions
     public int NumberOfIterations { get; set; } = MlpDefaults.NumberOfIterations;
 
     /// <summary>Shuffle the rows before each epoch. scikit-learn's <c>shuffle</c>. Default true.</summary>
-    public bool Shuffle { get; set; } = true;
+    public bool Shuffle { get; set; } = EngineDefaults.Shuffle;
 
     /// <summary>Seed for the initial weights, shuffling and the validation split; null uses the <c>MLContext</c>'s random source (its seed). scikit-learn's <c>random_state</c>. Default null.</summary>
     public int? Seed { get; set; }
 
     /// <summary>Minimum improvement of the loss (or validation score) per epoch; L-BFGS: gradient tolerance. scikit-learn's <c>tol</c>. Default 0.0001.</summary>
-    public double Tolerance { get; set; } = 1e-4;
+    public double Tolerance { get; set; } = EngineDefaults.Tolerance;
 
     /// <summary>Epochs without improvement before stopping (or lowering an adaptive rate). scikit-learn's <c>n_iter_no_change</c>. Default 10.</summary>
-    public int EpochsWithoutImprovement { get; set; } = 10;
+    public int EpochsWithoutImprovement { get; set; } = EngineDefaults.EpochsWithoutImprovement;
 
     /// <summary>Hold out <see cref="ValidationFraction"/> of the rows, stop on the validation score and keep the best weights. scikit-learn's <c>early_stopping</c>. Default false.</summary>
     public bool EarlyStopping { get; set; }
 
     /// <summary>Fraction held out for early stopping, in (0, 1); stratified for classification. scikit-learn's <c>validation_fraction</c>. Default 0.1.</summary>
-    public double ValidationFraction { get; set; } = 0.1;
+    public double ValidationFraction { get; set; } = EngineDefaults.ValidationFraction;
 
     /// <summary>Threads for the matrix products; null for the processor count. Results do not depend on it. Default null.</summary>
     public int? NumberOfThreads { get; set; }

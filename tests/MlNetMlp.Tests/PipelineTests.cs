@@ -106,6 +106,21 @@ public class PipelineTests
     }
 
     [Fact]
+    public void CatalogAndOptionsDefaultsAreTheEngineDefaults()
+    {
+        var engine = new MlpOptions();
+        Assert.Equal(MlpDefaults.L2Regularization, engine.L2Regularization);
+        Assert.Equal(MlpDefaults.NumberOfIterations, engine.MaxEpochs);
+        Assert.Equal(MlpDefaults.BatchSize, engine.BatchSize);
+        Assert.Equal(MlpDefaults.LearningRate, new AdamSolver().LearningRate);
+        var options = new MlpBinaryTrainer.Options();
+        Assert.Equal(engine.HiddenLayerSizes, options.HiddenLayerSizes);
+        Assert.NotSame(engine.HiddenLayerSizes, options.HiddenLayerSizes);
+        Assert.Equal(engine.Tolerance, options.Tolerance);
+        Assert.Equal(engine.ValidationFraction, options.ValidationFraction);
+    }
+
+    [Fact]
     public void EstimatorPromisesTheColumnsItProduces()
     {
         var ml = new MLContext(seed: 1);

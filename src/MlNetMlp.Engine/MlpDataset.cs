@@ -50,6 +50,26 @@ public sealed class MlpDataset
     public float[]? Weights { get; }
 
     /// <summary>Bytes the rows occupy: features, labels or targets, and example weights.</summary>
+    /// <summary>The class every row has, or null when the labels hold at least two classes (or there are none).</summary>
+    internal static int? OnlyClass(ReadOnlySpan<int> labels)
+    {
+        if (labels.IsEmpty)
+        {
+            return null;
+        }
+
+        int first = labels[0];
+        foreach (int label in labels)
+        {
+            if (label != first)
+            {
+                return null;
+            }
+        }
+
+        return first;
+    }
+
     internal long ByteCount => (((long)Features.Length + (Targets?.Length ?? 0) + (Weights?.Length ?? 0)) * sizeof(float)) + ((long)(Labels?.Length ?? 0) * sizeof(int));
 
     /// <summary>Number of network outputs: 1 for binary, the class count for multiclass, the target count for regression.</summary>

@@ -174,21 +174,10 @@ public sealed class MlpTrainer
 
     private static void CheckBothClassesPresent(MlpDataset data)
     {
-        if (data.Labels is not int[] labels)
+        if (data.Labels is int[] labels && MlpDataset.OnlyClass(labels) is int only)
         {
-            return;
+            throw new ArgumentException($"Every training row has class {only}; a classifier needs at least two classes among its training rows.", nameof(data));
         }
-
-        int first = labels[0];
-        foreach (int label in labels)
-        {
-            if (label != first)
-            {
-                return;
-            }
-        }
-
-        throw new ArgumentException($"Every training row has class {first}; a classifier needs at least two classes among its training rows.", nameof(data));
     }
 
     /// <summary>The state of one fit: the parameters being trained, their history and the work buffers.</summary>

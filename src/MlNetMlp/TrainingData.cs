@@ -297,16 +297,12 @@ internal static class TrainingData
 
     private static void CheckTwoClasses(int[] labels, string name, MlpTask task)
     {
-        int first = labels[0];
-        foreach (int label in labels)
+        if (MlpDataset.OnlyClass(labels) is not int only)
         {
-            if (label != first)
-            {
-                return;
-            }
+            return;
         }
 
-        string which = task == MlpTask.BinaryClassification ? (first == 1 ? "true" : "false") : $"key {first + 1}";
+        string which = task == MlpTask.BinaryClassification ? (only == 1 ? "true" : "false") : $"key {only + 1}";
         throw new ArgumentException($"Label column '{name}' has only one class ({which}) in all {labels.Length} training rows; a classifier needs at least two classes.", nameof(labels));
     }
 }

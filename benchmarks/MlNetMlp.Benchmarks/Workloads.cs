@@ -65,7 +65,7 @@ internal sealed class PreparedData
         int correct = 0;
         for (int i = 0; i < TestRows; i++)
         {
-            int predicted = outputs == 1 ? (scores[i] > 0 ? 1 : 0) : ArgMax(scores.AsSpan(i * outputs, outputs));
+            int predicted = outputs == 1 ? (scores[i] > 0 ? 1 : 0) : MlpPredictor.ArgMax(scores.AsSpan(i * outputs, outputs));
             correct += predicted == TestLabels![i] ? 1 : 0;
         }
 
@@ -97,20 +97,6 @@ internal sealed class PreparedData
     {
         using var stream = File.Create(path);
         stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int j = 1; j < values.Length; j++)
-        {
-            if (values[j] > values[best])
-            {
-                best = j;
-            }
-        }
-
-        return best;
     }
 }
 

@@ -257,7 +257,7 @@ internal sealed class ReadAheadRow : DataViewRow, IParallelWork, IScoreSource
         /// <summary>The consumer's getter, reading the current row's slot.</summary>
         public abstract Delegate Getter { get; }
 
-        /// <summary>Makes room for <paramref name="rows"/> rows in <paramref name="block"/>.</summary>
+        /// <summary>Makes room for <paramref name="rows"/> rows in <paramref name="block"/>; its contents are lost if it grows (it holds no rows then).</summary>
         public abstract void Reserve(int block, int rows);
 
         /// <summary>Reads the input's current row into <paramref name="slot"/> of <paramref name="block"/>.</summary>
@@ -277,7 +277,13 @@ internal sealed class ReadAheadRow : DataViewRow, IParallelWork, IScoreSource
 
         public override Delegate Getter { get; }
 
-        public override void Reserve(int block, int rows) => Array.Resize(ref _values[block], Math.Max(rows, _values[block].Length));
+        public override void Reserve(int block, int rows)
+        {
+            if (_values[block].Length < rows)
+            {
+                _values[block] = new T[rows];
+            }
+        }
 
         public override void Read(int block, int slot) => _source(ref _values[block][slot]);
     }
@@ -296,7 +302,13 @@ internal sealed class ReadAheadRow : DataViewRow, IParallelWork, IScoreSource
 
         public override Delegate Getter { get; }
 
-        public override void Reserve(int block, int rows) => Array.Resize(ref _values[block], Math.Max(rows, _values[block].Length));
+        public override void Reserve(int block, int rows)
+        {
+            if (_values[block].Length < rows)
+            {
+                _values[block] = new VBuffer<T>[rows];
+            }
+        }
 
         public override void Read(int block, int slot)
         {

@@ -73,9 +73,7 @@ internal sealed unsafe class Backprop : IParallelWork
     private readonly bool _layerByLayer;
     private readonly int _layers;
     private readonly int[] _sizes;
-    private readonly int[] _weightOffsets;
-    private readonly int[] _biasOffsets;
-    private readonly long _multiplyAddsPerRow;
+    private readonly ParameterLayout _layout;
 
     // Pinned work buffers and their row strides (in floats).
     private readonly float[][] _buffers;
@@ -119,19 +117,8 @@ internal sealed unsafe class Backprop : IParallelWork
         _layers = layout.LayerCount;
         _sizes = layout.Sizes.ToArray();
         int layers = _layers;
-        _weightOffsets = new int[layers];
-        _biasOffsets = new int[layers];
-        int weightOffset = 0, biasOffset = layout.WeightCount;
-        for (int l = 0; l < layers; l++)
-        {
-            _weightOffsets[l] = weightOffset;
-            _biasOffsets[l] = biasOffset;
-            weightOffset += _sizes[l] * _sizes[l + 1];
-            biasOffset += _sizes[l + 1];
-            _multiplyAddsPerRow += (long)_sizes[l] * _sizes[l + 1];
-        }
-
-        _layerByLayer = !MaySplit(capacity, _multiplyAddsPerRow);
+        _layout = layout;
+        _layerByLayer = !MaySplit(capacity, layout.WeightCount);
         bool padWeights = !_layerByLayer;
         _buffers = new float[(4 * layers) + 1][];
         int buffer = 0;
@@ -246,13 +233,7 @@ internal sealed unsafe class Backprop : IParallelWork
     {
         ReadOnlySpan<int> sizes = layout.Sizes;
         int layers = layout.LayerCount;
-        long multiplyAdds = 0;
-        for (int l = 0; l < layers; l++)
-        {
-            multiplyAdds += (long)sizes[l] * sizes[l + 1];
-        }
-
-        bool layerByLayer = !MaySplit(capacity, multiplyAdds);
+        bool layerByLayer = !MaySplit(capacity, layout.WeightCount);
         long floats = 0;
         for (int l = 0; l <= layers; l++)
         {
@@ -397,7 +378,7 @@ internal sealed unsafe class Backprop : IParallelWork
         }
     }
 
-    private bool Parallel => _threads > 1 && MaySplit(_rows, _multiplyAddsPerRow);
+    private bool Parallel => _threads > 1 && MaySplit(_rows, _layout.WeightCount);
 
     private WeightPiece[] Pieces => Parallel ? _parallelPieces : _serialPieces;
 
@@ -470,7 +451,7 @@ internal sealed unsafe class Backprop : IParallelWork
         return pieces;
     }
 
-    private float* ForwardWeights(int layer) => _weightCopy[layer] != null ? _weightCopy[layer] : _parameters + _weightOffsets[layer];
+    private float* ForwardWeights(int layer) => _weightCopy[layer] != null ? _weightCopy[layer] : _parameters + _layout.WeightOffset(layer);
 
     /// <summary>One block of weight rows (a weight piece): its padded copy and, when training, its part of the transpose.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -478,7 +459,7 @@ internal sealed unsafe class Backprop : IParallelWork
     {
         (int layer, int p0, int p1) = Pieces[index];
         int n = _sizes[layer + 1];
-        float* weights = _parameters + _weightOffsets[layer];
+        float* weights = _parameters + _layout.WeightOffset(layer);
         if (_weightCopy[layer] != null)
         {
             nint stride = _weightStride[layer];
@@ -526,7 +507,7 @@ internal sealed unsafe class Backprop : IParallelWork
             bool hidden = l + 1 < _layers;
             nint inStride = _actStride[l], outStride = _actStride[l + 1];
             float* output = _act[l + 1] + (r0 * outStride);
-            bool done = Gemm.Forward(_act[l] + (r0 * inStride), inStride, ForwardWeights(l), _weightStride[l], _parameters + _biasOffsets[l], output, outStride, count, k, n, hidden ? _activation.Kind : Activation.Identity);
+            bool done = Gemm.Forward(_act[l] + (r0 * inStride), inStride, ForwardWeights(l), _weightStride[l], _parameters + _layout.BiasOffset(l), output, outStride, count, k, n, hidden ? _activation.Kind : Activation.Identity);
             if (hidden && !done)
             {
                 for (int r = 0; r < count; r++)
@@ -619,13 +600,13 @@ internal sealed unsafe class Backprop : IParallelWork
         nint deltaStride = _actStride[l + 1];
         if (piece.Start < 0)
         {
-            Span<float> biasGradient = new(_gradient + _biasOffsets[l], n);
+            Span<float> biasGradient = new(_gradient + _layout.BiasOffset(l), n);
             if (_firstChunk)
             {
                 biasGradient.Clear();
             }
 
-            Gemm.ColumnSums(delta, deltaStride, _rows, _gradient + _biasOffsets[l], 0, n);
+            Gemm.ColumnSums(delta, deltaStride, _rows, _gradient + _layout.BiasOffset(l), 0, n);
             if (_lastChunk)
             {
                 VectorMath.Scale(biasGradient, _inverse);
@@ -635,7 +616,7 @@ internal sealed unsafe class Backprop : IParallelWork
         }
 
         int p0 = piece.Start, p1 = piece.End;
-        float* gradient = _gradient + _weightOffsets[l];
+        float* gradient = _gradient + _layout.WeightOffset(l);
         Gemm.WeightGradientRows(_act[l], _actStride[l], delta, deltaStride, gradient, n, _rows, n, p0, p1, accumulate: !_firstChunk);
         if (!_lastChunk)
         {
@@ -645,7 +626,7 @@ internal sealed unsafe class Backprop : IParallelWork
         for (int b0 = p0; b0 < p1; b0 += SquareRows)
         {
             int b1 = Math.Min(b0 + SquareRows, p1);
-            var weights = new ReadOnlySpan<float>(_parameters + _weightOffsets[l] + (b0 * n), (b1 - b0) * n);
+            var weights = new ReadOnlySpan<float>(_parameters + _layout.WeightOffset(l) + (b0 * n), (b1 - b0) * n);
             var rows = new Span<float>(gradient + (b0 * n), (b1 - b0) * n);
             if (_alpha > 0)
             {

@@ -15,7 +15,7 @@ public sealed class MlpPredictor
     internal const int BlockRows = 128;
 
     /// <summary>Multiply-adds in a block below which it is scored on one thread: the hand-off would cost more than it saves.</summary>
-    internal const long ParallelThreshold = 1_500_000;
+    internal const long ParallelThreshold = Backprop.ParallelThreshold;
 
     private readonly MlpModel _model;
     private readonly int[] _widths;

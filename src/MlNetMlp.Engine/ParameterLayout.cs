@@ -78,6 +78,12 @@ internal sealed class ParameterLayout
         return total;
     }
 
+    /// <summary>Where layer <paramref name="layer"/>'s weights start in the parameter vector.</summary>
+    public int WeightOffset(int layer) => _weightOffsets[layer];
+
+    /// <summary>Where layer <paramref name="layer"/>'s biases start in the parameter vector.</summary>
+    public int BiasOffset(int layer) => _biasOffsets[layer];
+
     public Span<float> Weights(Span<float> parameters, int layer) =>
         parameters.Slice(_weightOffsets[layer], _sizes[layer] * _sizes[layer + 1]);
 

@@ -86,7 +86,7 @@ internal static class BatchTiming
             MlNetMlp.Engine.MlpDataset train = data.TrainSet();
             int outputs = data.IsRegression ? 1 : (data.ClassCount == 2 ? 1 : data.ClassCount);
             var layout = new MlNetMlp.Engine.ParameterLayout([data.FeatureCount, .. w.Hidden, outputs]);
-            var activation = new MlNetMlp.Engine.HiddenActivation(MlNetMlp.Engine.Activation.Relu, 0.01f, 1f);
+            var activation = new MlNetMlp.Engine.HiddenActivation(MlNetMlp.Activation.Relu, 0.01f, 1f);
             // Chunks of a mini-batch as the trainer cuts them (all of it, unless the data set is small).
             int chunk = MlNetMlp.Engine.MlpTrainer.ChunkRows(w.Options(1, 1), train, layout, Math.Min(w.BatchSize, data.TrainRows));
             var backprops = new[] { new MlNetMlp.Engine.Backprop(layout, activation, chunk, 1), new MlNetMlp.Engine.Backprop(layout, activation, chunk, 2) };

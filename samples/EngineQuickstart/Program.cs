@@ -1,9 +1,9 @@
 // The engine on its own, without ML.NET: breast cancer, 80/20 split, standardized, (64, 32) relu Adam.
-// This is what `bash samples/run` falls back to where Microsoft.ML cannot be restored.
 using System;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using MlNetMlp;
 using MlNetMlp.Engine;
 
 string path = Path.Combine(AppContext.BaseDirectory, "data", "breast_cancer.csv");

@@ -1,4 +1,4 @@
-namespace MlNetMlp.Engine;
+namespace MlNetMlp;
 
 /// <summary>The learning task, which fixes the output layer and the loss.</summary>
 public enum MlpTask
@@ -46,7 +46,7 @@ public enum LearningRateSchedule
 
     /// <summary>
     /// The rate stays constant while the training loss (or validation score) keeps improving; when it stalls
-    /// for <see cref="MlpOptions.EpochsWithoutImprovement"/> epochs the rate is divided by 5, and training
+    /// for <see cref="MlNetMlp.Engine.MlpOptions.EpochsWithoutImprovement"/> epochs the rate is divided by 5, and training
     /// stops once it falls below 1e-6.
     /// </summary>
     Adaptive,

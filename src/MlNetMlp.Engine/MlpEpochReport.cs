@@ -1,6 +1,6 @@
 using System;
 
-namespace MlNetMlp.Engine;
+namespace MlNetMlp;
 
 /// <summary>Progress after one epoch (L-BFGS: one iteration), passed to the progress callback of a fit.</summary>
 /// <param name="Epoch">1-based epoch number, counted over all fits of the model.</param>

@@ -14,13 +14,13 @@ public sealed class MlpOptions
     /// <summary>Widths of the hidden layers, input side first; empty for none (a linear or logistic model). Default { 100 }.</summary>
     public int[] HiddenLayerSizes { get; set; } = [100];
 
-    /// <summary>Activation of every hidden layer. Default <see cref="Engine.Activation.Relu"/>.</summary>
+    /// <summary>Activation of every hidden layer. Default <see cref="Activation.Relu"/>.</summary>
     public Activation Activation { get; set; } = Activation.Relu;
 
-    /// <summary>Slope for negative inputs of <see cref="Engine.Activation.LeakyRelu"/>, in (0, 1). Default 0.01.</summary>
+    /// <summary>Slope for negative inputs of <see cref="Activation.LeakyRelu"/>, in (0, 1). Default 0.01.</summary>
     public float LeakyReluSlope { get; set; } = 0.01f;
 
-    /// <summary>Saturation value of <see cref="Engine.Activation.Elu"/> for negative inputs, positive. Default 1.</summary>
+    /// <summary>Saturation value of <see cref="Activation.Elu"/> for negative inputs, positive. Default 1.</summary>
     public float EluAlpha { get; set; } = 1f;
 
     /// <summary>The optimizer and its settings. Default <see cref="AdamSolver"/> with learning rate 0.001.</summary>

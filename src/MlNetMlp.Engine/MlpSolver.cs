@@ -1,6 +1,7 @@
 using System;
+using MlNetMlp.Engine;
 
-namespace MlNetMlp.Engine;
+namespace MlNetMlp;
 
 /// <summary>
 /// The optimization algorithm and its own settings. Pick one of <see cref="AdamSolver"/>,

@@ -15,7 +15,6 @@ namespace MlNetMlp.Benchmarks;
 ///   dotnet run -c Release -- batch W1,W3                                            (µs per mini-batch, 1 vs 2 threads, interleaved)
 ///   dotnet run -c Release -- gemm ["256x100x256;..."]                                (GFLOP/s of the three products)
 ///   dotnet run -c Release -- mlnet                                                   (PredictionEngine latency, Transform throughput)
-///   dotnet run -c Release -- verify                                                  (kernels vs the scalar reference, bit for bit)
 /// </code>
 /// </summary>
 public static class Program
@@ -42,11 +41,6 @@ public static class Program
             }
 
             return GemmTiming.Run();
-        }
-
-        if (args.Length > 0 && args[0] == "verify")
-        {
-            return KernelCheck.Run();
         }
 
         if (args.Length > 0 && args[0] is "compare" or "time")

@@ -45,7 +45,34 @@ public class SklearnParityTests
         }
 
         Assert.Equal(fixture.Iterations, model.EpochsRun);
+
+        // The weights each path ends at: scikit-learn's coefs_/intercepts_ after the same epochs, layer by layer.
+        // Float32 against float64 drifts by rounding alone (at most 6.4e-7 of the layer's largest weight over these
+        // fixtures); each element must be within FinalWeightTolerance of scikit-learn's, scaled likewise.
+        for (int layer = 0; layer < fixture.FinalWeights.Length; layer++)
+        {
+            double[] expectedWeights = fixture.FinalWeights[layer], expectedBiases = fixture.FinalBiases[layer];
+            float[] weights = model.GetWeights(layer).Cast<float>().ToArray(), biases = model.GetBiases(layer);
+            Assert.Equal(expectedWeights.Length, weights.Length);
+            Assert.Equal(expectedBiases.Length, biases.Length);
+            double scaleW = expectedWeights.Max(Math.Abs), scaleB = Math.Max(expectedBiases.Max(Math.Abs), scaleW);
+            double worst = 0;
+            for (int i = 0; i < weights.Length; i++)
+            {
+                worst = Math.Max(worst, Math.Abs(weights[i] - expectedWeights[i]) / scaleW);
+            }
+
+            for (int i = 0; i < biases.Length; i++)
+            {
+                worst = Math.Max(worst, Math.Abs(biases[i] - expectedBiases[i]) / scaleB);
+            }
+
+            Assert.True(worst < FinalWeightTolerance, $"{name} layer {layer}: largest weight difference {worst:E2} of the layer's largest weight");
+        }
     }
+
+    /// <summary>Largest difference allowed between our final weights and scikit-learn's, relative to the layer's largest weight.</summary>
+    private const double FinalWeightTolerance = 1e-5;
 
     [Theory]
     [MemberData(nameof(LbfgsCases))]
@@ -72,6 +99,14 @@ public class SklearnParityTests
         public double FinalLoss => _root.GetProperty("final_loss").GetDouble();
 
         public int Iterations => _root.GetProperty("n_iter").GetInt32();
+
+        /// <summary>scikit-learn's final <c>coefs_</c>, one (fan_in x fan_out) row-major array per layer.</summary>
+        public double[][] FinalWeights => _root.GetProperty("coefs_final").EnumerateArray()
+            .Select(m => m.EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetDouble())).ToArray()).ToArray();
+
+        /// <summary>scikit-learn's final <c>intercepts_</c>, one array per layer.</summary>
+        public double[][] FinalBiases => _root.GetProperty("intercepts_final").EnumerateArray()
+            .Select(b => b.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
 
         public static Fixture Load(string name)
         {

@@ -29,7 +29,7 @@ public sealed class ShortConfig : ManualConfig
 [Config(typeof(ShortConfig))]
 public class KernelBenchmarks
 {
-    private float[] _a = [], _b = [], _bias = [], _c = [], _dout = [], _dweight = [], _dinp = [];
+    private float[] _a = [], _b = [], _bT = [], _bias = [], _c = [], _dout = [], _dweight = [], _dinp = [];
     private int _m, _k, _n;
 
     /// <summary>m x k x n.</summary>
@@ -47,6 +47,7 @@ public class KernelBenchmarks
         var random = new Random(1);
         _a = Fill(random, _m * _k);
         _b = Fill(random, _k * _n);
+        _bT = Products.Transposed(_b, _k, _n);
         _bias = Fill(random, _n);
         _dout = Fill(random, _m * _n);
         _c = new float[_m * _n];
@@ -55,13 +56,13 @@ public class KernelBenchmarks
     }
 
     [Benchmark(Description = "forward: inp·W + b")]
-    public void Forward() => Gemm.MultiplyAddBias(_a, _b, _bias, _c, _m, _k, _n, Threads);
+    public void Forward() => Products.Forward(_a, _b, _bias, _c, _m, _k, _n, Threads);
 
     [Benchmark(Description = "dweight += inpᵀ·dout")]
-    public void WeightGradient() => Gemm.AccumulateTransposeA(_a, _dout, _dweight, _m, _k, _n, Threads);
+    public void WeightGradient() => Products.WeightGradient(_a, _dout, _dweight, _m, _k, _n, Threads);
 
     [Benchmark(Description = "dinp = dout·Wᵀ")]
-    public void InputGradient() => Gemm.MultiplyTransposeB(_dout, _b, _dinp, _m, _n, _k, Threads);
+    public void InputGradient() => Products.InputGradient(_dout, _bT, _dinp, _m, _n, _k, Threads);
 
     internal static float[] Fill(Random random, int length)
     {
@@ -86,10 +87,16 @@ public class ReferenceKernelBenchmarks
     private readonly float[] _c = new float[M * N];
 
     [Benchmark(Baseline = true, Description = "reference forward 200x64x128")]
-    public void Reference() => GemmReference.MultiplyAddBias(_a, _b, _bias, _c, M, K, N);
+    public unsafe void Reference()
+    {
+        fixed (float* pa = _a, pb = _b, pbias = _bias, pc = _c)
+        {
+            GemmReference.MultiplyAddBias(pa, K, pb, N, pbias, pc, N, M, K, N);
+        }
+    }
 
     [Benchmark(Description = "vector forward 200x64x128")]
-    public void Vector() => Gemm.MultiplyAddBias(_a, _b, _bias, _c, M, K, N, 1);
+    public void Vector() => Products.Forward(_a, _b, _bias, _c, M, K, N, 1);
 }
 
 /// <summary>One epoch of each workload (a one-epoch fit on the prepared training rows), and the optimizer step alone.</summary>

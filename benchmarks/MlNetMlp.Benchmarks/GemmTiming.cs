@@ -31,9 +31,10 @@ internal static class GemmTiming
                 var random = new Random(1);
                 float[] a = Fill(random, m * k), b = Fill(random, k * n), bias = Fill(random, n), c = new float[m * n], dout = Fill(random, m * n), dw = new float[k * n], dinp = new float[m * k];
                 double flops = 2.0 * m * k * n;
-                double f = Time(() => Gemm.MultiplyAddBias(a, b, bias, c, m, k, n, threads), flops);
-                double w = Time(() => Gemm.AccumulateTransposeA(a, dout, dw, m, k, n, threads), flops);
-                double d = Time(() => Gemm.MultiplyTransposeB(dout, b, dinp, m, n, k, threads), flops);
+                float[] bT = Products.Transposed(b, k, n);
+                double f = Time(() => Products.Forward(a, b, bias, c, m, k, n, threads), flops);
+                double w = Time(() => Products.WeightGradient(a, dout, dw, m, k, n, threads), flops);
+                double d = Time(() => Products.InputGradient(dout, bT, dinp, m, n, k, threads), flops);
                 if (print) Console.WriteLine($"m={m,5} k={k,5} n={n,5} threads={threads}: forward {f,6:F1}  dweight {w,6:F1}  dinp {d,6:F1} GFLOP/s");
             }
         }

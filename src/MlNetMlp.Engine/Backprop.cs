@@ -471,7 +471,7 @@ internal sealed unsafe class Backprop : IParallelWork
 
         if (_training && layer > 0)
         {
-            Gemm.Transpose(weights, n, n, _weightT[layer], _weightTStride[layer], p0, p1);
+            Transpose.Rows(weights, n, n, _weightT[layer], _weightTStride[layer], p0, p1);
         }
     }
 
@@ -606,7 +606,7 @@ internal sealed unsafe class Backprop : IParallelWork
                 biasGradient.Clear();
             }
 
-            Gemm.ColumnSums(delta, deltaStride, _rows, _gradient + _layout.BiasOffset(l), 0, n);
+            ColumnSums.Accumulate(delta, deltaStride, _rows, _gradient + _layout.BiasOffset(l), 0, n);
             if (_lastChunk)
             {
                 VectorMath.Scale(biasGradient, _inverse);

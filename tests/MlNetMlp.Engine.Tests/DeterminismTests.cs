@@ -1,6 +1,5 @@
 using System;
 using MlNetMlp.Engine;
-using MlNetMlp.Engine.Kernels;
 using Xunit;
 
 namespace MlNetMlp.Engine.Tests;
@@ -31,9 +30,9 @@ public class DeterminismTests
     public void OneAndTwoThreadsGiveBitIdenticalModels(string solver)
     {
         // 256-row batches of 100 features into 256 hidden units: 6.5 million multiply-adds per product, far above
-        // the kernels' parallel threshold, so with two threads every product is split between two workers.
+        // the backward pass's parallel threshold, so with two threads every chunk is split between two workers.
         const int rows = 512, features = 100, hidden = 256;
-        Assert.True((long)256 * features * hidden >= 4 * Gemm.ParallelThreshold);
+        Assert.True((long)256 * features * hidden >= 4 * Backprop.ParallelThreshold);
         var random = new Random(21);
         var x = new float[rows * features];
         for (int i = 0; i < x.Length; i++)

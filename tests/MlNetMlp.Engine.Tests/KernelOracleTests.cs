@@ -15,70 +15,122 @@ namespace MlNetMlp.Engine.Tests;
 /// </summary>
 public unsafe class KernelOracleTests
 {
-    /// <summary>Below, at and around the register blocks (4 rows; 8, 16, 32 and 64 columns), and a few large ones.</summary>
-    private static readonly int[] Sizes = [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 100, 129, 257, 300];
+    /// <summary>Below, at and around the 4- and 8-row and 8-, 16- and 32-column register blocks, and 0.</summary>
+    private static readonly int[] SmallSizes = [0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 23, 31, 32, 33, 40];
 
+    /// <summary>Partners for the large sizes: every combination of all three would cost seconds in the reference.</summary>
+    private static readonly int[] PartnerSizes = [0, 1, 3, 8, 17, 33];
+
+    /// <summary>Past the 256-deep blocks, the 32-row packing and the 64-row padded remainders.</summary>
+    private static readonly int[] LargeSizes = [100, 257, 300];
+
+    /// <summary>The shapes the benchmark workloads train and predict with.</summary>
     private static readonly (int M, int K, int N)[] TrainingShapes =
-        [(256, 100, 256), (256, 256, 128), (256, 128, 10), (32, 20, 100), (32, 100, 50), (32, 50, 1), (1, 64, 128), (1, 128, 64), (1, 64, 10), (300, 257, 129)];
+        [(256, 100, 256), (256, 256, 128), (256, 128, 10), (32, 20, 100), (32, 100, 50), (32, 50, 1), (1, 64, 128), (1, 128, 64), (1, 64, 10), (300, 257, 129), (257, 257, 257)];
 
     public static IEnumerable<object[]> Activations() => Enum.GetValues<Activation>().Select(a => new object[] { a });
 
     [Fact]
-    public void ProductsEqualTheReferenceBitForBitOnRandomAndTrainingShapes()
+    public void ProductsEqualTheReferenceBitForBitOnEveryShape()
     {
         var random = new Random(7);
-        var shapes = new List<(int M, int K, int N)>();
-        for (int t = 0; t < 300; t++)
-        {
-            shapes.Add((Sizes[random.Next(Sizes.Length)], Sizes[random.Next(Sizes.Length)], Sizes[random.Next(Sizes.Length)]));
-        }
-
-        shapes.AddRange(TrainingShapes);
-        foreach ((int m, int k, int n) in shapes)
+        int checkedShapes = 0;
+        foreach ((int m, int k, int n) in Shapes())
         {
             float[] a = Fill(random, m * k), b = Fill(random, k * n), bias = Fill(random, n), dout = Fill(random, m * n);
             float[] expected = new float[m * n], actual = Poisoned(m * n);
-            GemmReference.MultiplyAddBias(a, b, bias, expected, m, k, n);
-            fixed (float* pa = a, pb = b, pbias = bias, pc = actual)
+            fixed (float* pa = a, pb = b, pbias = bias, pe = expected, pc = actual)
             {
+                GemmReference.MultiplyAddBias(pa, k, pb, n, pbias, pe, n, m, k, n);
                 Gemm.Forward(pa, k, pb, n, pbias, pc, n, m, k, n, Activation.Identity);
             }
 
             AssertSameBits("Forward (identity)", expected, actual, m, k, n);
 
+            // dweight (k,n) += inpᵀ · dout, accumulating onto a start value and overwriting.
             float[] start = Fill(random, k * n);
             expected = (float[])start.Clone();
             actual = (float[])start.Clone();
-            GemmReference.AccumulateTransposeA(a, dout, expected, m, k, n);
-            fixed (float* pa = a, pd = dout, pc = actual)
+            fixed (float* pa = a, pd = dout, pe = expected, pc = actual)
             {
+                GemmReference.AccumulateTransposeA(pa, k, pd, n, pe, n, m, n, 0, k);
                 Gemm.WeightGradientRows(pa, k, pd, n, pc, n, m, n, 0, k);
             }
 
             AssertSameBits("WeightGradientRows (accumulate)", expected, actual, m, k, n);
 
             expected = new float[k * n];
-            GemmReference.AccumulateTransposeA(a, dout, expected, m, k, n);
             actual = Poisoned(k * n);
-            fixed (float* pa = a, pd = dout, pc = actual)
+            fixed (float* pa = a, pd = dout, pe = expected, pc = actual)
             {
+                GemmReference.AccumulateTransposeA(pa, k, pd, n, pe, n, m, n, 0, k);
                 Gemm.WeightGradientRows(pa, k, pd, n, pc, n, m, n, 0, k, accumulate: false);
             }
 
             AssertSameBits("WeightGradientRows (overwrite)", expected, actual, m, k, n);
 
-            // dinp (m,k) = dout (m,n) · weightᵀ with weight (k,n), given to the kernel transposed as (n,k).
-            float[] weightTransposed = Transpose(b, k, n);
-            expected = new float[m * k];
-            GemmReference.MultiplyTransposeB(dout, b, expected, m, n, k);
-            actual = Poisoned(m * k);
+            // dinp (m,k) = dout (m,n) · weightᵀ with weight (k,n), given to both transposed as (n,k).
+            float[] weightTransposed = TransposeOf(b, k, n);
             float[] z = Fill(random, m * k);
-            fixed (float* pd = dout, pw = weightTransposed, pz = z, pc = actual)
+            expected = new float[m * k];
+            actual = Poisoned(m * k);
+            fixed (float* pd = dout, pw = weightTransposed, pz = z, pe = expected, pc = actual)
             {
+                GemmReference.MultiplyRows(pd, n, pw, k, pe, k, m, n, k);
                 Gemm.InputGradient(pd, n, pw, k, pz, k, pc, k, m, n, k, new HiddenActivation(Activation.Identity, 0.01f, 1f));
             }
 
             AssertSameBits("InputGradient (identity)", expected, actual, m, k, n);
+            checkedShapes++;
+        }
+
+        Assert.Equal((SmallSizes.Length * SmallSizes.Length * SmallSizes.Length) + (LargeSizes.Length * 3 * PartnerSizes.Length * PartnerSizes.Length) + TrainingShapes.Length, checkedShapes);
+    }
+
+    [Fact]
+    public void ColumnSumsAddTheRowsInOrder()
+    {
+        var random = new Random(3);
+        foreach (int m in SmallSizes.Concat(LargeSizes))
+        {
+            foreach (int n in SmallSizes.Concat(LargeSizes))
+            {
+                float[] b = Fill(random, m * n), sums = Fill(random, n);
+                float[] expected = (float[])sums.Clone();
+                for (int i = 0; i < m; i++)
+                {
+                    for (int j = 0; j < n; j++)
+                    {
+                        expected[j] += b[(i * n) + j];
+                    }
+                }
+
+                fixed (float* pb = b, ps = sums)
+                {
+                    ColumnSums.Accumulate(pb, n, m, ps, 0, n);
+                }
+
+                AssertSameBits("ColumnSums", expected, sums, m, 0, n);
+            }
+        }
+    }
+
+    [Fact]
+    public void TransposeMovesEveryElement()
+    {
+        var random = new Random(4);
+        foreach (int rows in SmallSizes.Concat(LargeSizes))
+        {
+            foreach (int cols in SmallSizes)
+            {
+                float[] source = Fill(random, rows * cols), actual = Poisoned(rows * cols);
+                fixed (float* ps = source, pd = actual)
+                {
+                    Transpose.Rows(ps, cols, cols, pd, rows, 0, rows);
+                }
+
+                AssertSameBits("Transpose", TransposeOf(source, rows, cols), actual, rows, cols, 0);
+            }
         }
     }
 
@@ -88,18 +140,19 @@ public unsafe class KernelOracleTests
     {
         var random = new Random(11 + (int)kind);
         var activation = new HiddenActivation(kind, 0.07f, 0.8f);
-        foreach ((int m, int k, int n) in TrainingShapes.Concat([(5, 3, 17), (9, 33, 65), (4, 16, 64)]))
+        foreach ((int m, int k, int n) in TrainingShapes.Concat([(5, 3, 17), (9, 33, 65), (4, 16, 64), (40, 31, 23), (64, 300, 33)]))
         {
             // Forward: the product, then the activation where the kernel reports it did not fuse it.
             float[] inp = Fill(random, m * k), weight = Fill(random, k * n), bias = Fill(random, n);
             float[] expected = new float[m * n], actual = Poisoned(m * n);
-            GemmReference.MultiplyAddBias(inp, weight, bias, expected, m, k, n);
-            activation.Forward(expected);
             bool fused;
-            fixed (float* pi = inp, pw = weight, pb = bias, po = actual)
+            fixed (float* pi = inp, pw = weight, pb = bias, pe = expected, po = actual)
             {
+                GemmReference.MultiplyAddBias(pi, k, pw, n, pb, pe, n, m, k, n);
                 fused = Gemm.Forward(pi, k, pw, n, pb, po, n, m, k, n, kind);
             }
+
+            activation.Forward(expected);
 
             if (!fused)
             {
@@ -112,9 +165,13 @@ public unsafe class KernelOracleTests
             float[] dout = Fill(random, m * n);
             float[] z = Fill(random, m * k, scale: 3);
             activation.Forward(z);
-            float[] weightTransposed = Transpose(weight, k, n);
+            float[] weightTransposed = TransposeOf(weight, k, n);
             expected = new float[m * k];
-            GemmReference.MultiplyTransposeB(dout, weight, expected, m, n, k);
+            fixed (float* pd = dout, pw = weightTransposed, pe = expected)
+            {
+                GemmReference.MultiplyRows(pd, n, pw, k, pe, k, m, n, k);
+            }
+
             for (int i = 0; i < m; i++)
             {
                 activation.Backward(z.AsSpan(i * k, k), expected.AsSpan(i * k, k));
@@ -181,6 +238,29 @@ public unsafe class KernelOracleTests
         }
     }
 
+    [Fact]
+    public void PenaltyScaleAndScaleEqualTheirScalarExpressionsForEveryLengthUpTo256()
+    {
+        var random = new Random(6);
+        for (int length = 0; length <= 256; length++)
+        {
+            float[] w = Fill(random, length), g = Fill(random, length);
+            float[] expected = new float[length];
+            for (int i = 0; i < length; i++)
+            {
+                expected[i] = ((w[i] * 0.37f) + g[i]) * 0.125f;
+            }
+
+            VectorMath.AddPenaltyAndScale(w, g, 0.37f, 0.125f);
+            AssertSameBits("AddPenaltyAndScale", expected, g, length, 0, 0);
+
+            float[] v = Fill(random, length);
+            expected = v.Select(x => x * 0.3f).ToArray();
+            VectorMath.Scale(v, 0.3f);
+            AssertSameBits("Scale", expected, v, length, 0, 0);
+        }
+    }
+
     /// <summary>Random operands, every seventh element scaled so the moments and steps reach the denormal range.</summary>
     private static (float[] P, float[] G, float[] M, float[] V) OptimizerOperands(Random random, int length)
     {
@@ -205,7 +285,7 @@ public unsafe class KernelOracleTests
     /// <summary>Parameters below 2^-100 are flushed to zero by the steps (they cannot matter next to any update).</summary>
     private static float FlushTiny(float x) => MathF.Abs(x) < 7.88860905E-31f ? 0f : x;
 
-    private static float[] Transpose(float[] source, int rows, int cols)
+    private static float[] TransposeOf(float[] source, int rows, int cols)
     {
         var result = new float[rows * cols];
         for (int i = 0; i < rows; i++)
@@ -217,6 +297,38 @@ public unsafe class KernelOracleTests
         }
 
         return result;
+    }
+
+    private static IEnumerable<(int M, int K, int N)> Shapes()
+    {
+        foreach (int m in SmallSizes)
+        {
+            foreach (int k in SmallSizes)
+            {
+                foreach (int n in SmallSizes)
+                {
+                    yield return (m, k, n);
+                }
+            }
+        }
+
+        foreach (int large in LargeSizes)
+        {
+            foreach (int a in PartnerSizes)
+            {
+                foreach (int b in PartnerSizes)
+                {
+                    yield return (large, a, b);
+                    yield return (a, large, b);
+                    yield return (a, b, large);
+                }
+            }
+        }
+
+        foreach ((int M, int K, int N) shape in TrainingShapes)
+        {
+            yield return shape;
+        }
     }
 
     private static void AssertSameBits(string what, float[] expected, float[] actual, int m, int k, int n)

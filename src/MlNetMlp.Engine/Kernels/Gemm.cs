@@ -6,12 +6,15 @@ using System.Runtime.Intrinsics.X86;
 namespace MlNetMlp.Engine.Kernels;
 
 /// <summary>
-/// The three matrix products of the forward and backward passes. Legend: m = rows of the batch,
-/// k = input width of a layer, n = output width. Every matrix is row-major and dense.
+/// The three matrix products of the forward and backward passes, the only entry points the trainer and the
+/// predictor call. Legend: m = rows of the batch, k = input width of a layer, n = output width. Every matrix is
+/// row-major and dense, addressed by a pointer and a row stride (ld), so that work buffers can be padded and a caller
+/// can split rows between threads (<see cref="Backprop"/> and <see cref="MlpPredictor"/> do; the products themselves
+/// run on the calling thread).
 /// <list type="bullet">
-/// <item><see cref="MultiplyAddBias"/>: forward, <c>out (m,n) = inp (m,k) · weight (k,n) + bias</c>.</item>
-/// <item><see cref="AccumulateTransposeA"/>: weight gradient, <c>dweight (k,n) += inpᵀ · dout (m,n)</c>.</item>
-/// <item><see cref="MultiplyTransposeB"/>: input gradient, <c>dinp (m,k) = dout (m,n) · weightᵀ</c>.</item>
+/// <item><see cref="Forward"/>: <c>out (m,n) = inp (m,k) · weight (k,n) + bias</c>, relu fused.</item>
+/// <item><see cref="WeightGradientRows"/>: <c>dweight (k,n) += inpᵀ · dout (m,n)</c>.</item>
+/// <item><see cref="InputGradient"/>: <c>dinp (m,k) = (dout (m,n) · weightᵀ) ⊙ f'(z)</c>, the derivative fused.</item>
 /// </list>
 /// Each output element is one chain of fused multiply-adds in ascending order of the summed index, starting
 /// from the bias, the current value or zero: exactly <see cref="GemmReference"/>'s order. So the result does not
@@ -23,9 +26,6 @@ namespace MlNetMlp.Engine.Kernels;
 /// </summary>
 internal static unsafe class Gemm
 {
-    /// <summary>Below this many multiply-adds a product runs on the calling thread only.</summary>
-    internal const long ParallelThreshold = 1L << 18;
-
     /// <summary>Longest depth run in one pass; deeper products are done in blocks (same arithmetic, better cache reuse).</summary>
     internal const int DepthBlock = 256;
 
@@ -47,82 +47,6 @@ internal static unsafe class Gemm
 
     /// <summary>True when the vector kernels run; false when <see cref="GemmReference"/> does.</summary>
     public static bool IsAccelerated => Fma.IsSupported && Avx2.IsSupported;
-
-    /// <summary><c>c (m,n) = a (m,k) · b (k,n) + bias (n)</c>.</summary>
-    public static void MultiplyAddBias(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c, int m, int k, int n, int threads = 1)
-    {
-        CheckSizes(m, k, n, a.Length, (long)m * k, b.Length, (long)k * n, c.Length, (long)m * n);
-        if (bias.Length < n)
-        {
-            throw new ArgumentException("The bias is shorter than the output width.", nameof(bias));
-        }
-
-        if (!IsAccelerated)
-        {
-            GemmReference.MultiplyAddBias(a, b, bias, c, m, k, n);
-            return;
-        }
-
-        fixed (float* pa = a, pb = b, pbias = bias, pc = c)
-        {
-            var operands = new Operands(pa, k, 1, pb, n, pc, n, pbias, null, 0);
-            Run(Product.Forward, operands, m, n, k, threads);
-        }
-    }
-
-    /// <summary><c>c (k,n) += aᵀ · b</c> with <c>a (m,k)</c> and <c>b (m,n)</c>.</summary>
-    public static void AccumulateTransposeA(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, int threads = 1)
-    {
-        CheckSizes(m, k, n, a.Length, (long)m * k, b.Length, (long)m * n, c.Length, (long)k * n);
-        if (!IsAccelerated)
-        {
-            GemmReference.AccumulateTransposeA(a, b, c, m, k, n);
-            return;
-        }
-
-        fixed (float* pa = a, pb = b, pc = c)
-        {
-            var operands = new Operands(pa, 1, k, pb, n, pc, n, null, null, 0);
-            Run(Product.Accumulate, operands, k, n, m, threads);
-        }
-    }
-
-    /// <summary><c>c (m,k) = a (m,n) · bᵀ</c> with <c>b (k,n)</c>.</summary>
-    public static void MultiplyTransposeB(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k, int threads = 1)
-    {
-        CheckSizes(m, k, n, a.Length, (long)m * n, b.Length, (long)k * n, c.Length, (long)m * k);
-        if (!IsAccelerated)
-        {
-            GemmReference.MultiplyTransposeB(a, b, c, m, n, k);
-            return;
-        }
-
-        Scratch scratch = Scratch.Current;
-        float* bt = scratch.Transposed((long)k * n);
-        fixed (float* pa = a, pb = b, pc = c)
-        {
-            Transpose(pb, n, n, bt, k, 0, k);
-            var operands = new Operands(pa, n, 1, bt, k, pc, k, null, null, 0);
-            Run(Product.Plain, operands, m, k, n, threads);
-        }
-    }
-
-    /// <summary><c>sums (n) += Σ_i b[i, :]</c> for <c>b (m,n)</c>, rows added in order.</summary>
-    public static void AccumulateColumnSums(ReadOnlySpan<float> b, Span<float> sums, int m, int n)
-    {
-        if (b.Length < (long)m * n || sums.Length < n)
-        {
-            throw new ArgumentException($"Buffers too small: {b.Length} values for ({m},{n}), {sums.Length} sums for {n} columns.");
-        }
-
-        fixed (float* pb = b, ps = sums)
-        {
-            ColumnSums(pb, n, m, ps, 0, n);
-        }
-    }
-
-    // The engine's entry points: pointers with row strides (ld = floats from one row to the next), so that work
-    // buffers can be padded, and row ranges, so that a caller can split the work.
 
     /// <summary>
     /// The forward product of rows <c>[0, rows)</c>, <c>output = inp · weight + bias</c>, with the activation fused
@@ -230,166 +154,6 @@ internal static unsafe class Gemm
     /// such widths get 16 floats of padding, which spreads the rows over all sets.
     /// </summary>
     internal static int PaddedStride(int width) => width % 16 == 0 && (width / 16) % 2 == 0 ? width + 16 : width;
-
-    /// <summary>
-    /// Rows <c>[r0, r1)</c> of <c>source (rows,cols)</c> into columns r0..r1-1 of <c>destination (cols,rows) = sourceᵀ</c>:
-    /// 8 x 8 blocks transposed in AVX registers, the edges one float at a time.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Transpose(float* source, nint ldSource, int cols, float* destination, nint ldDestination, int r0, int r1)
-    {
-        int i = r0;
-        if (Avx.IsSupported)
-        {
-            for (; i + 8 <= r1; i += 8)
-            {
-                int j = 0;
-                for (; j + 8 <= cols; j += 8)
-                {
-                    Transpose8x8(source + (i * ldSource) + j, ldSource, destination + (j * ldDestination) + i, ldDestination);
-                }
-
-                for (; j < cols; j++)
-                {
-                    for (int r = i; r < i + 8; r++)
-                    {
-                        destination[(j * ldDestination) + r] = source[(r * ldSource) + j];
-                    }
-                }
-            }
-        }
-
-        for (; i < r1; i++)
-        {
-            float* s = source + (i * ldSource);
-            for (int j = 0; j < cols; j++)
-            {
-                destination[(j * ldDestination) + i] = s[j];
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(float* s, nint ls, float* d, nint ld)
-    {
-        Vector256<float> r0 = Avx.LoadVector256(s), r1 = Avx.LoadVector256(s + ls), r2 = Avx.LoadVector256(s + (2 * ls)), r3 = Avx.LoadVector256(s + (3 * ls));
-        Vector256<float> r4 = Avx.LoadVector256(s + (4 * ls)), r5 = Avx.LoadVector256(s + (5 * ls)), r6 = Avx.LoadVector256(s + (6 * ls)), r7 = Avx.LoadVector256(s + (7 * ls));
-        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
-        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
-        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
-        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(d + ld, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(d + (2 * ld), Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(d + (3 * ld), Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(d + (4 * ld), Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(d + (5 * ld), Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(d + (6 * ld), Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(d + (7 * ld), Avx.Permute2x128(u3, u7, 0x31));
-    }
-
-    /// <summary>Columns <c>[j0, j1)</c> of <c>sums += Σ_i b[i, :]</c> for <paramref name="m"/> rows <paramref name="ldb"/> floats apart, rows added in ascending order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void ColumnSums(float* b, nint ldb, int m, float* sums, int j0, int j1)
-    {
-        int j = j0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; j + 32 <= j1; j += 32)
-            {
-                Vector256<float> s0 = Vector256.Load(sums + j), s1 = Vector256.Load(sums + j + 8);
-                Vector256<float> s2 = Vector256.Load(sums + j + 16), s3 = Vector256.Load(sums + j + 24);
-                float* row = b + j;
-                for (int i = 0; i < m; i++, row += ldb)
-                {
-                    s0 += Vector256.Load(row);
-                    s1 += Vector256.Load(row + 8);
-                    s2 += Vector256.Load(row + 16);
-                    s3 += Vector256.Load(row + 24);
-                }
-
-                Vector256.Store(s0, sums + j);
-                Vector256.Store(s1, sums + j + 8);
-                Vector256.Store(s2, sums + j + 16);
-                Vector256.Store(s3, sums + j + 24);
-            }
-
-            for (; j + 8 <= j1; j += 8)
-            {
-                Vector256<float> s = Vector256.Load(sums + j);
-                float* row = b + j;
-                for (int i = 0; i < m; i++, row += ldb)
-                {
-                    s += Vector256.Load(row);
-                }
-
-                Vector256.Store(s, sums + j);
-            }
-        }
-
-        for (; j < j1; j++)
-        {
-            float s = sums[j];
-            float* column = b + j;
-            for (int i = 0; i < m; i++, column += ldb)
-            {
-                s += *column;
-            }
-
-            sums[j] = s;
-        }
-    }
-
-    private static void CheckSizes(int m, int k, int n, int aLength, long aNeeded, int bLength, long bNeeded, int cLength, long cNeeded)
-    {
-        if (m < 0 || k < 0 || n < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(m), $"Matrix dimensions must be non-negative; got m = {m}, k = {k}, n = {n}.");
-        }
-
-        if (aLength < aNeeded || bLength < bNeeded || cLength < cNeeded)
-        {
-            throw new ArgumentException($"Matrix buffers too small: have {aLength}, {bLength}, {cLength}; need {aNeeded}, {bNeeded}, {cNeeded}.");
-        }
-    }
-
-    /// <summary>Runs a product over <paramref name="rows"/> output rows, in chunks of rows over up to <paramref name="threads"/> threads for large products.</summary>
-    private static void Run(Product product, in Operands operands, int rows, int cols, int depth, int threads)
-    {
-        long work = (long)rows * cols * depth;
-        int chunkRows = ChunkRows(rows, (long)cols * depth);
-        int chunks = (rows + chunkRows - 1) / chunkRows;
-        if (work < ParallelThreshold || threads <= 1 || chunks <= 1)
-        {
-            RunRows(product, operands, 0, rows, cols, depth);
-            return;
-        }
-
-        ProductJob job = ProductJob.Current;
-        job.Set(product, operands, rows, cols, depth, chunkRows);
-        WorkerPool.For(job, chunks, threads);
-        job.Clear();
-    }
-
-    /// <summary>Rows per parallel chunk: a multiple of 8, at most 1/4 of the rows where that allows, 32 (or 256 for long rows, so each chunk's packing pays).</summary>
-    private static int ChunkRows(int rows, long rowWork) => Math.Max(8, Math.Min(rowWork >= 65536 ? 256 : 32, (rows / 4) & ~7));
-
-    private static void RunRows(Product product, in Operands operands, int r0, int r1, int cols, int depth)
-    {
-        Operands part = operands.AtRow(r0);
-        switch (product)
-        {
-            case Product.Forward:
-                Dispatch<StartAtBias, NoEpilogue>(part, r1 - r0, cols, depth, default);
-                break;
-            case Product.Accumulate:
-                Dispatch<StartAtOutput, NoEpilogue>(part, r1 - r0, cols, depth, default);
-                break;
-            default:
-                Dispatch<StartAtZero, NoEpilogue>(part, r1 - r0, cols, depth, default);
-                break;
-        }
-    }
 
     /// <summary>Picks the widest register the CPU has.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -719,19 +483,6 @@ internal static unsafe class Gemm
         }
     }
 
-    /// <summary>The products the public entry points run.</summary>
-    private enum Product
-    {
-        /// <summary>Start at the bias.</summary>
-        Forward,
-
-        /// <summary>Start at the current output.</summary>
-        Accumulate,
-
-        /// <summary>Start at zero.</summary>
-        Plain,
-    }
-
     /// <summary>The operands of one product, as pointers and strides (in floats); see <see cref="Microkernels"/>.</summary>
     private readonly struct Operands
     {
@@ -777,40 +528,6 @@ internal static unsafe class Gemm
             new(X + (q * XDepthStride), XRowStride, XDepthStride, Y + (q * YDepthStride), YDepthStride, C, CRowStride, Bias, Z, ZRowStride);
     }
 
-    /// <summary>A product split by output rows over the worker pool; one reusable instance per calling thread.</summary>
-    private sealed class ProductJob : IParallelWork
-    {
-        [ThreadStatic]
-        private static ProductJob? t_current;
-
-        private Product _product;
-        private Operands _operands;
-        private int _rows;
-        private int _cols;
-        private int _depth;
-        private int _chunkRows;
-
-        public static ProductJob Current => t_current ??= new ProductJob();
-
-        public void Set(Product product, in Operands operands, int rows, int cols, int depth, int chunkRows)
-        {
-            _product = product;
-            _operands = operands;
-            _rows = rows;
-            _cols = cols;
-            _depth = depth;
-            _chunkRows = chunkRows;
-        }
-
-        public void Clear() => _operands = default;
-
-        public void Execute(int chunk)
-        {
-            int r0 = chunk * _chunkRows;
-            RunRows(_product, _operands, r0, Math.Min(r0 + _chunkRows, _rows), _cols, _depth);
-        }
-    }
-
     /// <summary>Per-thread pinned work space for padded panels and transposes; grows, never shrinks.</summary>
     private sealed class Scratch
     {
@@ -818,7 +535,6 @@ internal static unsafe class Gemm
         private float[] _bias = [];
         private float[] _output = [];
         private float[] _z = [];
-        private float[] _transposed = [];
         private float[] _packed = [];
 
         public static Scratch Current
@@ -834,8 +550,6 @@ internal static unsafe class Gemm
         public float* Output(long length) => Get(ref _output, length);
 
         public float* Z(long length) => Get(ref _z, length);
-
-        public float* Transposed(long length) => Get(ref _transposed, length);
 
         public float* Packed(long length) => Get(ref _packed, length);
 

@@ -86,7 +86,29 @@ internal static unsafe class VectorMath
 
         fixed (float* w = weights, g = gradient)
         {
-            ElementWise.Run(new PenaltyAndScale(w, g, alpha, inverse), gradient.Length);
+            int n = gradient.Length;
+            int i = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> a = Vector512.Create(alpha), s = Vector512.Create(inverse);
+                for (; i + 16 <= n; i += 16)
+                {
+                    (((Vector512.Load(w + i) * a) + Vector512.Load(g + i)) * s).Store(g + i);
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<float> a = Vector256.Create(alpha), s = Vector256.Create(inverse);
+                for (; i + 8 <= n; i += 8)
+                {
+                    (((Vector256.Load(w + i) * a) + Vector256.Load(g + i)) * s).Store(g + i);
+                }
+            }
+
+            for (; i < n; i++)
+            {
+                g[i] = ((w[i] * alpha) + g[i]) * inverse;
+            }
         }
     }
 
@@ -96,7 +118,29 @@ internal static unsafe class VectorMath
     {
         fixed (float* v = values)
         {
-            ElementWise.Run(new ScaleBy(v, factor), values.Length);
+            int n = values.Length;
+            int i = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> f = Vector512.Create(factor);
+                for (; i + 16 <= n; i += 16)
+                {
+                    (Vector512.Load(v + i) * f).Store(v + i);
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<float> f = Vector256.Create(factor);
+                for (; i + 8 <= n; i += 8)
+                {
+                    (Vector256.Load(v + i) * f).Store(v + i);
+                }
+            }
+
+            for (; i < n; i++)
+            {
+                v[i] *= factor;
+            }
         }
     }
 
@@ -140,46 +184,4 @@ internal static unsafe class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> FlushTiny(Vector256<float> x) =>
         Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(x), Vector256.Create(TinyParameter)), Vector256<float>.Zero, x);
-
-    /// <summary><c>g = (w * alpha + g) * inverse</c>.</summary>
-    private readonly struct PenaltyAndScale : IElementWise
-    {
-        private readonly float* _w;
-        private readonly float* _g;
-        private readonly float _alpha;
-        private readonly float _inverse;
-
-        public PenaltyAndScale(float* w, float* g, float alpha, float inverse)
-        {
-            _w = w;
-            _g = g;
-            _alpha = alpha;
-            _inverse = inverse;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Invoke<TSimd, TVec>(nint i)
-            where TSimd : ISimd<TVec>
-            where TVec : unmanaged =>
-            TSimd.Store(_g + i, TSimd.Multiply(TSimd.Add(TSimd.Multiply(TSimd.Load(_w + i), TSimd.Broadcast(_alpha)), TSimd.Load(_g + i)), TSimd.Broadcast(_inverse)));
-    }
-
-    /// <summary><c>v *= factor</c>.</summary>
-    private readonly struct ScaleBy : IElementWise
-    {
-        private readonly float* _v;
-        private readonly float _factor;
-
-        public ScaleBy(float* v, float factor)
-        {
-            _v = v;
-            _factor = factor;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Invoke<TSimd, TVec>(nint i)
-            where TSimd : ISimd<TVec>
-            where TVec : unmanaged =>
-            TSimd.Store(_v + i, TSimd.Multiply(TSimd.Load(_v + i), TSimd.Broadcast(_factor)));
-    }
 }

@@ -15,6 +15,7 @@ public sealed class MlpModel
     internal MlpModel(MlpTask task, int inputCount, int[] hiddenLayerSizes, int outputCount, int classCount, HiddenActivation activation, float[] parameters, MlpTrainingHistory history, StochasticOptimizer? optimizerState = null)
     {
         Task = task;
+        Head = OutputHead.For(task);
         InputCount = inputCount;
         _hiddenLayerSizes = hiddenLayerSizes;
         OutputCount = outputCount;
@@ -41,7 +42,7 @@ public sealed class MlpModel
     /// <summary>Number of input features.</summary>
     public int InputCount { get; }
 
-    /// <summary>Number of output units: 1 for binary, the class count for multiclass, the target count for regression.</summary>
+    /// <summary>Number of output units: 1 for binary, the class count for multiclass (2 or more), the target count for regression.</summary>
     public int OutputCount { get; }
 
     /// <summary>Number of classes (2 for binary); 0 for regression. scikit-learn's <c>len(classes_)</c>.</summary>
@@ -81,6 +82,9 @@ public sealed class MlpModel
     public int EpochsRun => History.EpochsRun;
 
     internal HiddenActivation HiddenActivation { get; }
+
+    /// <summary>The output head of <see cref="Task"/>: probabilities, prediction rule, loss.</summary>
+    internal OutputHead Head { get; }
 
     internal ParameterLayout Layout { get; }
 
@@ -144,13 +148,11 @@ public sealed class MlpModel
         return new MlpModel(task, inputCount, (int[])hiddenLayerSizes.Clone(), outputCount, classCount, new HiddenActivation(activation, leakyReluSlope, eluAlpha), (float[])parameters.Clone(), new MlpTrainingHistory());
     }
 
-    internal static int ClassCountFor(MlpTask task, int outputCount) => task switch
+    internal static int ClassCountFor(MlpTask task, int outputCount)
     {
-        MlpTask.BinaryClassification when outputCount == 1 => 2,
-        MlpTask.MulticlassClassification when outputCount >= 2 => outputCount,
-        MlpTask.Regression when outputCount >= 1 => 0,
-        _ => throw new ArgumentOutOfRangeException(nameof(outputCount), outputCount, $"A {task} model cannot have {outputCount} outputs (binary: 1, multiclass: 2 or more, regression: 1 or more)."),
-    };
+        int classes = OutputHead.For(task).ClassCountFor(outputCount);
+        return classes >= 0 ? classes : throw new ArgumentOutOfRangeException(nameof(outputCount), outputCount, $"A {task} model cannot have {outputCount} outputs ({OutputHead.AllowedOutputsOfEveryTask}).");
+    }
 
     private void CheckLayer(int layer)
     {

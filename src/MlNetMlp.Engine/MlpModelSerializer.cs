@@ -324,13 +324,12 @@ public static class MlpModelSerializer
 
         int outputCount = reader.ReadInt32();
         int classCount = reader.ReadInt32();
-        int expectedClasses = task switch
+        int expectedClasses = OutputHead.For(task).ClassCountFor(outputCount);
+        if (expectedClasses < 0)
         {
-            MlpTask.BinaryClassification when outputCount == 1 => 2,
-            MlpTask.MulticlassClassification when outputCount >= 2 => outputCount,
-            MlpTask.Regression when outputCount >= 1 => 0,
-            _ => throw Invalid($"A {task} model cannot have {outputCount} outputs (binary: 1, multiclass: 2 or more, regression: 1 or more)."),
-        };
+            throw Invalid($"A {task} model cannot have {outputCount} outputs ({OutputHead.AllowedOutputsOfEveryTask}).");
+        }
+
         if (classCount != expectedClasses)
         {
             throw Invalid($"The class count is {classCount}; a {task} model with {outputCount} outputs has {expectedClasses}.");

@@ -381,7 +381,7 @@ public sealed class MlpTrainer
         private double ValidationScore(Backprop backprop, int[] rows)
         {
             int width = Layout.OutputWidth;
-            var metric = new ValidationMetric(_data);
+            ValidationMetric metric = _data.Head.CreateMetric(_data);
             for (int start = 0; start < rows.Length; start += backprop.Capacity)
             {
                 ReadOnlySpan<int> chunk = rows.AsSpan(start, Math.Min(backprop.Capacity, rows.Length - start));

@@ -70,7 +70,7 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         MlpModel model = new MlpTrainer(engineOptions).Fit(data.Data, initialModel?.Network, Report, _options.CancellationToken);
         channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"Training stopped after {model.EpochsRun} epochs: {model.History.StopReason}; final loss {model.History.FinalLoss:F8}."));
         ClassNames? names = data.ClassNames ?? initialModel?.ClassNames;
-        return new MlpPredictionTransformer(new MlpModelParameters(_task, model, names), _options.FeatureColumnName, data.FeatureType);
+        return new MlpPredictionTransformer(new MlpModelParameters(model, names), _options.FeatureColumnName, data.FeatureType);
     }
 
     /// <summary>The input shape plus the prediction columns; checks the features, label and weight columns.</summary>
@@ -84,24 +84,13 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         }
 
         SchemaShape.Column label = Require(inputSchema, _options.LabelColumnName, "Label");
-        ClassNames? names = null;
-        switch (_task)
+        TaskColumns columns = TaskColumns.For(_task);
+        if (!columns.AcceptsLabel(label))
         {
-            case MlpTask.BinaryClassification when label.Kind == SchemaShape.Column.VectorKind.Scalar && !label.IsKey && (label.ItemType == BooleanDataViewType.Instance || label.ItemType == NumberDataViewType.Single || label.ItemType == NumberDataViewType.Double):
-            case MlpTask.Regression when label.Kind == SchemaShape.Column.VectorKind.Scalar && !label.IsKey && (label.ItemType == NumberDataViewType.Single || label.ItemType == NumberDataViewType.Double):
-                break;
-            case MlpTask.MulticlassClassification when label.Kind == SchemaShape.Column.VectorKind.Scalar && label.IsKey:
-                SchemaShape.Column? keyValues = SchemaShapes.Find(label.Annotations, "KeyValues");
-                if (keyValues is SchemaShape.Column values && values.ItemType is PrimitiveDataViewType itemType)
-                {
-                    names = ClassNames.Placeholder(itemType, 2);
-                }
-
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Label column '{label.Name}' has an unsuitable type for {_task}: {label.Kind} of {(label.IsKey ? "key " : string.Empty)}{label.ItemType}.");
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Label column '{label.Name}' has an unsuitable type for {_task}: {label.Kind} of {(label.IsKey ? "key " : string.Empty)}{label.ItemType}.");
         }
 
+        ClassNames? names = columns.PlaceholderNames(label);
         if (_options.ExampleWeightColumnName is string weightName)
         {
             SchemaShape.Column weight = Require(inputSchema, weightName, "Example weight");
@@ -111,7 +100,7 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
             }
         }
 
-        return SchemaShapes.Extend(inputSchema, ScoreColumns.Describe(_task, 2, names, 1));
+        return SchemaShapes.Extend(inputSchema, columns.Describe(2, names, 1));
     }
 
     private static SchemaShape.Column Require(SchemaShape shape, string name, string role) =>

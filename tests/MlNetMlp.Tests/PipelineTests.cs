@@ -288,7 +288,7 @@ public class ProbabilityTests
     [InlineData(0f)]
     public void ProbabilityStaysStrictlyBetweenZeroAndOne(float score)
     {
-        float p = ScoreColumns.OutputSigmoid(score);
+        float p = BinaryColumns.ProbabilityOf(score);
         Assert.InRange(p, float.Epsilon, MathF.BitDecrement(1f));
         Assert.True(double.IsFinite(Math.Log(p)) && double.IsFinite(Math.Log(1 - p)));
         if (score == 0)

@@ -194,8 +194,18 @@ public sealed class MlpTrainingHistory
     /// <summary>Loss evaluations used by L-BFGS; 0 for the stochastic solvers.</summary>
     public int FunctionEvaluations { get; internal set; }
 
-    /// <summary>Why training stopped.</summary>
-    public string StopReason { get; internal set; } = string.Empty;
+    /// <summary>Why training stopped; <see cref="StopMessage"/> says it in words.</summary>
+    public MlpStopReason StopReason { get; internal set; } = MlpStopReason.NotTrained;
+
+    /// <summary>Why training stopped, in words with the numbers involved; empty before training.</summary>
+    public string StopMessage { get; internal set; } = string.Empty;
+
+    /// <summary>
+    /// Whether the last fit stopped by its own convergence rule rather than by running out of epochs, iterations or
+    /// loss evaluations (scikit-learn warns with <c>ConvergenceWarning</c> when it is false). False before training
+    /// and after <see cref="MlpTrainer.PartialFit"/>.
+    /// </summary>
+    public bool Converged => StopReason is MlpStopReason.NoImprovement or MlpStopReason.GradientBelowTolerance or MlpStopReason.LossReductionBelowTolerance or MlpStopReason.NoLowerLossFound;
 
     internal List<double> LossCurveList { get; } = [];
 
@@ -214,6 +224,7 @@ public sealed class MlpTrainingHistory
             SamplesSeen = SamplesSeen,
             FunctionEvaluations = FunctionEvaluations,
             StopReason = StopReason,
+            StopMessage = StopMessage,
             EpochsWithoutImprovement = EpochsWithoutImprovement,
         };
         copy.LossCurveList.AddRange(LossCurveList);

@@ -238,7 +238,8 @@ public sealed class MlpTrainer
             _optimizer ??= _options.Solver.CreateOptimizer(Layout.Count)!;
             float[]? best = earlyStopping ? (float[])_parameters.Clone() : null;
             int epochs = incremental ? 1 : _options.MaxEpochs;
-            _history.StopReason = $"the maximum of {epochs} epochs was reached";
+            _history.StopReason = incremental ? MlpStopReason.PartialFitEpoch : MlpStopReason.MaximumIterations;
+            _history.StopMessage = incremental ? "PartialFit ran one epoch" : $"the maximum of {epochs} epochs was reached while the {(earlyStopping ? "validation score" : "training loss")} was still improving";
             ReserveHistory(epochs, earlyStopping);
 
             for (int epoch = 0; epoch < epochs; epoch++)
@@ -299,7 +300,8 @@ public sealed class MlpTrainer
                     string what = earlyStopping ? "validation score" : "training loss";
                     if (!_optimizer.TryContinueAfterStall())
                     {
-                        _history.StopReason = $"the {what} did not improve by more than {_options.Tolerance} for {_options.EpochsWithoutImprovement} consecutive epochs";
+                        _history.StopReason = MlpStopReason.NoImprovement;
+                        _history.StopMessage = $"the {what} did not improve by more than {_options.Tolerance} for {_options.EpochsWithoutImprovement} consecutive epochs";
                         break;
                     }
 
@@ -332,7 +334,7 @@ public sealed class MlpTrainer
                 double loss = backprop.LossAndGradient(x, _data, rows, alpha, g);
                 return double.IsFinite(loss) ? loss : double.PositiveInfinity;
             });
-            (double finalLoss, int iterations, string reason) = lbfgs.Minimize(
+            (double finalLoss, int iterations, MlpStopReason reason, string message) = lbfgs.Minimize(
                 _parameters,
                 _options.MaxEpochs,
                 solver.MaxFunctionEvaluations,
@@ -357,6 +359,7 @@ public sealed class MlpTrainer
             _history.SamplesSeen += (long)n * iterations;
             _history.FunctionEvaluations += lbfgs.Evaluations;
             _history.StopReason = reason;
+            _history.StopMessage = message;
             return Finish(null);
         }
 

@@ -68,7 +68,16 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         }
 
         MlpModel model = new MlpTrainer(engineOptions).Fit(data.Data, initialModel?.Network, Report, _options.CancellationToken);
-        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"Training stopped after {model.EpochsRun} epochs: {model.History.StopReason}; final loss {model.History.FinalLoss:F8}."));
+        string stopped = string.Create(CultureInfo.InvariantCulture, $"Training stopped after {model.EpochsRun} epochs ({model.History.StopReason}): {model.History.StopMessage}; final loss {model.History.FinalLoss:F8}.");
+        if (model.History.Converged)
+        {
+            channel.Info(MessageSensitivity.None, stopped);
+        }
+        else
+        {
+            // scikit-learn's ConvergenceWarning: the optimizer ran out of epochs, iterations or evaluations.
+            channel.Warning(MessageSensitivity.None, stopped + $" The optimization did not converge; raise {nameof(MlpTrainerOptions.NumberOfIterations)} or the learning rate, or normalize the features.");
+        }
         ClassNames? names = data.ClassNames ?? initialModel?.ClassNames;
         return new MlpPredictionTransformer(new MlpModelParameters(model, names), _options.FeatureColumnName, data.FeatureType);
     }

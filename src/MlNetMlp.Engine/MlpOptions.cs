@@ -118,6 +118,12 @@ public sealed class MlpOptions
             throw new ArgumentOutOfRangeException(nameof(L2Regularization), L2Regularization, $"{nameof(L2Regularization)} must be a non-negative finite number; got {L2Regularization}.");
         }
 
+        if ((double)float.MaxValue < L2Regularization)
+        {
+            // The penalty's gradient alpha W is computed in float32.
+            throw new ArgumentOutOfRangeException(nameof(L2Regularization), L2Regularization, $"{nameof(L2Regularization)} must be at most {float.MaxValue}, as the penalty's gradient is computed in float32; got {L2Regularization}.");
+        }
+
         if (BatchSize < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"{nameof(BatchSize)} must be positive, or 0 for min({AutomaticBatchCap}, rows); got {BatchSize}.");

@@ -266,6 +266,11 @@ public sealed class MlpTrainer
                 }
 
                 CheckFinite(_parameters, learningRate);
+                if (_optimizer.NonFiniteState() is string state)
+                {
+                    throw Diverged(state, learningRate, GradientTooLargeAdvice);
+                }
+
                 double epochLoss = accumulated / n;
                 _history.EpochsRun++;
                 _history.SamplesSeen += n;
@@ -409,12 +414,15 @@ public sealed class MlpTrainer
             }
         }
 
-        private MlpDivergenceException Diverged(string what, double learningRate)
+        /// <summary>What to do when the gradient itself is too large for float32 (a smaller learning rate does not help).</summary>
+        private const string GradientTooLargeAdvice =
+            "Normalize the features (for example with NormalizeMeanVariance), scale example weights to around 1, scale large regression targets, or lower L2Regularization.";
+
+        private MlpDivergenceException Diverged(string what, double learningRate, string advice =
+            "Lower the learning rate, normalize the features (for example with NormalizeMeanVariance), scale large regression targets, or raise L2Regularization.")
         {
             string rate = double.IsNaN(learningRate) ? string.Empty : $" (learning rate {learningRate:G4})";
-            return new MlpDivergenceException(
-                $"Training diverged in epoch {_history.EpochsRun + 1}{rate}: {what}. No model was produced. Lower the learning rate, " +
-                "normalize the features (for example with NormalizeMeanVariance), scale large regression targets, or raise L2Regularization.");
+            return new MlpDivergenceException($"Training diverged in epoch {_history.EpochsRun + 1}{rate}: {what}. No model was produced. {advice}");
         }
     }
 }

@@ -73,6 +73,48 @@ public sealed class MlpDataset
         return first;
     }
 
+    /// <summary>Rows of each class: element c counts the labels equal to c.</summary>
+    internal static int[] ClassSizes(ReadOnlySpan<int> labels, int classCount)
+    {
+        var sizes = new int[classCount];
+        foreach (int label in labels)
+        {
+            sizes[label]++;
+        }
+
+        return sizes;
+    }
+
+    /// <summary>
+    /// The first class that has rows, all of example weight 0, or null when there is none (or no weights): such a
+    /// class would vanish from training, which would then never learn it.
+    /// </summary>
+    internal static int? ClassWithoutWeight(ReadOnlySpan<int> labels, ReadOnlySpan<float> weights, int classCount)
+    {
+        if (weights.IsEmpty)
+        {
+            return null;
+        }
+
+        var present = new bool[classCount];
+        var weighted = new bool[classCount];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            present[labels[i]] = true;
+            weighted[labels[i]] |= weights[i] > 0;
+        }
+
+        for (int c = 0; c < classCount; c++)
+        {
+            if (present[c] && !weighted[c])
+            {
+                return c;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Bytes the rows occupy: features, labels or targets, and example weights.</summary>
     internal long ByteCount => (((long)Features.Length + (Targets?.Length ?? 0) + (Weights?.Length ?? 0)) * sizeof(float)) + ((long)(Labels?.Length ?? 0) * sizeof(int));
 

@@ -174,9 +174,20 @@ public sealed class MlpTrainer
 
     private static void CheckBothClassesPresent(MlpDataset data)
     {
-        if (data.Labels is int[] labels && MlpDataset.OnlyClass(labels) is int only)
+        if (data.Labels is not int[] labels)
+        {
+            return;
+        }
+
+        if (MlpDataset.OnlyClass(labels) is int only)
         {
             throw new ArgumentException($"Every training row has class {only}; a classifier needs at least two classes among its training rows.", nameof(data));
+        }
+
+        if (MlpDataset.ClassWithoutWeight(labels, data.Weights, data.ClassCount) is int unweighted)
+        {
+            int rows = MlpDataset.ClassSizes(labels, data.ClassCount)[unweighted];
+            throw new ArgumentException($"Class {unweighted} has {rows} rows, all of example weight 0, so training would never see it. Give some of its rows a positive weight, or drop its rows.", nameof(data));
         }
     }
 

@@ -128,6 +128,7 @@ internal static class TrainingData
         if (classifier)
         {
             CheckTwoClasses(labels!, label.Name, taskColumns, names);
+            CheckEveryClassTrains(labels!, weights, classCount, label.Name, options, taskColumns, names);
             dataset = MlpDataset.ForClassification(x, featureCount, labels!, classCount, weights, task);
         }
         else
@@ -260,6 +261,24 @@ internal static class TrainingData
             getter(ref value);
             return value;
         };
+    }
+
+    /// <summary>
+    /// The engine's checks that no class present vanishes from training (all its weights 0; one row under early
+    /// stopping's stratified split), with the class named by its label value and the columns named.
+    /// </summary>
+    private static void CheckEveryClassTrains(int[] labels, float[]? weights, int classCount, string name, MlpTrainerOptions options, TaskColumns taskColumns, ClassNames? names)
+    {
+        int[] sizes = MlpDataset.ClassSizes(labels, classCount);
+        if (MlpDataset.ClassWithoutWeight(labels, weights, classCount) is int unweighted)
+        {
+            throw new ArgumentException($"Label column '{name}' has {sizes[unweighted]} rows of {taskColumns.DescribeClass(unweighted, names)}, all of example weight 0 in column '{options.ExampleWeightColumnName}', so training would never see that class. Give some of its rows a positive weight, or filter its rows out.", nameof(labels));
+        }
+
+        if (options.EarlyStopping && Array.IndexOf(sizes, 1) is int single and >= 0)
+        {
+            throw new ArgumentException($"Label column '{name}': {taskColumns.DescribeClass(single, names)} has only 1 row; early stopping's stratified split needs at least 2 rows of every class present, to keep one for training. Add rows of that class, filter it out, or set {nameof(MlpTrainerOptions.EarlyStopping)} to false.", nameof(labels));
+        }
     }
 
     private static void CheckTwoClasses(int[] labels, string name, TaskColumns taskColumns, ClassNames? names)

@@ -154,6 +154,40 @@ public sealed class MlpModel
         return classes >= 0 ? classes : throw new ArgumentOutOfRangeException(nameof(outputCount), outputCount, $"A {task} model cannot have {outputCount} outputs ({OutputHead.AllowedOutputsOfEveryTask}).");
     }
 
+    /// <summary>
+    /// The same network with its output units reordered: output j of the result is output
+    /// <paramref name="sourceOfOutput"/>[j] of this model (the output layer's weight columns and biases move; the
+    /// history is kept; the optimizer state is dropped, as a warm start starts a fresh optimizer). For a softmax
+    /// head, whose outputs are the classes, this renumbers the classes.
+    /// </summary>
+    internal MlpModel WithOutputsReordered(int[] sourceOfOutput)
+    {
+        int outputs = OutputCount;
+        if (sourceOfOutput.Length != outputs || !System.Linq.Enumerable.SequenceEqual(System.Linq.Enumerable.Order(sourceOfOutput), System.Linq.Enumerable.Range(0, outputs)))
+        {
+            throw new ArgumentException($"The new order must be a permutation of the {outputs} outputs.", nameof(sourceOfOutput));
+        }
+
+        var parameters = (float[])Parameters.Clone();
+        int last = Layout.LayerCount - 1;
+        ReadOnlySpan<float> weights = Layout.Weights(Parameters, last);
+        ReadOnlySpan<float> biases = Layout.Biases(Parameters, last);
+        Span<float> newWeights = Layout.Weights(parameters.AsSpan(), last);
+        Span<float> newBiases = Layout.Biases(parameters.AsSpan(), last);
+        int inputs = Layout.Sizes[last];
+        for (int j = 0; j < outputs; j++)
+        {
+            int from = sourceOfOutput[j];
+            newBiases[j] = biases[from];
+            for (int i = 0; i < inputs; i++)
+            {
+                newWeights[(i * outputs) + j] = weights[(i * outputs) + from];
+            }
+        }
+
+        return new MlpModel(Task, InputCount, (int[])_hiddenLayerSizes.Clone(), outputs, ClassCount, HiddenActivation, parameters, History.Clone());
+    }
+
     private void CheckLayer(int layer)
     {
         if ((uint)layer >= (uint)Layout.LayerCount)

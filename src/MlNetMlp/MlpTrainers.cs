@@ -45,6 +45,8 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
     /// <summary>
     /// Trains on <paramref name="trainData"/>, starting from <paramref name="initialModel"/>'s weights when given
     /// (scikit-learn's <c>warm_start</c>): its loss curve and epoch count continue, the optimizer starts afresh.
+    /// Classes are matched by their label values: the same classes under other key numbers (another
+    /// <c>MapValueToKey</c> order) are renumbered to the new keys; a different set of classes is an error naming both.
     /// </summary>
     public MlpPredictionTransformer Fit(IDataView trainData, MlpModelParameters? initialModel)
     {
@@ -67,7 +69,8 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
             userProgress?.Invoke(report);
         }
 
-        MlpModel model = new MlpTrainer(engineOptions).Fit(data.Data, initialModel?.Network, Report, _options.CancellationToken);
+        MlpModel? start = initialModel is null ? null : ClassNames.MapClasses(initialModel, data.ClassNames, _options.LabelColumnName);
+        MlpModel model = new MlpTrainer(engineOptions).Fit(data.Data, start, Report, _options.CancellationToken);
         string stopped = string.Create(CultureInfo.InvariantCulture, $"Training stopped after {model.EpochsRun} epochs ({model.History.StopReason}): {model.History.StopMessage}; final loss {model.History.FinalLoss:F8}.");
         if (model.History.Converged)
         {

@@ -160,13 +160,7 @@ public sealed class MlpOptions
     {
         var copy = (MlpOptions)MemberwiseClone();
         copy.HiddenLayerSizes = (int[])HiddenLayerSizes.Clone();
-        copy.Solver = Solver switch
-        {
-            AdamSolver a => new AdamSolver { LearningRate = a.LearningRate, Beta1 = a.Beta1, Beta2 = a.Beta2, Epsilon = a.Epsilon },
-            SgdSolver s => new SgdSolver { LearningRate = s.LearningRate, Momentum = s.Momentum, Nesterov = s.Nesterov, Schedule = s.Schedule, PowerT = s.PowerT },
-            LbfgsSolver l => new LbfgsSolver { MaxFunctionEvaluations = l.MaxFunctionEvaluations, HistorySize = l.HistorySize },
-            _ => Solver,
-        };
+        copy.Solver = Solver.Clone();
         return copy;
     }
 }

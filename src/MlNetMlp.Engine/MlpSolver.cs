@@ -19,6 +19,25 @@ public abstract class MlpSolver
     /// <summary>Creates the optimizer state for a parameter vector of the given length (stochastic solvers only).</summary>
     internal abstract StochasticOptimizer? CreateOptimizer(int parameterCount);
 
+    /// <summary>A copy of these settings, so a trainer is not affected by later changes to the solver it was given.</summary>
+    public abstract MlpSolver Clone();
+
+    /// <summary>
+    /// Bytes per network parameter that a fit with this solver allocates besides the parameters themselves: the
+    /// gradient, the optimizer's state and its working copies. The trainer's memory check and its chunk budget read it.
+    /// </summary>
+    internal abstract long BytesPerParameter { get; }
+
+    /// <summary>Whether training runs in shuffled mini-batches (epochs, early stopping, PartialFit) rather than on the whole data set.</summary>
+    internal abstract bool TrainsInMiniBatches { get; }
+
+    /// <summary>
+    /// Rows of one loss-and-gradient evaluation over <paramref name="rows"/> training rows: the mini-batch,
+    /// <c>min(BatchSize, rows)</c> or <c>min(200, rows)</c> when BatchSize is 0, for the stochastic solvers.
+    /// </summary>
+    internal virtual int BatchRows(MlpOptions options, int rows) =>
+        options.BatchSize == 0 ? Math.Min(MlpOptions.AutomaticBatchCap, rows) : Math.Min(options.BatchSize, rows);
+
     internal static void CheckPositiveFinite(double value, string name)
     {
         if (!(value > 0) || double.IsInfinity(value))
@@ -91,6 +110,14 @@ public sealed class AdamSolver : MlpSolver
     }
 
     internal override StochasticOptimizer CreateOptimizer(int parameterCount) => new AdamOptimizer(this, parameterCount);
+
+    /// <inheritdoc/>
+    public override AdamSolver Clone() => (AdamSolver)MemberwiseClone();
+
+    /// <summary>The gradient and the two moments, float32 each.</summary>
+    internal override long BytesPerParameter => 3 * sizeof(float);
+
+    internal override bool TrainsInMiniBatches => true;
 }
 
 /// <summary>
@@ -130,6 +157,14 @@ public sealed class SgdSolver : MlpSolver
     }
 
     internal override StochasticOptimizer CreateOptimizer(int parameterCount) => new SgdOptimizer(this, parameterCount);
+
+    /// <inheritdoc/>
+    public override SgdSolver Clone() => (SgdSolver)MemberwiseClone();
+
+    /// <summary>The gradient and the velocity, float32 each.</summary>
+    internal override long BytesPerParameter => 2 * sizeof(float);
+
+    internal override bool TrainsInMiniBatches => true;
 }
 
 /// <summary>
@@ -160,4 +195,22 @@ public sealed class LbfgsSolver : MlpSolver
     }
 
     internal override StochasticOptimizer? CreateOptimizer(int parameterCount) => null;
+
+    /// <summary>Rows the whole-data-set loss is evaluated in at most, one chunk after another.</summary>
+    internal const int EvaluationRows = 1024;
+
+    /// <inheritdoc/>
+    public override LbfgsSolver Clone() => (LbfgsSolver)MemberwiseClone();
+
+    /// <summary>
+    /// <see cref="Lbfgs"/>'s arrays: <see cref="HistorySize"/> pairs of float64 steps and gradient changes, five
+    /// float64 vectors (point, gradient, direction, trial point and gradient), and float32 copies of the point and
+    /// the gradient for the network.
+    /// </summary>
+    internal override long BytesPerParameter => (((2L * HistorySize) + 5) * sizeof(double)) + (2 * sizeof(float));
+
+    internal override bool TrainsInMiniBatches => false;
+
+    /// <summary>Every row, evaluated in chunks of at most <see cref="EvaluationRows"/>.</summary>
+    internal override int BatchRows(MlpOptions options, int rows) => Math.Min(rows, EvaluationRows);
 }

@@ -139,7 +139,8 @@ public sealed class MlpBinaryTrainer : MlpTrainerBase
 /// <summary>
 /// Trains a multilayer perceptron for multiclass classification: softmax outputs trained with cross-entropy.
 /// The label must be a key (use <c>MapValueToKey</c>); adds <c>Score</c> (class probabilities, key k in slot k-1)
-/// and <c>PredictedLabel</c> (a key carrying the label's values, ready for <c>MapKeyToValue</c>).
+/// and <c>PredictedLabel</c> (a key carrying the label's values, ready for <c>MapKeyToValue</c>). A key of two values
+/// gets two softmax outputs (not scikit-learn's one logistic output), so Score always has one probability per class.
 /// </summary>
 public sealed class MlpMulticlassTrainer : MlpTrainerBase
 {

@@ -65,7 +65,7 @@ internal sealed class PreparedData
         int correct = 0;
         for (int i = 0; i < TestRows; i++)
         {
-            int predicted = outputs == 1 ? (scores[i] > 0 ? 1 : 0) : MlpPredictor.ArgMax(scores.AsSpan(i * outputs, outputs));
+            int predicted = model.Head.PredictClass(scores.AsSpan(i * outputs, outputs));
             correct += predicted == TestLabels![i] ? 1 : 0;
         }
 

@@ -47,6 +47,6 @@ for (int r = 0; r < test.Length; r++)
 }
 
 double accuracy = (confusion[0, 0] + confusion[1, 1]) / (double)test.Length;
-Console.WriteLine($"Trained {model.EpochsRun} epochs ({model.History.StopReason}); final loss {model.History.FinalLoss:F6}.");
+Console.WriteLine($"Trained {model.EpochsRun} epochs ({model.History.StopMessage}); final loss {model.History.FinalLoss:F6}.");
 Console.WriteLine($"Test accuracy: {accuracy:F4} on {test.Length} rows");
 Console.WriteLine($"Confusion matrix (rows: actual malignant/benign, columns: predicted): [{confusion[0, 0]}, {confusion[0, 1]}] [{confusion[1, 0]}, {confusion[1, 1]}]");

@@ -58,7 +58,7 @@ foreach ((string name, MlpSolver solver) in solvers)
     progress.Complete();
     MlpModelParameters network = model.LastTransformer.Model;
     CalibratedBinaryClassificationMetrics metrics = mlContext.BinaryClassification.Evaluate(model.Transform(split.TestSet));
-    solverTable.AddRow(name, network.EpochsRun, network.LossCurve[^1].ToString("F5", CultureInfo.InvariantCulture), $"{trainClock.Elapsed.TotalSeconds:F2} s", metrics.Accuracy.ToString("F4", CultureInfo.InvariantCulture), metrics.AreaUnderRocCurve.ToString("F4", CultureInfo.InvariantCulture), network.Network.History.StopReason);
+    solverTable.AddRow(name, network.EpochsRun, network.LossCurve[^1].ToString("F5", CultureInfo.InvariantCulture), $"{trainClock.Elapsed.TotalSeconds:F2} s", metrics.Accuracy.ToString("F4", CultureInfo.InvariantCulture), metrics.AreaUnderRocCurve.ToString("F4", CultureInfo.InvariantCulture), network.Network.History.StopMessage);
     lossPlot.Line(name, Enumerable.Range(1, network.LossCurve.Count).Select(e => (double)e).ToArray(), network.LossCurve.ToArray());
 }
 

@@ -523,8 +523,8 @@ internal sealed unsafe class Backprop : IParallelWork
         }
 
         int width = _sizes[_layers];
-        OutputLoss.ToDelta(
-            _data!,
+        _data!.Head.ToDelta(
+            _data,
             new ReadOnlySpan<int>(_rowIndex + r0, count),
             new Span<float>(_act[_layers] + (r0 * width), count * width),
             _rowLoss.AsSpan(r0, count));

@@ -51,3 +51,43 @@ public enum LearningRateSchedule
     /// </summary>
     Adaptive,
 }
+
+/// <summary>
+/// Why training stopped (<see cref="MlNetMlp.Engine.MlpTrainingHistory.StopReason"/>); the history's
+/// <see cref="MlNetMlp.Engine.MlpTrainingHistory.StopMessage"/> says it in words with the numbers involved.
+/// <see cref="MaximumIterations"/> and <see cref="MaximumFunctionEvaluations"/> mean the optimization did not
+/// converge (scikit-learn's <c>ConvergenceWarning</c>); the others that it did, by its own stopping rule.
+/// </summary>
+public enum MlpStopReason
+{
+    /// <summary>The model has not been trained (built from parameters).</summary>
+    NotTrained,
+
+    /// <summary>
+    /// Not converged: <see cref="MlNetMlp.Engine.MlpOptions.MaxEpochs"/> epochs (L-BFGS: iterations) ran while the
+    /// loss was still improving. Raise MaxEpochs, raise the learning rate, or normalize the features.
+    /// </summary>
+    MaximumIterations,
+
+    /// <summary>Not converged: L-BFGS used its <see cref="LbfgsSolver.MaxFunctionEvaluations"/> loss evaluations.</summary>
+    MaximumFunctionEvaluations,
+
+    /// <summary>
+    /// Converged: the training loss (or, with early stopping, the validation score) did not improve by more than
+    /// <see cref="MlNetMlp.Engine.MlpOptions.Tolerance"/> for <see cref="MlNetMlp.Engine.MlpOptions.EpochsWithoutImprovement"/>
+    /// consecutive epochs (with the adaptive schedule: once the learning rate fell below 1e-6).
+    /// </summary>
+    NoImprovement,
+
+    /// <summary>Converged (L-BFGS): the largest gradient component is below the tolerance.</summary>
+    GradientBelowTolerance,
+
+    /// <summary>Converged (L-BFGS): an iteration reduced the loss by a relative 2.2e-9 or less.</summary>
+    LossReductionBelowTolerance,
+
+    /// <summary>Converged (L-BFGS): the line search found no lower loss, at the float32 precision of the loss.</summary>
+    NoLowerLossFound,
+
+    /// <summary><see cref="MlNetMlp.Engine.MlpTrainer.PartialFit"/> ran its one epoch; convergence is the caller's to judge.</summary>
+    PartialFitEpoch,
+}

@@ -61,7 +61,7 @@ internal sealed class Lbfgs
     /// Minimizes from <paramref name="start"/>, which receives the result. <paramref name="onIteration"/> gets the
     /// 1-based iteration and its loss and may throw to abort.
     /// </summary>
-    public (double Loss, int Iterations, string StopReason) Minimize(float[] start, int maxIterations, int maxEvaluations, double gradientTolerance, Action<int, double>? onIteration, CancellationToken cancellationToken)
+    public (double Loss, int Iterations, MlpStopReason Reason, string Message) Minimize(float[] start, int maxIterations, int maxEvaluations, double gradientTolerance, Action<int, double>? onIteration, CancellationToken cancellationToken)
     {
         var x = new double[_n];
         var g = new double[_n];
@@ -74,11 +74,11 @@ internal sealed class Lbfgs
         }
 
         double f = Evaluate(x, g);
-        string reason = "the iteration limit was reached";
+        (MlpStopReason, string) reason = (MlpStopReason.MaximumIterations, $"the iteration limit of {maxIterations} was reached");
         int iteration = 0;
         if (MaxAbs(g) <= gradientTolerance)
         {
-            reason = "the gradient is below the tolerance";
+            reason = (MlpStopReason.GradientBelowTolerance, $"the gradient is below the tolerance {gradientTolerance}");
         }
         else
         {
@@ -104,7 +104,7 @@ internal sealed class Lbfgs
                 double budget = maxEvaluations - Evaluations;
                 if (budget <= 0)
                 {
-                    reason = "the function-evaluation limit was reached";
+                    reason = (MlpStopReason.MaximumFunctionEvaluations, $"the function-evaluation limit of {maxEvaluations} was reached");
                     break;
                 }
 
@@ -120,7 +120,7 @@ internal sealed class Lbfgs
                         continue;
                     }
 
-                    reason = "the line search found no lower loss (converged to the float32 precision of the loss)";
+                    reason = (MlpStopReason.NoLowerLossFound, "the line search found no lower loss (converged to the float32 precision of the loss)");
                     break;
                 }
 
@@ -134,19 +134,19 @@ internal sealed class Lbfgs
 
                 if ((fOld - f) / Math.Max(Math.Max(Math.Abs(fOld), Math.Abs(f)), 1.0) <= RelativeReductionTolerance)
                 {
-                    reason = "the relative loss reduction is below 2.2e-9";
+                    reason = (MlpStopReason.LossReductionBelowTolerance, "the relative loss reduction is below 2.2e-9");
                     break;
                 }
 
                 if (MaxAbs(g) <= gradientTolerance)
                 {
-                    reason = "the gradient is below the tolerance";
+                    reason = (MlpStopReason.GradientBelowTolerance, $"the gradient is below the tolerance {gradientTolerance}");
                     break;
                 }
 
                 if (Evaluations >= maxEvaluations)
                 {
-                    reason = "the function-evaluation limit was reached";
+                    reason = (MlpStopReason.MaximumFunctionEvaluations, $"the function-evaluation limit of {maxEvaluations} was reached");
                     break;
                 }
             }
@@ -157,7 +157,7 @@ internal sealed class Lbfgs
             start[i] = (float)x[i];
         }
 
-        return (f, iteration, reason);
+        return (f, iteration, reason.Item1, reason.Item2);
     }
 
     private double Evaluate(double[] x, double[] g)

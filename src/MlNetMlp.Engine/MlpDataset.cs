@@ -12,6 +12,7 @@ public sealed class MlpDataset
     private MlpDataset(MlpTask task, float[] features, int featureCount, int[]? labels, int classCount, float[]? targets, int targetCount, float[]? weights)
     {
         Task = task;
+        Head = OutputHead.For(task);
         Features = features;
         FeatureCount = featureCount;
         RowCount = features.Length / featureCount;
@@ -24,6 +25,9 @@ public sealed class MlpDataset
 
     /// <summary>The task the targets define.</summary>
     public MlpTask Task { get; }
+
+    /// <summary>The output head of <see cref="Task"/>: loss, outputs, prediction rule.</summary>
+    internal OutputHead Head { get; }
 
     /// <summary>Row-major <c>(RowCount, FeatureCount)</c> features.</summary>
     public float[] Features { get; }
@@ -49,7 +53,6 @@ public sealed class MlpDataset
     /// <summary>Non-negative weight per row, or null for all ones.</summary>
     public float[]? Weights { get; }
 
-    /// <summary>Bytes the rows occupy: features, labels or targets, and example weights.</summary>
     /// <summary>The class every row has, or null when the labels hold at least two classes (or there are none).</summary>
     internal static int? OnlyClass(ReadOnlySpan<int> labels)
     {
@@ -70,27 +73,80 @@ public sealed class MlpDataset
         return first;
     }
 
+    /// <summary>Rows of each class: element c counts the labels equal to c.</summary>
+    internal static int[] ClassSizes(ReadOnlySpan<int> labels, int classCount)
+    {
+        var sizes = new int[classCount];
+        foreach (int label in labels)
+        {
+            sizes[label]++;
+        }
+
+        return sizes;
+    }
+
+    /// <summary>
+    /// The first class that has rows, all of example weight 0, or null when there is none (or no weights): such a
+    /// class would vanish from training, which would then never learn it.
+    /// </summary>
+    internal static int? ClassWithoutWeight(ReadOnlySpan<int> labels, ReadOnlySpan<float> weights, int classCount)
+    {
+        if (weights.IsEmpty)
+        {
+            return null;
+        }
+
+        var present = new bool[classCount];
+        var weighted = new bool[classCount];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            present[labels[i]] = true;
+            weighted[labels[i]] |= weights[i] > 0;
+        }
+
+        for (int c = 0; c < classCount; c++)
+        {
+            if (present[c] && !weighted[c])
+            {
+                return c;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Bytes the rows occupy: features, labels or targets, and example weights.</summary>
     internal long ByteCount => (((long)Features.Length + (Targets?.Length ?? 0) + (Weights?.Length ?? 0)) * sizeof(float)) + ((long)(Labels?.Length ?? 0) * sizeof(int));
 
     /// <summary>Number of network outputs: 1 for binary, the class count for multiclass, the target count for regression.</summary>
-    public int OutputCount => Task switch
-    {
-        MlpTask.BinaryClassification => 1,
-        MlpTask.MulticlassClassification => ClassCount,
-        _ => TargetCount,
-    };
+    public int OutputCount => Head.OutputCount(ClassCount, TargetCount);
 
     /// <summary>
     /// Rows for classification: <paramref name="labels"/> holds class indices in [0, <paramref name="classCount"/>).
     /// Two classes give <see cref="MlpTask.BinaryClassification"/> (one logistic output), more give
     /// <see cref="MlpTask.MulticlassClassification"/> (softmax).
     /// </summary>
-    public static MlpDataset ForClassification(float[] features, int featureCount, int[] labels, int classCount, float[]? weights = null)
+    public static MlpDataset ForClassification(float[] features, int featureCount, int[] labels, int classCount, float[]? weights = null) =>
+        ForClassification(features, featureCount, labels, classCount, weights, OutputHead.ForClasses(classCount).Task);
+
+    /// <summary>
+    /// Rows for classification with the output layer of <paramref name="task"/>: with
+    /// <see cref="MlpTask.MulticlassClassification"/> two classes get two softmax outputs (what an ML.NET multiclass
+    /// trainer gives for a two-valued key label) instead of scikit-learn's one logistic output;
+    /// <see cref="MlpTask.BinaryClassification"/> needs exactly two classes.
+    /// </summary>
+    public static MlpDataset ForClassification(float[] features, int featureCount, int[] labels, int classCount, float[]? weights, MlpTask task)
     {
         ArgumentNullException.ThrowIfNull(labels);
         if (classCount < 2)
         {
             throw new ArgumentOutOfRangeException(nameof(classCount), classCount, $"Classification needs at least 2 classes; got {nameof(classCount)} = {classCount}.");
+        }
+
+        OutputHead head = OutputHead.For(task);
+        if (!head.IsClassifier || head.ClassCountFor(head.OutputCount(classCount, 0)) != classCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(task), task, $"A {task} head cannot classify {nameof(classCount)} = {classCount} classes.");
         }
 
         int rows = CheckFeatures(features, featureCount);
@@ -104,7 +160,6 @@ public sealed class MlpDataset
         }
 
         CheckWeights(weights, rows);
-        var task = classCount == 2 ? MlpTask.BinaryClassification : MlpTask.MulticlassClassification;
         return new MlpDataset(task, features, featureCount, labels, classCount, null, 0, weights);
     }
 

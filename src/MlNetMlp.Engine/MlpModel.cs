@@ -15,6 +15,7 @@ public sealed class MlpModel
     internal MlpModel(MlpTask task, int inputCount, int[] hiddenLayerSizes, int outputCount, int classCount, HiddenActivation activation, float[] parameters, MlpTrainingHistory history, StochasticOptimizer? optimizerState = null)
     {
         Task = task;
+        Head = OutputHead.For(task);
         InputCount = inputCount;
         _hiddenLayerSizes = hiddenLayerSizes;
         OutputCount = outputCount;
@@ -41,7 +42,7 @@ public sealed class MlpModel
     /// <summary>Number of input features.</summary>
     public int InputCount { get; }
 
-    /// <summary>Number of output units: 1 for binary, the class count for multiclass, the target count for regression.</summary>
+    /// <summary>Number of output units: 1 for binary, the class count for multiclass (2 or more), the target count for regression.</summary>
     public int OutputCount { get; }
 
     /// <summary>Number of classes (2 for binary); 0 for regression. scikit-learn's <c>len(classes_)</c>.</summary>
@@ -81,6 +82,9 @@ public sealed class MlpModel
     public int EpochsRun => History.EpochsRun;
 
     internal HiddenActivation HiddenActivation { get; }
+
+    /// <summary>The output head of <see cref="Task"/>: probabilities, prediction rule, loss.</summary>
+    internal OutputHead Head { get; }
 
     internal ParameterLayout Layout { get; }
 
@@ -144,13 +148,45 @@ public sealed class MlpModel
         return new MlpModel(task, inputCount, (int[])hiddenLayerSizes.Clone(), outputCount, classCount, new HiddenActivation(activation, leakyReluSlope, eluAlpha), (float[])parameters.Clone(), new MlpTrainingHistory());
     }
 
-    internal static int ClassCountFor(MlpTask task, int outputCount) => task switch
+    internal static int ClassCountFor(MlpTask task, int outputCount)
     {
-        MlpTask.BinaryClassification when outputCount == 1 => 2,
-        MlpTask.MulticlassClassification when outputCount >= 2 => outputCount,
-        MlpTask.Regression when outputCount >= 1 => 0,
-        _ => throw new ArgumentOutOfRangeException(nameof(outputCount), outputCount, $"A {task} model cannot have {outputCount} outputs (binary: 1, multiclass: 2 or more, regression: 1 or more)."),
-    };
+        int classes = OutputHead.For(task).ClassCountFor(outputCount);
+        return classes >= 0 ? classes : throw new ArgumentOutOfRangeException(nameof(outputCount), outputCount, $"A {task} model cannot have {outputCount} outputs ({OutputHead.AllowedOutputsOfEveryTask}).");
+    }
+
+    /// <summary>
+    /// The same network with its output units reordered: output j of the result is output
+    /// <paramref name="sourceOfOutput"/>[j] of this model (the output layer's weight columns and biases move; the
+    /// history is kept; the optimizer state is dropped, as a warm start starts a fresh optimizer). For a softmax
+    /// head, whose outputs are the classes, this renumbers the classes.
+    /// </summary>
+    internal MlpModel WithOutputsReordered(int[] sourceOfOutput)
+    {
+        int outputs = OutputCount;
+        if (sourceOfOutput.Length != outputs || !System.Linq.Enumerable.SequenceEqual(System.Linq.Enumerable.Order(sourceOfOutput), System.Linq.Enumerable.Range(0, outputs)))
+        {
+            throw new ArgumentException($"The new order must be a permutation of the {outputs} outputs.", nameof(sourceOfOutput));
+        }
+
+        var parameters = (float[])Parameters.Clone();
+        int last = Layout.LayerCount - 1;
+        ReadOnlySpan<float> weights = Layout.Weights(Parameters, last);
+        ReadOnlySpan<float> biases = Layout.Biases(Parameters, last);
+        Span<float> newWeights = Layout.Weights(parameters.AsSpan(), last);
+        Span<float> newBiases = Layout.Biases(parameters.AsSpan(), last);
+        int inputs = Layout.Sizes[last];
+        for (int j = 0; j < outputs; j++)
+        {
+            int from = sourceOfOutput[j];
+            newBiases[j] = biases[from];
+            for (int i = 0; i < inputs; i++)
+            {
+                newWeights[(i * outputs) + j] = weights[(i * outputs) + from];
+            }
+        }
+
+        return new MlpModel(Task, InputCount, (int[])_hiddenLayerSizes.Clone(), outputs, ClassCount, HiddenActivation, parameters, History.Clone());
+    }
 
     private void CheckLayer(int layer)
     {
@@ -192,8 +228,18 @@ public sealed class MlpTrainingHistory
     /// <summary>Loss evaluations used by L-BFGS; 0 for the stochastic solvers.</summary>
     public int FunctionEvaluations { get; internal set; }
 
-    /// <summary>Why training stopped.</summary>
-    public string StopReason { get; internal set; } = string.Empty;
+    /// <summary>Why training stopped; <see cref="StopMessage"/> says it in words.</summary>
+    public MlpStopReason StopReason { get; internal set; } = MlpStopReason.NotTrained;
+
+    /// <summary>Why training stopped, in words with the numbers involved; empty before training.</summary>
+    public string StopMessage { get; internal set; } = string.Empty;
+
+    /// <summary>
+    /// Whether the last fit stopped by its own convergence rule rather than by running out of epochs, iterations or
+    /// loss evaluations (scikit-learn warns with <c>ConvergenceWarning</c> when it is false). False before training
+    /// and after <see cref="MlpTrainer.PartialFit"/>.
+    /// </summary>
+    public bool Converged => StopReason is MlpStopReason.NoImprovement or MlpStopReason.GradientBelowTolerance or MlpStopReason.LossReductionBelowTolerance or MlpStopReason.NoLowerLossFound;
 
     internal List<double> LossCurveList { get; } = [];
 
@@ -212,6 +258,7 @@ public sealed class MlpTrainingHistory
             SamplesSeen = SamplesSeen,
             FunctionEvaluations = FunctionEvaluations,
             StopReason = StopReason,
+            StopMessage = StopMessage,
             EpochsWithoutImprovement = EpochsWithoutImprovement,
         };
         copy.LossCurveList.AddRange(LossCurveList);

@@ -39,14 +39,15 @@ namespace MlNetMlp.Engine;
 ///            8       int64   samples seen
 ///            4       int32   function evaluations
 ///            4       int32   epochs without improvement (the stopping counter that warm start resumes)
-///            4       int32   stop-reason byte count, then the stop reason in UTF-8
+///            4       int32   stop reason (<see cref="MlpStopReason"/>)
+///            4       int32   stop-message byte count, then the stop message in UTF-8
 ///   20+L-32  32      SHA-256 of bytes [0, 20+L-32)
 /// </code>
 /// </summary>
 public static class MlpModelSerializer
 {
     /// <summary>The format version this library writes and the only one it reads.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     /// <summary>Bytes before the body: signature, version and body length.</summary>
     internal const int HeaderSize = 20;
@@ -55,7 +56,7 @@ public static class MlpModelSerializer
     internal const int HashSize = 32;
 
     /// <summary>The body of a model with no hidden layer, no parameter, no history and an empty stop reason.</summary>
-    private const int MinimumBodyLength = (8 * 4) + 8 + (2 * 4) + (3 * 8) + 4 + 8 + (3 * 4) + HashSize;
+    private const int MinimumBodyLength = (8 * 4) + 8 + (2 * 4) + (3 * 8) + 4 + 8 + (4 * 4) + HashSize;
 
     /// <summary>First read when the stream cannot say how long it is; the buffer grows only as bytes arrive.</summary>
     private const int InitialReadSize = 1 << 20;
@@ -86,7 +87,7 @@ public static class MlpModelSerializer
         }
 
         MlpTrainingHistory history = model.History;
-        byte[] stopReason = Encoding.UTF8.GetBytes(history.StopReason);
+        byte[] stopReason = Encoding.UTF8.GetBytes(history.StopMessage);
         long bodyLength = MinimumBodyLength
             + (4L * model.HiddenLayerSizes.Count)
             + (4L * model.Parameters.Length)
@@ -141,6 +142,7 @@ public static class MlpModelSerializer
         writer.WriteInt64(history.SamplesSeen);
         writer.WriteInt32(history.FunctionEvaluations);
         writer.WriteInt32(history.EpochsWithoutImprovement);
+        writer.WriteInt32((int)history.StopReason);
         writer.WriteInt32(stopReason.Length);
         writer.Write(stopReason);
         writer.WriteHash();
@@ -324,13 +326,12 @@ public static class MlpModelSerializer
 
         int outputCount = reader.ReadInt32();
         int classCount = reader.ReadInt32();
-        int expectedClasses = task switch
+        int expectedClasses = OutputHead.For(task).ClassCountFor(outputCount);
+        if (expectedClasses < 0)
         {
-            MlpTask.BinaryClassification when outputCount == 1 => 2,
-            MlpTask.MulticlassClassification when outputCount >= 2 => outputCount,
-            MlpTask.Regression when outputCount >= 1 => 0,
-            _ => throw Invalid($"A {task} model cannot have {outputCount} outputs (binary: 1, multiclass: 2 or more, regression: 1 or more)."),
-        };
+            throw Invalid($"A {task} model cannot have {outputCount} outputs ({OutputHead.AllowedOutputsOfEveryTask}).");
+        }
+
         if (classCount != expectedClasses)
         {
             throw Invalid($"The class count is {classCount}; a {task} model with {outputCount} outputs has {expectedClasses}.");
@@ -402,14 +403,21 @@ public static class MlpModelSerializer
             throw Invalid($"The history counts are inconsistent: samples seen {history.SamplesSeen}, function evaluations {history.FunctionEvaluations}, epochs without improvement {history.EpochsWithoutImprovement} of {history.EpochsRun}.");
         }
 
-        int reasonLength = reader.ReadCount(1, "stop-reason bytes");
+        int reasonCode = reader.ReadInt32();
+        if (!Enum.IsDefined((MlpStopReason)reasonCode))
+        {
+            throw Invalid($"The stop reason is {reasonCode}; known stop reasons are {Known<MlpStopReason>()}.");
+        }
+
+        history.StopReason = (MlpStopReason)reasonCode;
+        int reasonLength = reader.ReadCount(1, "stop-message bytes");
         try
         {
-            history.StopReason = StrictUtf8.GetString(reader.ReadBytes(reasonLength));
+            history.StopMessage = StrictUtf8.GetString(reader.ReadBytes(reasonLength));
         }
         catch (DecoderFallbackException e)
         {
-            throw new MlpModelFormatException("The stop reason is not valid UTF-8.", e);
+            throw new MlpModelFormatException("The stop message is not valid UTF-8.", e);
         }
 
         if (reader.Remaining != 0)

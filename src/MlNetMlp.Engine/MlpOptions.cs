@@ -118,6 +118,12 @@ public sealed class MlpOptions
             throw new ArgumentOutOfRangeException(nameof(L2Regularization), L2Regularization, $"{nameof(L2Regularization)} must be a non-negative finite number; got {L2Regularization}.");
         }
 
+        if ((double)float.MaxValue < L2Regularization)
+        {
+            // The penalty's gradient alpha W is computed in float32.
+            throw new ArgumentOutOfRangeException(nameof(L2Regularization), L2Regularization, $"{nameof(L2Regularization)} must be at most {float.MaxValue}, as the penalty's gradient is computed in float32; got {L2Regularization}.");
+        }
+
         if (BatchSize < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"{nameof(BatchSize)} must be positive, or 0 for min({AutomaticBatchCap}, rows); got {BatchSize}.");
@@ -154,13 +160,7 @@ public sealed class MlpOptions
     {
         var copy = (MlpOptions)MemberwiseClone();
         copy.HiddenLayerSizes = (int[])HiddenLayerSizes.Clone();
-        copy.Solver = Solver switch
-        {
-            AdamSolver a => new AdamSolver { LearningRate = a.LearningRate, Beta1 = a.Beta1, Beta2 = a.Beta2, Epsilon = a.Epsilon },
-            SgdSolver s => new SgdSolver { LearningRate = s.LearningRate, Momentum = s.Momentum, Nesterov = s.Nesterov, Schedule = s.Schedule, PowerT = s.PowerT },
-            LbfgsSolver l => new LbfgsSolver { MaxFunctionEvaluations = l.MaxFunctionEvaluations, HistorySize = l.HistorySize },
-            _ => Solver,
-        };
+        copy.Solver = Solver.Clone();
         return copy;
     }
 }

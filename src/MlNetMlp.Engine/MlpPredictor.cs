@@ -272,58 +272,33 @@ public sealed class MlpPredictor
     /// </summary>
     public void PredictProbabilities(ReadOnlySpan<float> features, Span<float> probabilities)
     {
-        RequireClassifier();
-        CheckWidth(probabilities.Length, _model.ClassCount, nameof(probabilities), "probability slots");
-        if (_model.Task == MlpTask.BinaryClassification)
-        {
-            Span<float> logit = stackalloc float[1];
-            ComputeScores(features, logit);
-            float p = OutputLoss.Sigmoid(logit[0]);
-            probabilities[0] = 1f - p;
-            probabilities[1] = p;
-            return;
-        }
+        OutputHead head = RequireClassifier();
+        CheckWidth(probabilities.Length, head.ProbabilityCount(_model.ClassCount), nameof(probabilities), "probability slots");
 
-        ComputeScores(features, probabilities);
-        OutputLoss.SoftmaxInPlace(probabilities);
+        // A classifier has no more outputs than probabilities: the outputs go to the start of the probabilities.
+        Span<float> outputs = probabilities[.._model.OutputCount];
+        ComputeScores(features, outputs);
+        head.Probabilities(outputs, probabilities);
     }
 
     /// <summary>The most probable class of one row (ties go to the lower index); scikit-learn's <c>predict</c>.</summary>
     public int PredictClass(ReadOnlySpan<float> features)
     {
-        RequireClassifier();
-        if (_model.Task == MlpTask.BinaryClassification)
-        {
-            Span<float> logit = stackalloc float[1];
-            ComputeScores(features, logit);
-            return logit[0] > 0 ? 1 : 0;
-        }
-
+        OutputHead head = RequireClassifier();
         Span<float> scores = _model.OutputCount <= 256 ? stackalloc float[_model.OutputCount] : new float[_model.OutputCount];
         ComputeScores(features, scores);
-        return ArgMax(scores);
+        return head.PredictClass(scores);
     }
 
-    internal static int ArgMax(ReadOnlySpan<float> values)
+    private OutputHead RequireClassifier()
     {
-        int best = 0;
-        for (int j = 1; j < values.Length; j++)
-        {
-            if (values[j] > values[best])
-            {
-                best = j;
-            }
-        }
-
-        return best;
-    }
-
-    private void RequireClassifier()
-    {
-        if (_model.Task == MlpTask.Regression)
+        OutputHead head = _model.Head;
+        if (!head.IsClassifier)
         {
             throw new InvalidOperationException("This is a regression model; it has no classes. Use ComputeScores for its predictions.");
         }
+
+        return head;
     }
 
     private static void CheckWidth(int actual, int expected, string parameter, string what)

@@ -19,6 +19,25 @@ public abstract class MlpSolver
     /// <summary>Creates the optimizer state for a parameter vector of the given length (stochastic solvers only).</summary>
     internal abstract StochasticOptimizer? CreateOptimizer(int parameterCount);
 
+    /// <summary>A copy of these settings, so a trainer is not affected by later changes to the solver it was given.</summary>
+    public abstract MlpSolver Clone();
+
+    /// <summary>
+    /// Bytes per network parameter that a fit with this solver allocates besides the parameters themselves: the
+    /// gradient, the optimizer's state and its working copies. The trainer's memory check and its chunk budget read it.
+    /// </summary>
+    internal abstract long BytesPerParameter { get; }
+
+    /// <summary>Whether training runs in shuffled mini-batches (epochs, early stopping, PartialFit) rather than on the whole data set.</summary>
+    internal abstract bool TrainsInMiniBatches { get; }
+
+    /// <summary>
+    /// Rows of one loss-and-gradient evaluation over <paramref name="rows"/> training rows: the mini-batch,
+    /// <c>min(BatchSize, rows)</c> or <c>min(200, rows)</c> when BatchSize is 0, for the stochastic solvers.
+    /// </summary>
+    internal virtual int BatchRows(MlpOptions options, int rows) =>
+        options.BatchSize == 0 ? Math.Min(MlpOptions.AutomaticBatchCap, rows) : Math.Min(options.BatchSize, rows);
+
     internal static void CheckPositiveFinite(double value, string name)
     {
         if (!(value > 0) || double.IsInfinity(value))
@@ -35,6 +54,29 @@ public abstract class MlpSolver
             string range = allowZero ? "[0, 1)" : "(0, 1)";
             throw new ArgumentOutOfRangeException(name, value, $"{name} must be in {range}; got {value}.");
         }
+
+        // The update runs in float32, where a value this close to 1 becomes 1 (a decay that never decays).
+        if ((float)value >= 1f)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be at most {LargestBelowOne}, the largest float32 below 1, as the update is computed in float32 (where {value} is 1); got {value}.");
+        }
+    }
+
+    /// <summary>The largest float32 below 1, <c>1 - 2^-24</c>.</summary>
+    internal static readonly float LargestBelowOne = MathF.BitDecrement(1f);
+
+    /// <summary>
+    /// A positive step size or constant that the update uses in float32: it must round to a positive finite float32,
+    /// neither 0 (every step would be 0) nor +Infinity (every step 0 or NaN).
+    /// </summary>
+    internal static void CheckPositiveFloat32(double value, string name)
+    {
+        CheckPositiveFinite(value, name);
+        float single = (float)value;
+        if (single == 0f || float.IsInfinity(single))
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be between {float.Epsilon} and {float.MaxValue}, as the update is computed in float32 (where {value} is {single}); got {value}.");
+        }
     }
 }
 
@@ -44,33 +86,38 @@ public abstract class MlpSolver
 /// </summary>
 public sealed class AdamSolver : MlpSolver
 {
-    /// <summary>Step size (scikit-learn's <c>learning_rate_init</c>). Default 0.001.</summary>
+    /// <summary>Step size (scikit-learn's <c>learning_rate_init</c>); positive and within float32's range. Default 0.001.</summary>
     public double LearningRate { get; set; } = 1e-3;
 
-    /// <summary>Decay of the first-moment estimate, in [0, 1). Default 0.9.</summary>
+    /// <summary>Decay of the first-moment estimate, in [0, 1), and below 1 in float32 (at most 0.99999994). Default 0.9.</summary>
     public double Beta1 { get; set; } = 0.9;
 
-    /// <summary>Decay of the second-moment estimate, in [0, 1). Default 0.999.</summary>
+    /// <summary>Decay of the second-moment estimate, in [0, 1), and below 1 in float32 (at most 0.99999994). Default 0.999.</summary>
     public double Beta2 { get; set; } = 0.999;
 
-    /// <summary>Added to the denominator for numerical stability; at least 1.4e-45, as the step is computed in float32. Default 1e-8.</summary>
+    /// <summary>Added to the denominator for numerical stability; between 1.4e-45 and 3.4e38, as the step is computed in float32. Default 1e-8.</summary>
     public double Epsilon { get; set; } = 1e-8;
 
     /// <inheritdoc/>
     public override void Validate()
     {
-        CheckPositiveFinite(LearningRate, nameof(LearningRate));
+        CheckPositiveFloat32(LearningRate, nameof(LearningRate));
         CheckUnitInterval(Beta1, nameof(Beta1), allowZero: true);
         CheckUnitInterval(Beta2, nameof(Beta2), allowZero: true);
-        CheckPositiveFinite(Epsilon, nameof(Epsilon));
-        if ((float)Epsilon == 0f)
-        {
-            // The step is computed in float32, where a smaller epsilon is 0 and a parameter with a zero gradient gets 0 / 0.
-            throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, $"{nameof(Epsilon)} must be at least {float.Epsilon}, the smallest positive float32; got {Epsilon}.");
-        }
+
+        // In float32 a smaller epsilon is 0 (a parameter with a zero gradient gets 0 / 0) and a larger one +Infinity (every step is 0).
+        CheckPositiveFloat32(Epsilon, nameof(Epsilon));
     }
 
     internal override StochasticOptimizer CreateOptimizer(int parameterCount) => new AdamOptimizer(this, parameterCount);
+
+    /// <inheritdoc/>
+    public override AdamSolver Clone() => (AdamSolver)MemberwiseClone();
+
+    /// <summary>The gradient and the two moments, float32 each.</summary>
+    internal override long BytesPerParameter => 3 * sizeof(float);
+
+    internal override bool TrainsInMiniBatches => true;
 }
 
 /// <summary>
@@ -78,10 +125,10 @@ public sealed class AdamSolver : MlpSolver
 /// </summary>
 public sealed class SgdSolver : MlpSolver
 {
-    /// <summary>Initial step size (scikit-learn's <c>learning_rate_init</c>). Default 0.001.</summary>
+    /// <summary>Initial step size (scikit-learn's <c>learning_rate_init</c>); positive and within float32's range. Default 0.001.</summary>
     public double LearningRate { get; set; } = 1e-3;
 
-    /// <summary>Momentum, in [0, 1). Default 0.9.</summary>
+    /// <summary>Momentum, in [0, 1), and below 1 in float32 (at most 0.99999994). Default 0.9.</summary>
     public double Momentum { get; set; } = 0.9;
 
     /// <summary>Use Nesterov's momentum (needs <see cref="Momentum"/> &gt; 0 to make a difference). Default true.</summary>
@@ -96,7 +143,7 @@ public sealed class SgdSolver : MlpSolver
     /// <inheritdoc/>
     public override void Validate()
     {
-        CheckPositiveFinite(LearningRate, nameof(LearningRate));
+        CheckPositiveFloat32(LearningRate, nameof(LearningRate));
         CheckUnitInterval(Momentum, nameof(Momentum), allowZero: true);
         if (!Enum.IsDefined(Schedule))
         {
@@ -110,6 +157,14 @@ public sealed class SgdSolver : MlpSolver
     }
 
     internal override StochasticOptimizer CreateOptimizer(int parameterCount) => new SgdOptimizer(this, parameterCount);
+
+    /// <inheritdoc/>
+    public override SgdSolver Clone() => (SgdSolver)MemberwiseClone();
+
+    /// <summary>The gradient and the velocity, float32 each.</summary>
+    internal override long BytesPerParameter => 2 * sizeof(float);
+
+    internal override bool TrainsInMiniBatches => true;
 }
 
 /// <summary>
@@ -140,4 +195,22 @@ public sealed class LbfgsSolver : MlpSolver
     }
 
     internal override StochasticOptimizer? CreateOptimizer(int parameterCount) => null;
+
+    /// <summary>Rows the whole-data-set loss is evaluated in at most, one chunk after another.</summary>
+    internal const int EvaluationRows = 1024;
+
+    /// <inheritdoc/>
+    public override LbfgsSolver Clone() => (LbfgsSolver)MemberwiseClone();
+
+    /// <summary>
+    /// <see cref="Lbfgs"/>'s arrays: <see cref="HistorySize"/> pairs of float64 steps and gradient changes, five
+    /// float64 vectors (point, gradient, direction, trial point and gradient), and float32 copies of the point and
+    /// the gradient for the network.
+    /// </summary>
+    internal override long BytesPerParameter => (((2L * HistorySize) + 5) * sizeof(double)) + (2 * sizeof(float));
+
+    internal override bool TrainsInMiniBatches => false;
+
+    /// <summary>Every row, evaluated in chunks of at most <see cref="EvaluationRows"/>.</summary>
+    internal override int BatchRows(MlpOptions options, int rows) => Math.Min(rows, EvaluationRows);
 }

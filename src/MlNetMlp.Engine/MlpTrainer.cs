@@ -37,6 +37,7 @@ public sealed class MlpTrainer
     {
         ArgumentNullException.ThrowIfNull(data);
         CheckBothClassesPresent(data);
+        CheckMemory([data.FeatureCount, .. _options.HiddenLayerSizes, data.OutputCount], data, incremental: false);
         var random = new SeededRandom(_options.Seed ?? Random.Shared.Next());
         MlpModel start = initialModel is null ? Initialize(data, random) : CheckCompatible(initialModel, data);
         var run = new Run(_options, data, start, ownsStart: initialModel is null, optimizer: null, random);
@@ -56,11 +57,12 @@ public sealed class MlpTrainer
     public MlpModel PartialFit(MlpDataset data, MlpModel? model = null, Action<MlpEpochReport>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (_options.Solver is LbfgsSolver)
+        if (!_options.Solver.TrainsInMiniBatches)
         {
             throw new InvalidOperationException($"{nameof(PartialFit)} needs a mini-batch solver ({nameof(AdamSolver)} or {nameof(SgdSolver)}); L-BFGS works on the whole data set at once.");
         }
 
+        CheckMemory([data.FeatureCount, .. _options.HiddenLayerSizes, data.OutputCount], data, incremental: true);
         var random = new SeededRandom((_options.Seed ?? Random.Shared.Next()) + (model?.History.EpochsRun ?? 0));
         MlpModel start = model is null ? Initialize(data, random) : CheckCompatible(model, data);
         var run = new Run(_options, data, start, ownsStart: model is null, model?.OptimizerState?.Clone(), random);
@@ -80,29 +82,48 @@ public sealed class MlpTrainer
     /// <summary>
     /// Rows per chunk of a mini-batch (L-BFGS: of the data set): the whole batch, unless the backward pass's work
     /// buffers would then take more than <see cref="WorkShare"/> of what the fit holds anyway (the training rows,
-    /// the parameters, their gradient and the optimizer's state). Small data sets thus train in chunks, each
-    /// adding to the gradient, with the same result. Depends on the shapes, never on the thread count.
+    /// the parameters, and per parameter what the solver states in <see cref="MlpSolver.BytesPerParameter"/>). Small
+    /// data sets thus train in chunks, each adding to the gradient, with the same result. Depends on the shapes,
+    /// never on the thread count.
     /// </summary>
     internal static int ChunkRows(MlpOptions options, MlpDataset data, ParameterLayout layout, int batchRows)
     {
-        long parameters = layout.Count;
-        long state = options.Solver switch
-        {
-            AdamSolver => 2 * sizeof(float) * parameters,
-            SgdSolver => sizeof(float) * parameters,
-            LbfgsSolver lbfgs => ((2L * lbfgs.HistorySize) + 5) * sizeof(double) * parameters,
-            _ => 0,
-        };
-        long held = data.ByteCount + (2 * sizeof(float) * parameters) + state;
+        long held = data.ByteCount + ((sizeof(float) + options.Solver.BytesPerParameter) * layout.Count);
         return Backprop.ChunkRows(layout, batchRows, (long)(held * WorkShare));
     }
+
+    /// <summary>
+    /// The bytes a fit of <paramref name="data"/> allocates (the data set itself aside): per parameter, the
+    /// parameters, what the solver states (<see cref="MlpSolver.BytesPerParameter"/>) and, with early stopping, the
+    /// best weights kept; the backward pass's work buffers for its chunk (activations, deltas, padded and transposed
+    /// weight copies: <see cref="Backprop.WorkBytes"/>); the row indices (and the stratified split's lists); the
+    /// loss-curve room reserved; and the bookkeeping objects.
+    /// </summary>
+    internal static long FitBytes(MlpOptions options, MlpDataset data, ParameterLayout layout, bool incremental)
+    {
+        MlpSolver solver = options.Solver;
+        bool keepsBest = options.EarlyStopping && !incremental && solver.TrainsInMiniBatches;
+        long perParameter = sizeof(float) + solver.BytesPerParameter + (keepsBest ? sizeof(float) : 0);
+        long rows = data.RowCount;
+
+        // Row indices: one int each; the stratified split adds a flag, the per-class lists (grown by doubling) and their shuffled copies.
+        long indices = rows * (keepsBest ? sizeof(int) + 1 + (2 * sizeof(int)) + sizeof(int) : sizeof(int));
+        long history = (keepsBest ? 2 : 1) * sizeof(double) * (long)Math.Min(options.MaxEpochs, Run.ReservedEpochs);
+        int chunk = ChunkRows(options, data, layout, solver.BatchRows(options, data.RowCount));
+        return (perParameter * layout.Count) + Backprop.WorkBytes(layout, chunk) + indices + history + BookkeepingBytes;
+    }
+
+    /// <summary>
+    /// The objects and small arrays of a fit (work-piece tables, per-layer pointers and strides, the model and its
+    /// history objects): about 3.5 KB for two hidden layers, counted generously.
+    /// </summary>
+    private const long BookkeepingBytes = 32 << 10;
 
     /// <summary>Glorot-uniform weights and biases as scikit-learn draws them: <c>U(-b, b)</c>, <c>b = sqrt(factor / (fan_in + fan_out))</c>, factor 2 for logistic, 6 otherwise.</summary>
     private MlpModel Initialize(MlpDataset data, SeededRandom random)
     {
         int[] hidden = (int[])_options.HiddenLayerSizes.Clone();
         int[] sizes = [data.FeatureCount, .. hidden, data.OutputCount];
-        CheckMemory(sizes, data);
         var layout = new ParameterLayout(sizes);
         var activation = new HiddenActivation(_options.Activation, _options.LeakyReluSlope, _options.EluAlpha);
         var parameters = new float[layout.Count];
@@ -125,26 +146,19 @@ public sealed class MlpTrainer
         return new MlpModel(data.Task, data.FeatureCount, hidden, data.OutputCount, data.ClassCount, activation, parameters, new MlpTrainingHistory());
     }
 
-    /// <summary>Rejects networks whose parameters, optimizer state and work buffers cannot fit in this process.</summary>
-    private void CheckMemory(int[] sizes, MlpDataset data)
+    /// <summary>Rejects networks whose fit (<see cref="FitBytes"/>) cannot fit in this process, before anything is allocated.</summary>
+    private void CheckMemory(int[] sizes, MlpDataset data, bool incremental)
     {
         long parameters = ParameterLayout.CountParameters(sizes);
-        int batch = _options.BatchSize == 0 ? Math.Min(MlpOptions.AutomaticBatchCap, data.RowCount) : Math.Min(_options.BatchSize, data.RowCount);
-        long activations = 0;
-        foreach (int width in sizes)
-        {
-            activations += 2L * width;
-        }
-
-        // Parameters, gradient and two optimizer moments in float32, plus double copies for L-BFGS.
-        long bytes = (parameters * (_options.Solver is LbfgsSolver ? 4 + 4 + (8 * (3 + (2 * ((LbfgsSolver)_options.Solver).HistorySize))) : 16)) + (activations * batch * 4);
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        if (parameters > ParameterLayout.MaxCount || bytes > available)
+        long bytes = parameters > ParameterLayout.MaxCount ? long.MaxValue : FitBytes(_options, data, new ParameterLayout(sizes), incremental);
+        if (bytes > available)
         {
+            string needs = bytes == long.MaxValue ? "more than the format's limit" : $"about {bytes / (1 << 20):N0} MiB";
             throw new ArgumentOutOfRangeException(
                 nameof(MlpOptions.HiddenLayerSizes),
                 $"[{string.Join(", ", _options.HiddenLayerSizes)}]",
-                $"{nameof(MlpOptions.HiddenLayerSizes)} [{string.Join(", ", _options.HiddenLayerSizes)}] with {data.FeatureCount} inputs and {data.OutputCount} outputs needs {parameters:N0} parameters and about {bytes / (1 << 20):N0} MiB to train; this process has {available / (1 << 20):N0} MiB. Use smaller hidden layers.");
+                $"{nameof(MlpOptions.HiddenLayerSizes)} [{string.Join(", ", _options.HiddenLayerSizes)}] with {data.FeatureCount} inputs and {data.OutputCount} outputs needs {parameters:N0} parameters and {needs} to train with {_options.Solver.GetType().Name}; this process has {available / (1 << 20):N0} MiB. Use smaller hidden layers.");
         }
     }
 
@@ -174,9 +188,20 @@ public sealed class MlpTrainer
 
     private static void CheckBothClassesPresent(MlpDataset data)
     {
-        if (data.Labels is int[] labels && MlpDataset.OnlyClass(labels) is int only)
+        if (data.Labels is not int[] labels)
+        {
+            return;
+        }
+
+        if (MlpDataset.OnlyClass(labels) is int only)
         {
             throw new ArgumentException($"Every training row has class {only}; a classifier needs at least two classes among its training rows.", nameof(data));
+        }
+
+        if (MlpDataset.ClassWithoutWeight(labels, data.Weights, data.ClassCount) is int unweighted)
+        {
+            int rows = MlpDataset.ClassSizes(labels, data.ClassCount)[unweighted];
+            throw new ArgumentException($"Class {unweighted} has {rows} rows, all of example weight 0, so training would never see it. Give some of its rows a positive weight, or drop its rows.", nameof(data));
         }
     }
 
@@ -184,7 +209,7 @@ public sealed class MlpTrainer
     private sealed class Run
     {
         /// <summary>Most epochs whose history entries are reserved up front (8 KiB per list).</summary>
-        private const int ReservedEpochs = 1024;
+        internal const int ReservedEpochs = 1024;
 
         private readonly MlpOptions _options;
         private readonly MlpDataset _data;
@@ -232,13 +257,14 @@ public sealed class MlpTrainer
             }
 
             int n = train.Length;
-            int batchSize = _options.BatchSize == 0 ? Math.Min(MlpOptions.AutomaticBatchCap, n) : Math.Min(_options.BatchSize, n);
+            int batchSize = _options.Solver.BatchRows(_options, n);
             var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, batchSize), _options.NumberOfThreads);
             var gradient = new float[Layout.Count];
             _optimizer ??= _options.Solver.CreateOptimizer(Layout.Count)!;
             float[]? best = earlyStopping ? (float[])_parameters.Clone() : null;
             int epochs = incremental ? 1 : _options.MaxEpochs;
-            _history.StopReason = $"the maximum of {epochs} epochs was reached";
+            _history.StopReason = incremental ? MlpStopReason.PartialFitEpoch : MlpStopReason.MaximumIterations;
+            _history.StopMessage = incremental ? "PartialFit ran one epoch" : $"the maximum of {epochs} epochs was reached while the {(earlyStopping ? "validation score" : "training loss")} was still improving";
             ReserveHistory(epochs, earlyStopping);
 
             for (int epoch = 0; epoch < epochs; epoch++)
@@ -265,6 +291,11 @@ public sealed class MlpTrainer
                 }
 
                 CheckFinite(_parameters, learningRate);
+                if (_optimizer.NonFiniteState() is string state)
+                {
+                    throw Diverged(state, learningRate, GradientTooLargeAdvice);
+                }
+
                 double epochLoss = accumulated / n;
                 _history.EpochsRun++;
                 _history.SamplesSeen += n;
@@ -299,7 +330,8 @@ public sealed class MlpTrainer
                     string what = earlyStopping ? "validation score" : "training loss";
                     if (!_optimizer.TryContinueAfterStall())
                     {
-                        _history.StopReason = $"the {what} did not improve by more than {_options.Tolerance} for {_options.EpochsWithoutImprovement} consecutive epochs";
+                        _history.StopReason = MlpStopReason.NoImprovement;
+                        _history.StopMessage = $"the {what} did not improve by more than {_options.Tolerance} for {_options.EpochsWithoutImprovement} consecutive epochs";
                         break;
                     }
 
@@ -324,7 +356,7 @@ public sealed class MlpTrainer
                 rows[i] = i;
             }
 
-            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, Math.Min(n, 1024)), _options.NumberOfThreads);
+            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, solver.BatchRows(_options, n)), _options.NumberOfThreads);
             ReserveHistory(_options.MaxEpochs, validation: false);
             double alpha = _options.L2Regularization;
             var lbfgs = new Lbfgs(Layout.Count, solver.HistorySize, (x, g) =>
@@ -332,7 +364,7 @@ public sealed class MlpTrainer
                 double loss = backprop.LossAndGradient(x, _data, rows, alpha, g);
                 return double.IsFinite(loss) ? loss : double.PositiveInfinity;
             });
-            (double finalLoss, int iterations, string reason) = lbfgs.Minimize(
+            (double finalLoss, int iterations, MlpStopReason reason, string message) = lbfgs.Minimize(
                 _parameters,
                 _options.MaxEpochs,
                 solver.MaxFunctionEvaluations,
@@ -357,6 +389,7 @@ public sealed class MlpTrainer
             _history.SamplesSeen += (long)n * iterations;
             _history.FunctionEvaluations += lbfgs.Evaluations;
             _history.StopReason = reason;
+            _history.StopMessage = message;
             return Finish(null);
         }
 
@@ -381,7 +414,7 @@ public sealed class MlpTrainer
         private double ValidationScore(Backprop backprop, int[] rows)
         {
             int width = Layout.OutputWidth;
-            var metric = new ValidationMetric(_data);
+            ValidationMetric metric = _data.Head.CreateMetric(_data);
             for (int start = 0; start < rows.Length; start += backprop.Capacity)
             {
                 ReadOnlySpan<int> chunk = rows.AsSpan(start, Math.Min(backprop.Capacity, rows.Length - start));
@@ -406,12 +439,15 @@ public sealed class MlpTrainer
             }
         }
 
-        private MlpDivergenceException Diverged(string what, double learningRate)
+        /// <summary>What to do when the gradient itself is too large for float32 (a smaller learning rate does not help).</summary>
+        private const string GradientTooLargeAdvice =
+            "Normalize the features (for example with NormalizeMeanVariance), scale example weights to around 1, scale large regression targets, or lower L2Regularization.";
+
+        private MlpDivergenceException Diverged(string what, double learningRate, string advice =
+            "Lower the learning rate, normalize the features (for example with NormalizeMeanVariance), scale large regression targets, or raise L2Regularization.")
         {
             string rate = double.IsNaN(learningRate) ? string.Empty : $" (learning rate {learningRate:G4})";
-            return new MlpDivergenceException(
-                $"Training diverged in epoch {_history.EpochsRun + 1}{rate}: {what}. No model was produced. Lower the learning rate, " +
-                "normalize the features (for example with NormalizeMeanVariance), scale large regression targets, or raise L2Regularization.");
+            return new MlpDivergenceException($"Training diverged in epoch {_history.EpochsRun + 1}{rate}: {what}. No model was produced. {advice}");
         }
     }
 }

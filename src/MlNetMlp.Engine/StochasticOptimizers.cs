@@ -27,6 +27,12 @@ internal abstract class StochasticOptimizer
     public virtual bool TryContinueAfterStall() => false;
 
     public abstract StochasticOptimizer Clone();
+
+    /// <summary>
+    /// What in the optimizer's state is no longer a finite number, or null when all of it is: state that
+    /// overflowed can stop every step while the weights stay finite, which is divergence all the same.
+    /// </summary>
+    public virtual string? NonFiniteState() => null;
 }
 
 /// <summary>
@@ -78,6 +84,25 @@ internal sealed class AdamOptimizer : StochasticOptimizer
     }
 
     public override StochasticOptimizer Clone() => new AdamOptimizer(this);
+
+    /// <summary>
+    /// The second moment overflows first: <c>(1 - b2) g²</c> passes float32's maximum for a gradient component above
+    /// <c>sqrt(3.4e38 / (1 - b2))</c> (5.8e20 with the default b2); from then on that parameter's step is
+    /// <c>m / ∞ = 0</c> and the loss freezes.
+    /// </summary>
+    public override string? NonFiniteState()
+    {
+        for (int i = 0; i < _v.Length; i++)
+        {
+            if (!float.IsFinite(_v[i]) || !float.IsFinite(_m[i]))
+            {
+                double limit = Math.Sqrt(float.MaxValue / (1 - _beta2));
+                return $"Adam's running average of the squared gradient overflowed float32 (a gradient component above about {limit:G2}), which stops every step";
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// The stateless update. Vectorized (512 or 256 bits, then one element at a time); every lane evaluates exactly

@@ -2,17 +2,41 @@ using System;
 
 namespace MlNetMlp.Engine;
 
-/// <summary>Accumulates scikit-learn's <c>score</c> over rows: accuracy for classifiers, R² averaged over targets for regressors.</summary>
-internal sealed class ValidationMetric
+/// <summary>Accumulates scikit-learn's <c>score</c> over rows, for early stopping; each head creates its own (<see cref="OutputHead.CreateMetric"/>).</summary>
+internal abstract class ValidationMetric
+{
+    /// <summary>Adds one row given its raw outputs (logits or predictions).</summary>
+    public abstract void Add(int row, ReadOnlySpan<float> outputs);
+
+    /// <summary>The score over the rows added; higher is better.</summary>
+    public abstract double Score();
+}
+
+/// <summary>Accuracy: the share of rows whose predicted class (the head's rule) is their label.</summary>
+internal sealed class AccuracyMetric(OutputHead head, MlpDataset data) : ValidationMetric
+{
+    private int _count;
+    private int _correct;
+
+    public override void Add(int row, ReadOnlySpan<float> outputs)
+    {
+        _count++;
+        _correct += head.PredictClass(outputs) == data.Labels![row] ? 1 : 0;
+    }
+
+    public override double Score() => (double)_correct / _count;
+}
+
+/// <summary>R², averaged over targets, as scikit-learn's <c>r2_score</c> with uniform averaging.</summary>
+internal sealed class RSquaredMetric : ValidationMetric
 {
     private readonly MlpDataset _data;
     private readonly double[] _sum;
     private readonly double[] _sumSquares;
     private readonly double[] _residualSquares;
     private int _count;
-    private int _correct;
 
-    public ValidationMetric(MlpDataset data)
+    public RSquaredMetric(MlpDataset data)
     {
         _data = data;
         int targets = data.TargetCount;
@@ -21,39 +45,21 @@ internal sealed class ValidationMetric
         _residualSquares = new double[targets];
     }
 
-    /// <summary>Adds one row given its raw outputs (logits or predictions).</summary>
-    public void Add(int row, ReadOnlySpan<float> outputs)
+    public override void Add(int row, ReadOnlySpan<float> outputs)
     {
         _count++;
-        switch (_data.Task)
+        ReadOnlySpan<float> y = _data.Targets.AsSpan(row * _sum.Length, _sum.Length);
+        for (int j = 0; j < y.Length; j++)
         {
-            case MlpTask.BinaryClassification:
-                _correct += (outputs[0] > 0 ? 1 : 0) == _data.Labels![row] ? 1 : 0;
-                break;
-            case MlpTask.MulticlassClassification:
-                _correct += MlpPredictor.ArgMax(outputs) == _data.Labels![row] ? 1 : 0;
-                break;
-            default:
-                ReadOnlySpan<float> y = _data.Targets.AsSpan(row * _sum.Length, _sum.Length);
-                for (int j = 0; j < y.Length; j++)
-                {
-                    double residual = (double)y[j] - outputs[j];
-                    _residualSquares[j] += residual * residual;
-                    _sum[j] += y[j];
-                    _sumSquares[j] += (double)y[j] * y[j];
-                }
-
-                break;
+            double residual = (double)y[j] - outputs[j];
+            _residualSquares[j] += residual * residual;
+            _sum[j] += y[j];
+            _sumSquares[j] += (double)y[j] * y[j];
         }
     }
 
-    public double Score()
+    public override double Score()
     {
-        if (_data.Task != MlpTask.Regression)
-        {
-            return (double)_correct / _count;
-        }
-
         double total = 0;
         for (int j = 0; j < _sum.Length; j++)
         {

@@ -9,7 +9,8 @@ internal static class ValidationSplit
     /// <summary>
     /// Holds out <c>ceil(fraction * n)</c> rows as scikit-learn's <c>train_test_split</c> does; for classification
     /// each class contributes in proportion to its size (largest remainder), so the split is stratified.
-    /// Both parts are returned in ascending row order.
+    /// Both parts are returned in ascending row order. Every class keeps at least one training row; a class of a
+    /// single row is an error, as in scikit-learn.
     /// </summary>
     public static (int[] Train, int[] Validation) Split(MlpDataset data, double fraction, SeededRandom random)
     {
@@ -35,6 +36,17 @@ internal static class ValidationSplit
             for (int i = 0; i < n; i++)
             {
                 byClass[labels[i]].Add(i);
+            }
+
+            for (int c = 0; c < byClass.Length; c++)
+            {
+                if (byClass[c].Count == 1)
+                {
+                    // scikit-learn's stratified train_test_split raises here too: the row would go to one side only.
+                    throw new ArgumentException(
+                        $"Class {c} has only 1 row; early stopping's stratified split needs at least 2 rows of every class present, to keep one for training. Add rows of that class, drop it, or turn {nameof(MlpOptions.EarlyStopping)} off.",
+                        nameof(data));
+                }
             }
 
             int[] take = Apportion(byClass, validationCount, n);
@@ -96,13 +108,21 @@ internal static class ValidationSplit
 
         while (assigned < total)
         {
+            // A class never gives all its rows: one at least stays for training (floors never reach the count).
             int best = -1;
             for (int c = 0; c < byClass.Length; c++)
             {
-                if (take[c] < byClass[c].Count && (best < 0 || remainders[c] > remainders[best]))
+                if (take[c] + 1 < byClass[c].Count && (best < 0 || remainders[c] > remainders[best]))
                 {
                     best = c;
                 }
+            }
+
+            if (best < 0)
+            {
+                throw new ArgumentException(
+                    $"Holding out {total} of {n} rows for early stopping leaves too few training rows to keep a row of every class. Lower {nameof(MlpOptions.ValidationFraction)}.",
+                    nameof(MlpOptions.ValidationFraction));
             }
 
             take[best]++;

@@ -4,6 +4,7 @@ using System.IO;
 using System.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetMlp.Engine;
 
 namespace MlNetMlp;
 
@@ -70,6 +71,51 @@ internal sealed class ClassNames
         itemType is TextDataViewType
             ? new ClassNames(itemType, new string[count], null)
             : new ClassNames(itemType, null, new double[count]);
+
+    /// <summary>
+    /// The network of <paramref name="initial"/> with its classes in the order of <paramref name="current"/>, the
+    /// class names of the data a warm start trains on: unchanged when both name the same classes in the same order
+    /// (or either has no names), renumbered when they name the same classes in another order, and an error naming
+    /// both sets when the classes differ.
+    /// </summary>
+    public static MlpModel MapClasses(MlpModelParameters initial, ClassNames? current, string labelColumn)
+    {
+        MlpModel network = initial.Network;
+        if (initial.ClassNames is not ClassNames previous || current is null)
+        {
+            return network;
+        }
+
+        IReadOnlyList<string> before = previous.AsText(), now = current.AsText();
+        var position = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < before.Count; i++)
+        {
+            position.TryAdd(before[i], i);
+        }
+
+        var sourceOfClass = new int[now.Count];
+        bool same = previous.ItemType == current.ItemType && before.Count == now.Count && position.Count == before.Count;
+        for (int j = 0; same && j < now.Count; j++)
+        {
+            same = position.TryGetValue(now[j], out sourceOfClass[j]);
+        }
+
+        if (!same || new HashSet<int>(sourceOfClass).Count != now.Count)
+        {
+            throw new ArgumentException(
+                $"The initial model was trained on classes [{string.Join(", ", before)}] ({previous.ItemType}); label column '{labelColumn}' has classes [{string.Join(", ", now)}] ({current.ItemType}). A warm start needs the same classes (in any key order); train a new model for a different set.",
+                nameof(initial));
+        }
+
+        bool reordered = false;
+        for (int j = 0; j < sourceOfClass.Length; j++)
+        {
+            reordered |= sourceOfClass[j] != j;
+        }
+
+        // The multiclass head's outputs are its classes, so renumbering the classes reorders the outputs.
+        return reordered ? network.WithOutputsReordered(sourceOfClass) : network;
+    }
 
     /// <summary>The class names as text, for display.</summary>
     public IReadOnlyList<string> AsText()

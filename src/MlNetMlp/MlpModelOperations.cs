@@ -332,9 +332,9 @@ public static class MlpModelOperations
                 names = ClassNames.Read(reader, network.ClassCount);
             }
 
-            if (task == MlpTask.Regression ? network.Task != MlpTask.Regression : network.Task == MlpTask.Regression)
+            if (task != network.Task)
             {
-                throw new MlpModelFormatException($"An MLP part says {task} but holds a {network.Task} network.");
+                throw new MlpModelFormatException($"An MLP part says {task} but holds a {network.Task} network. (Earlier versions wrote a two-class multiclass model with a binary network; retrain such a model.)");
             }
 
             if (!isVector && network.InputCount != 1)
@@ -343,7 +343,7 @@ public static class MlpModelOperations
             }
 
             DataViewType featureType = isVector ? new VectorDataViewType(NumberDataViewType.Single, network.InputCount) : NumberDataViewType.Single;
-            return new MlpPredictionTransformer(new MlpModelParameters(task, network, names), featureColumn, featureType);
+            return new MlpPredictionTransformer(new MlpModelParameters(network, names), featureColumn, featureType);
         }
         catch (EndOfStreamException)
         {

@@ -11,10 +11,10 @@ namespace MlNetMlp;
 /// </summary>
 public sealed class MlpModelParameters
 {
-    internal MlpModelParameters(MlpTask task, MlpModel network, ClassNames? classNames)
+    internal MlpModelParameters(MlpModel network, ClassNames? classNames)
     {
-        Task = task;
         Network = network;
+        Columns = TaskColumns.For(network.Task);
         ClassNames = classNames;
     }
 
@@ -22,10 +22,10 @@ public sealed class MlpModelParameters
     public MlpModel Network { get; }
 
     /// <summary>
-    /// The ML.NET task the model was trained for, which fixes its output columns. A multiclass model of two classes
-    /// keeps multiclass columns although its network has one logistic output.
+    /// The task the model was trained for, which fixes its output columns: its network's task. A multiclass model
+    /// of two classes has two softmax outputs.
     /// </summary>
-    public MlpTask Task { get; }
+    public MlpTask Task => Network.Task;
 
     /// <summary>Number of input features.</summary>
     public int FeatureCount => Network.InputCount;
@@ -37,7 +37,7 @@ public sealed class MlpModelParameters
     /// The class values in score-slot order, as text (scikit-learn's <c>classes_</c>): the label's key values for
     /// multiclass models (empty when the label had none), <c>False</c>/<c>True</c> for binary, empty for regression.
     /// </summary>
-    public IReadOnlyList<string> Classes => Task == MlpTask.BinaryClassification ? ["False", "True"] : ClassNames?.AsText() ?? [];
+    public IReadOnlyList<string> Classes => Columns.Classes(ClassNames);
 
     /// <summary>Widths of the hidden layers.</summary>
     public IReadOnlyList<int> HiddenLayerSizes => Network.HiddenLayerSizes;
@@ -61,4 +61,7 @@ public sealed class MlpModelParameters
     public float[] GetBiases(int layer) => Network.GetBiases(layer);
 
     internal ClassNames? ClassNames { get; }
+
+    /// <summary>The task's columns, label rules and class naming.</summary>
+    internal TaskColumns Columns { get; }
 }

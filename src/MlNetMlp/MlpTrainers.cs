@@ -45,6 +45,8 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
     /// <summary>
     /// Trains on <paramref name="trainData"/>, starting from <paramref name="initialModel"/>'s weights when given
     /// (scikit-learn's <c>warm_start</c>): its loss curve and epoch count continue, the optimizer starts afresh.
+    /// Classes are matched by their label values: the same classes under other key numbers (another
+    /// <c>MapValueToKey</c> order) are renumbered to the new keys; a different set of classes is an error naming both.
     /// </summary>
     public MlpPredictionTransformer Fit(IDataView trainData, MlpModelParameters? initialModel)
     {
@@ -67,10 +69,20 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
             userProgress?.Invoke(report);
         }
 
-        MlpModel model = new MlpTrainer(engineOptions).Fit(data.Data, initialModel?.Network, Report, _options.CancellationToken);
-        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"Training stopped after {model.EpochsRun} epochs: {model.History.StopReason}; final loss {model.History.FinalLoss:F8}."));
+        MlpModel? start = initialModel is null ? null : ClassNames.MapClasses(initialModel, data.ClassNames, _options.LabelColumnName);
+        MlpModel model = new MlpTrainer(engineOptions).Fit(data.Data, start, Report, _options.CancellationToken);
+        string stopped = string.Create(CultureInfo.InvariantCulture, $"Training stopped after {model.EpochsRun} epochs ({model.History.StopReason}): {model.History.StopMessage}; final loss {model.History.FinalLoss:F8}.");
+        if (model.History.Converged)
+        {
+            channel.Info(MessageSensitivity.None, stopped);
+        }
+        else
+        {
+            // scikit-learn's ConvergenceWarning: the optimizer ran out of epochs, iterations or evaluations.
+            channel.Warning(MessageSensitivity.None, stopped + $" The optimization did not converge; raise {nameof(MlpTrainerOptions.NumberOfIterations)} or the learning rate, or normalize the features.");
+        }
         ClassNames? names = data.ClassNames ?? initialModel?.ClassNames;
-        return new MlpPredictionTransformer(new MlpModelParameters(_task, model, names), _options.FeatureColumnName, data.FeatureType);
+        return new MlpPredictionTransformer(new MlpModelParameters(model, names), _options.FeatureColumnName, data.FeatureType);
     }
 
     /// <summary>The input shape plus the prediction columns; checks the features, label and weight columns.</summary>
@@ -84,24 +96,13 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         }
 
         SchemaShape.Column label = Require(inputSchema, _options.LabelColumnName, "Label");
-        ClassNames? names = null;
-        switch (_task)
+        TaskColumns columns = TaskColumns.For(_task);
+        if (!columns.AcceptsLabel(label))
         {
-            case MlpTask.BinaryClassification when label.Kind == SchemaShape.Column.VectorKind.Scalar && !label.IsKey && (label.ItemType == BooleanDataViewType.Instance || label.ItemType == NumberDataViewType.Single || label.ItemType == NumberDataViewType.Double):
-            case MlpTask.Regression when label.Kind == SchemaShape.Column.VectorKind.Scalar && !label.IsKey && (label.ItemType == NumberDataViewType.Single || label.ItemType == NumberDataViewType.Double):
-                break;
-            case MlpTask.MulticlassClassification when label.Kind == SchemaShape.Column.VectorKind.Scalar && label.IsKey:
-                SchemaShape.Column? keyValues = SchemaShapes.Find(label.Annotations, "KeyValues");
-                if (keyValues is SchemaShape.Column values && values.ItemType is PrimitiveDataViewType itemType)
-                {
-                    names = ClassNames.Placeholder(itemType, 2);
-                }
-
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Label column '{label.Name}' has an unsuitable type for {_task}: {label.Kind} of {(label.IsKey ? "key " : string.Empty)}{label.ItemType}.");
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Label column '{label.Name}' has an unsuitable type for {_task}: {label.Kind} of {(label.IsKey ? "key " : string.Empty)}{label.ItemType}.");
         }
 
+        ClassNames? names = columns.PlaceholderNames(label);
         if (_options.ExampleWeightColumnName is string weightName)
         {
             SchemaShape.Column weight = Require(inputSchema, weightName, "Example weight");
@@ -111,7 +112,7 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
             }
         }
 
-        return SchemaShapes.Extend(inputSchema, ScoreColumns.Describe(_task, 2, names, 1));
+        return SchemaShapes.Extend(inputSchema, columns.Describe(2, names, 1));
     }
 
     private static SchemaShape.Column Require(SchemaShape shape, string name, string role) =>
@@ -138,7 +139,8 @@ public sealed class MlpBinaryTrainer : MlpTrainerBase
 /// <summary>
 /// Trains a multilayer perceptron for multiclass classification: softmax outputs trained with cross-entropy.
 /// The label must be a key (use <c>MapValueToKey</c>); adds <c>Score</c> (class probabilities, key k in slot k-1)
-/// and <c>PredictedLabel</c> (a key carrying the label's values, ready for <c>MapKeyToValue</c>).
+/// and <c>PredictedLabel</c> (a key carrying the label's values, ready for <c>MapKeyToValue</c>). A key of two values
+/// gets two softmax outputs (not scikit-learn's one logistic output), so Score always has one probability per class.
 /// </summary>
 public sealed class MlpMulticlassTrainer : MlpTrainerBase
 {

@@ -8,8 +8,8 @@ using MlNetMlp.Engine.Kernels;
 namespace MlNetMlp;
 
 /// <summary>
-/// The output layer of the current row, as the score columns read it: the logit (binary), the class probabilities
-/// (multiclass) or the predictions (regression).
+/// The output layer of the current row, as the score columns read it: what <see cref="TaskColumns.Serve"/> makes
+/// of it (the logit for binary, the class probabilities for multiclass, the predictions for regression).
 /// </summary>
 internal interface IScoreSource
 {
@@ -29,7 +29,7 @@ internal sealed class RowScorer : IScoreSource
     private readonly MlpPredictor _predictor;
     private readonly float[] _features;
     private readonly float[] _scores;
-    private readonly bool _multiclass;
+    private readonly TaskColumns _columns;
     private long _position = -1;
 
     public RowScorer(MlpModelParameters model, DataViewRow input, DataViewSchema.Column featureColumn)
@@ -38,7 +38,7 @@ internal sealed class RowScorer : IScoreSource
         _source = new FeatureSource(input, featureColumn);
         _predictor = model.Network.CreatePredictor();
         _features = new float[model.FeatureCount];
-        _multiclass = model.Task == MlpTask.MulticlassClassification;
+        _columns = model.Columns;
         _scores = new float[model.Network.OutputCount];
     }
 
@@ -48,14 +48,8 @@ internal sealed class RowScorer : IScoreSource
         if (position != _position)
         {
             _source.Read(_features);
-            if (_multiclass)
-            {
-                _predictor.PredictProbabilities(_features, _scores);
-            }
-            else
-            {
-                _predictor.ComputeScores(_features, _scores);
-            }
+            _predictor.ComputeScores(_features, _scores);
+            _columns.Serve(_scores, 1, _scores.Length);
 
             _position = position;
         }
@@ -80,7 +74,7 @@ internal sealed class BlockScorer
     private readonly MlpPredictor _predictor;
     private readonly int _featureCount;
     private readonly int _outputCount;
-    private readonly bool _multiclass;
+    private readonly TaskColumns _columns;
     private readonly float[][] _features = [[], []];
     private readonly float[][] _scores = [[], []];
 
@@ -96,7 +90,7 @@ internal sealed class BlockScorer
         _freePairs = (1 << pairs) - 1;
         _featureCount = model.FeatureCount;
         _outputCount = model.Network.OutputCount;
-        _multiclass = model.Task == MlpTask.MulticlassClassification;
+        _columns = model.Columns;
         MultiplyAddsPerRow = model.Network.Layout.WeightCount;
     }
 
@@ -128,14 +122,7 @@ internal sealed class BlockScorer
             int rows = end - first;
             Span<float> scores = _scores[block].AsSpan(first * _outputCount, rows * _outputCount);
             _predictor.ComputeScoresPart(_features[block].AsSpan(first * _featureCount, rows * _featureCount), rows, scores, pair);
-            if (_multiclass)
-            {
-                // As MlpPredictor.PredictProbabilities does for one row.
-                for (int start = 0; start < scores.Length; start += _outputCount)
-                {
-                    OutputLoss.SoftmaxInPlace(scores.Slice(start, _outputCount));
-                }
-            }
+            _columns.Serve(scores, rows, _outputCount);
         }
         finally
         {

@@ -20,7 +20,9 @@ internal static class TrainingData
         DataViewSchema.Column features = FindColumn(schema, options.FeatureColumnName, "Features", nameof(options.FeatureColumnName));
         int featureCount = FeatureCount(features);
         DataViewSchema.Column label = FindColumn(schema, options.LabelColumnName, "Label", nameof(options.LabelColumnName));
-        int classCount = CheckLabelType(label, task);
+        TaskColumns taskColumns = TaskColumns.For(task);
+        bool classifier = taskColumns.Head.IsClassifier;
+        int classCount = taskColumns.CheckLabelType(label);
         DataViewSchema.Column? weight = null;
         if (options.ExampleWeightColumnName is string weightName)
         {
@@ -44,8 +46,8 @@ internal static class TrainingData
 
         int n = (int)rows;
         var x = new float[n * featureCount];
-        int[]? labels = task == MlpTask.Regression ? null : new int[n];
-        float[]? targets = task == MlpTask.Regression ? new float[n] : null;
+        int[]? labels = classifier ? new int[n] : null;
+        float[]? targets = classifier ? null : new float[n];
         float[]? weights = weight is null ? null : new float[n];
 
         var columns = weight is DataViewSchema.Column w ? new[] { features, label, w } : new[] { features, label };
@@ -53,8 +55,8 @@ internal static class TrainingData
         {
             ValueGetter<VBuffer<float>>? vectorGetter = features.Type is VectorDataViewType ? cursor.GetGetter<VBuffer<float>>(features) : null;
             ValueGetter<float>? scalarGetter = vectorGetter is null ? cursor.GetGetter<float>(features) : null;
-            Func<long, int>? readLabel = task == MlpTask.Regression ? null : ClassReader(cursor, label, classCount);
-            Func<long, float>? readTarget = task == MlpTask.Regression ? TargetReader(cursor, label) : null;
+            Func<long, int>? readLabel = classifier ? ClassReader(cursor, label, classCount) : null;
+            Func<long, float>? readTarget = classifier ? null : TargetReader(cursor, label);
             ValueGetter<float>? weightGetter = weight is DataViewSchema.Column wc ? cursor.GetGetter<float>(wc) : null;
             var buffer = default(VBuffer<float>);
             int r = 0;
@@ -121,18 +123,19 @@ internal static class TrainingData
             }
         }
 
+        ClassNames? names = taskColumns.NamesFromLabel(label, classCount);
         MlpDataset dataset;
-        if (task == MlpTask.Regression)
+        if (classifier)
         {
-            dataset = MlpDataset.ForRegression(x, featureCount, targets!, 1, weights);
+            CheckTwoClasses(labels!, label.Name, taskColumns, names);
+            CheckEveryClassTrains(labels!, weights, classCount, label.Name, options, taskColumns, names);
+            dataset = MlpDataset.ForClassification(x, featureCount, labels!, classCount, weights, task);
         }
         else
         {
-            CheckTwoClasses(labels!, label.Name, task);
-            dataset = MlpDataset.ForClassification(x, featureCount, labels!, classCount, weights);
+            dataset = MlpDataset.ForRegression(x, featureCount, targets!, 1, weights);
         }
 
-        ClassNames? names = task == MlpTask.MulticlassClassification ? ClassNames.FromLabel(label, classCount) : null;
         return new Result(dataset, features.Type, names);
     }
 
@@ -149,41 +152,6 @@ internal static class TrainingData
                 return 1;
             default:
                 throw new ArgumentOutOfRangeException(nameof(features), $"Features column '{features.Name}' has type {features.Type}; it must be a known-size vector of Single (float). Convert it with mlContext.Transforms.Conversion.ConvertType and build it with mlContext.Transforms.Concatenate.");
-        }
-    }
-
-    /// <summary>Checks the label type for the task; returns the class count (0 for regression).</summary>
-    public static int CheckLabelType(DataViewSchema.Column label, MlpTask task)
-    {
-        DataViewType type = label.Type;
-        switch (task)
-        {
-            case MlpTask.BinaryClassification:
-                if (type == BooleanDataViewType.Instance || type == NumberDataViewType.Single || type == NumberDataViewType.Double)
-                {
-                    return 2;
-                }
-
-                throw new ArgumentOutOfRangeException(nameof(label), $"Label column '{label.Name}' has type {type}; binary classification needs Boolean (or Single/Double holding 0 and 1).");
-            case MlpTask.MulticlassClassification:
-                if (type is KeyDataViewType key && key.RawType == typeof(uint))
-                {
-                    if (key.Count < 2 || key.Count > MlpOptions.MaxLayerWidth)
-                    {
-                        throw new ArgumentOutOfRangeException(nameof(label), $"Label column '{label.Name}' is a key with {key.Count} values; multiclass classification needs between 2 and {MlpOptions.MaxLayerWidth} classes.");
-                    }
-
-                    return (int)key.Count;
-                }
-
-                throw new ArgumentOutOfRangeException(nameof(label), $"Label column '{label.Name}' has type {type}; multiclass classification needs a key-typed label. Add mlContext.Transforms.Conversion.MapValueToKey(\"{label.Name}\") before the trainer.");
-            default:
-                if (type == NumberDataViewType.Single || type == NumberDataViewType.Double)
-                {
-                    return 0;
-                }
-
-                throw new ArgumentOutOfRangeException(nameof(label), $"Label column '{label.Name}' has type {type}; regression needs Single or Double.");
         }
     }
 
@@ -295,14 +263,32 @@ internal static class TrainingData
         };
     }
 
-    private static void CheckTwoClasses(int[] labels, string name, MlpTask task)
+    /// <summary>
+    /// The engine's checks that no class present vanishes from training (all its weights 0; one row under early
+    /// stopping's stratified split), with the class named by its label value and the columns named.
+    /// </summary>
+    private static void CheckEveryClassTrains(int[] labels, float[]? weights, int classCount, string name, MlpTrainerOptions options, TaskColumns taskColumns, ClassNames? names)
+    {
+        int[] sizes = MlpDataset.ClassSizes(labels, classCount);
+        if (MlpDataset.ClassWithoutWeight(labels, weights, classCount) is int unweighted)
+        {
+            throw new ArgumentException($"Label column '{name}' has {sizes[unweighted]} rows of {taskColumns.DescribeClass(unweighted, names)}, all of example weight 0 in column '{options.ExampleWeightColumnName}', so training would never see that class. Give some of its rows a positive weight, or filter its rows out.", nameof(labels));
+        }
+
+        if (options.EarlyStopping && Array.IndexOf(sizes, 1) is int single and >= 0)
+        {
+            throw new ArgumentException($"Label column '{name}': {taskColumns.DescribeClass(single, names)} has only 1 row; early stopping's stratified split needs at least 2 rows of every class present, to keep one for training. Add rows of that class, filter it out, or set {nameof(MlpTrainerOptions.EarlyStopping)} to false.", nameof(labels));
+        }
+    }
+
+    private static void CheckTwoClasses(int[] labels, string name, TaskColumns taskColumns, ClassNames? names)
     {
         if (MlpDataset.OnlyClass(labels) is not int only)
         {
             return;
         }
 
-        string which = task == MlpTask.BinaryClassification ? (only == 1 ? "true" : "false") : $"key {only + 1}";
+        string which = taskColumns.DescribeClass(only, names);
         throw new ArgumentException($"Label column '{name}' has only one class ({which}) in all {labels.Length} training rows; a classifier needs at least two classes.", nameof(labels));
     }
 }

@@ -158,7 +158,8 @@ public class SerializerTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(2)]
+    [InlineData(1)]
+    [InlineData(3)]
     [InlineData(-1)]
     [InlineData(1000)]
     public void WrongVersionIsRejectedNamingBothVersions(int version)
@@ -275,7 +276,8 @@ public class SerializerTests
         Expect("remain", b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(fields.LossCount), int.MaxValue));
         Expect("Loss-curve entry 1 is NaN", b => BinaryPrimitives.WriteDoubleLittleEndian(b.AsSpan(fields.LossCount + 4 + 8), double.NaN));
         Expect("epochs", b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(fields.EpochsRun), model.EpochsRun - 1));
-        Expect("UTF-8", b => b[fields.StopReason] = 0xFF);
+        Expect("UTF-8", b => b[fields.StopMessage] = 0xFF);
+        Expect("stop reason is 99", b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(fields.StopReason), 99));
         Expect("announces", b => BinaryPrimitives.WriteInt64LittleEndian(b.AsSpan(Fields.BodyLength), 5));
     }
 
@@ -488,6 +490,7 @@ public class SerializerTests
         Assert.Equal(e.SamplesSeen, a.SamplesSeen);
         Assert.Equal(e.FunctionEvaluations, a.FunctionEvaluations);
         Assert.Equal(e.StopReason, a.StopReason);
+        Assert.Equal(e.StopMessage, a.StopMessage);
         Assert.Equal(e.EpochsWithoutImprovement, a.EpochsWithoutImprovement);
     }
 
@@ -544,7 +547,9 @@ public class SerializerTests
 
         public int EpochsRun => ValidationCount + 4 + (8 * _model.ValidationScores.Count) + 24;
 
-        public int StopReason => EpochsRun + 4 + 8 + 4 + 4 + 4;
+        public int StopReason => EpochsRun + 4 + 8 + 4 + 4;
+
+        public int StopMessage => StopReason + 4 + 4;
 
         public int Hidden(int i) => 44 + (4 * i);
     }

@@ -21,7 +21,9 @@ public class TrainingBehaviourTests
         Assert.Equal(model.EpochsRun, model.ValidationScores.Count);
         Assert.Equal(model.ValidationScores, reports.Select(r => r.ValidationScore!.Value));
         Assert.Equal(model.ValidationScores.Max(), model.History.BestValidationScore);
-        Assert.Contains("validation score did not improve", model.History.StopReason, StringComparison.Ordinal);
+        Assert.Equal(MlpStopReason.NoImprovement, model.History.StopReason);
+        Assert.True(model.History.Converged);
+        Assert.Contains("validation score did not improve", model.History.StopMessage, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -68,12 +70,15 @@ public class TrainingBehaviourTests
         MlpDataset data = Synthetic.Blobs(1, 100, 3, 2, 2.0);
         MlpModel model = new MlpTrainer(new MlpOptions { HiddenLayerSizes = [4], Tolerance = 1e6, EpochsWithoutImprovement = 3, Seed = 1 }).Fit(data);
         Assert.Equal(5, model.EpochsRun);
-        Assert.Contains("training loss did not improve by more than 1000000 for 3 consecutive epochs", model.History.StopReason, StringComparison.Ordinal);
+        Assert.Equal(MlpStopReason.NoImprovement, model.History.StopReason);
+        Assert.Contains("training loss did not improve by more than 1000000 for 3 consecutive epochs", model.History.StopMessage, StringComparison.Ordinal);
 
         // A tolerance of 0 on a loss that keeps falling never stops early.
         MlpModel patient = new MlpTrainer(new MlpOptions { HiddenLayerSizes = [4], Tolerance = 0, EpochsWithoutImprovement = 3, MaxEpochs = 30, Seed = 1 }).Fit(data);
         Assert.Equal(30, patient.EpochsRun);
-        Assert.Contains("maximum of 30 epochs", patient.History.StopReason, StringComparison.Ordinal);
+        Assert.Equal(MlpStopReason.MaximumIterations, patient.History.StopReason);
+        Assert.False(patient.History.Converged);
+        Assert.Contains("maximum of 30 epochs", patient.History.StopMessage, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -103,7 +108,7 @@ public class TrainingBehaviourTests
         Assert.Equal(9, distinct.Length);
         Assert.True(distinct[^1] <= 1e-6 && distinct[^2] > 1e-6);
         Assert.True(model.EpochsRun < 200);
-        Assert.Contains("did not improve", model.History.StopReason, StringComparison.Ordinal);
+        Assert.Equal(MlpStopReason.NoImprovement, model.History.StopReason);
 
         // The constant schedule keeps its rate and stops at the first stall.
         options.Solver = new SgdSolver { LearningRate = 0.1 };
@@ -346,7 +351,7 @@ public class TrainingBehaviourTests
                 Assert.True(model.History.FunctionEvaluations <= limit, $"seed {seed}, limit {limit}: {model.History.FunctionEvaluations} evaluations ({model.History.StopReason})");
                 Assert.True(model.History.FunctionEvaluations >= Math.Min(limit, model.EpochsRun + 1));
                 Assert.Equal(model.EpochsRun, model.LossCurve.Count);
-                limited += model.History.StopReason.Contains("function-evaluation limit", StringComparison.Ordinal) ? 1 : 0;
+                limited += model.History.StopReason == MlpStopReason.MaximumFunctionEvaluations ? 1 : 0;
             }
         }
 
@@ -361,7 +366,8 @@ public class TrainingBehaviourTests
         MlpModel model = new MlpTrainer(options).Fit(data);
         Assert.Equal(4, model.EpochsRun);
         Assert.Equal(4, model.LossCurve.Count);
-        Assert.Contains("iteration limit", model.History.StopReason, StringComparison.Ordinal);
+        Assert.Equal(MlpStopReason.MaximumIterations, model.History.StopReason);
+        Assert.False(model.History.Converged);
         Assert.True(model.History.FunctionEvaluations >= 5);
         Assert.True(model.LossCurve.Zip(model.LossCurve.Skip(1)).All(p => p.Second < p.First), "each L-BFGS iteration lowers the loss");
     }

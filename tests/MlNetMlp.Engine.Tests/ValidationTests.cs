@@ -48,6 +48,13 @@ public class ValidationTests
         yield return Case("Epsilon", -1e-8, o => o.Solver = new AdamSolver { Epsilon = -1e-8 });
         yield return Case("Epsilon", 0.0, o => o.Solver = new AdamSolver { Epsilon = 0 });
         yield return Case("Epsilon", 1e-50, o => o.Solver = new AdamSolver { Epsilon = 1e-50 }); // 0 in float32
+        yield return Case("Epsilon", 1e300, o => o.Solver = new AdamSolver { Epsilon = 1e300 }); // +Infinity in float32: every step 0
+        yield return Case("LearningRate", 1e300, o => o.Solver = new AdamSolver { LearningRate = 1e300 });
+        yield return Case("LearningRate", 1e-50, o => o.Solver = new SgdSolver { LearningRate = 1e-50 }); // 0 in float32
+        yield return Case("Beta2", 0.99999999, o => o.Solver = new AdamSolver { Beta2 = 0.99999999 }); // 1 in float32
+        yield return Case("Beta1", 0.999999999, o => o.Solver = new AdamSolver { Beta1 = 0.999999999 });
+        yield return Case("Momentum", 0.999999999, o => o.Solver = new SgdSolver { Momentum = 0.999999999 });
+        yield return Case("L2Regularization", 1e300, o => o.L2Regularization = 1e300);
         yield return Case("Momentum", 1.0, o => o.Solver = new SgdSolver { Momentum = 1 });
         yield return Case("Momentum", -0.5, o => o.Solver = new SgdSolver { Momentum = -0.5 });
         yield return Case("PowerT", -1.0, o => o.Solver = new SgdSolver { PowerT = -1 });

@@ -288,12 +288,38 @@ public class ProbabilityTests
     [InlineData(0f)]
     public void ProbabilityStaysStrictlyBetweenZeroAndOne(float score)
     {
-        float p = ScoreColumns.OutputSigmoid(score);
-        Assert.InRange(p, float.Epsilon, MathF.BitDecrement(1f));
+        float p = BinaryColumns.ProbabilityOf(score);
+        Assert.InRange(p, BinaryColumns.ProbabilityFloor, BinaryColumns.ProbabilityCeiling);
         Assert.True(double.IsFinite(Math.Log(p)) && double.IsFinite(Math.Log(1 - p)));
         if (score == 0)
         {
             Assert.Equal(0.5f, p);
         }
+    }
+
+    /// <summary>
+    /// A confident wrong positive (label false, logit +200) and a confident wrong negative (label true, logit -200)
+    /// cost the same in ML.NET's log-loss: the Probability bounds are symmetric (before: 24 bits against 149).
+    /// </summary>
+    [Fact]
+    public void ConfidentMistakesCostTheSameLogLossInEitherClass()
+    {
+        var ml = new MLContext(seed: 1);
+        MlpModel network = MlpModel.FromParameters(MlpTask.BinaryClassification, 1, [], 1, Activation.Identity, [200f, 0f]);
+        var transformer = new MlpPredictionTransformer(new MlpModelParameters(network, null), "Features", NumberDataViewType.Single);
+        double LogLoss(float x) => ml.BinaryClassification.Evaluate(transformer.Transform(ml.Data.LoadFromEnumerable(
+            new[] { new OneFeature { Features = x, Label = false }, new OneFeature { Features = x, Label = true } }))).LogLoss;
+
+        double wrongPositive = LogLoss(1f);
+        double wrongNegative = LogLoss(-1f);
+        Assert.Equal(wrongPositive, wrongNegative, 12);
+        Assert.Equal(12.0, wrongPositive, 1e-5);
+    }
+
+    private sealed class OneFeature
+    {
+        public float Features { get; set; }
+
+        public bool Label { get; set; }
     }
 }

@@ -97,7 +97,7 @@ public class TransformCursorTests
             Assert.Equal(id2, id1);
             predictor.ComputeScores(row.Features, expected);
             Assert.Equal(expected[0], scoreValue);
-            Assert.Equal(ScoreColumns.OutputSigmoid(expected[0]), probabilityValue);
+            Assert.Equal(BinaryColumns.ProbabilityOf(expected[0]), probabilityValue);
             Assert.Equal(expected[0] > 0, predictedValue);
             seen++;
         }

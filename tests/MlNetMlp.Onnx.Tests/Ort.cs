@@ -16,7 +16,8 @@ internal static class Ort
 
     public static Dictionary<string, NamedOnnxValue> RunAll(byte[] model, IDataView data, params string[] outputs)
     {
-        using var session = new InferenceSession(model);
+        using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        using var session = new InferenceSession(model, options);
         var feeds = new List<NamedOnnxValue>();
         foreach (var (name, meta) in session.InputMetadata)
         {

@@ -95,6 +95,51 @@ public class ExportParityTests
     }
 
     [Fact]
+    public void AMulticlassModelOfTwoClassesGivesTheEnginesClassProbabilities()
+    {
+        // The head is written from the network's output count (one logistic output, or two softmax outputs), and
+        // checked against the engine's own class probabilities for the network, whichever form it has.
+        var ml = new MLContext(seed: 6);
+        IDataView train = Synthetic.Table(ml, 300, seed: 1);
+        IDataView test = Synthetic.Table(ml, 100, seed: 2);
+        var model = ml.Transforms.Conversion.MapValueToKey("Label", "BinaryLabel")
+            .Append(ml.Transforms.Concatenate("Features", "X1"))
+            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 10))
+            .Fit(train);
+        var onnx = Ort.RunAll(ml.Model.ConvertToOnnxWithMlp(model, test), test);
+        float[] features = Ort.Floats(test, "X1");
+        float[] probabilities = onnx["Score.output"].AsTensor<float>().ToArray();
+        uint[] keys = onnx["PredictedLabel.output"].AsTensor<uint>().ToArray();
+        MlNetMlp.Engine.MlpPredictor predictor = model.LastTransformer.Model.Network.CreatePredictor();
+        var expected = new float[2];
+        Assert.Equal(2 * features.Length, probabilities.Length);
+        for (int i = 0; i < features.Length; i++)
+        {
+            predictor.PredictProbabilities(features.AsSpan(i, 1), expected);
+            Assert.True(Ort.LargestError(expected, probabilities.AsSpan(2 * i, 2)) <= Tolerance, $"row {i}");
+            Assert.True(keys[i] == (expected[1] > expected[0] ? 2u : 1u) || expected[0] == expected[1], $"row {i} key");
+        }
+    }
+
+    [Fact]
+    public void TheGraphKeepsMlNetsOpsetAndNamesOutputsAfterTheColumns()
+    {
+        var ml = new MLContext(seed: 2);
+        IDataView data = Synthetic.Table(ml, 100, seed: 1);
+        ITransformer model = Featurizer(ml, MlpTask.BinaryClassification).Append(Trainer(ml, MlpTask.BinaryClassification, Activation.Elu)).Fit(data);
+        var proto = global::Onnx.ModelProto.Parser.ParseFrom(ml.Model.ConvertToOnnxWithMlp(model, data));
+        Assert.Equal(12, proto.OpsetImport.Single(o => o.Domain.Length == 0).Version);
+        Assert.Equal(new[] { "X1", "X2", "Color", "BinaryLabel", "ClassLabel", "RegressionLabel" }, proto.Graph.Input.Select(i => i.Name));
+        string[] outputs = proto.Graph.Output.Select(o => o.Name).ToArray();
+        Assert.Contains("Score.output", outputs);
+        Assert.Contains("Probability.output", outputs);
+        Assert.Contains("PredictedLabel.output", outputs);
+        Assert.Contains("Features.output", outputs);
+        Assert.Equal(outputs.Length, outputs.Distinct().Count());
+        Assert.Contains(proto.Graph.Node, n => n.OpType == "Elu");
+    }
+
+    [Fact]
     public void TransformsAfterTheMlpAreJoinedOntoItsOutputs()
     {
         var ml = new MLContext(seed: 8);

@@ -21,7 +21,7 @@ public static class MlpOnnx
     /// <summary>The ONNX opset of the exported graph: the lowest in which every operator it uses has its current meaning.</summary>
     public const int Opset = MlpOnnxNodes.MinimumOpset;
 
-    /// <summary>The ONNX IR version written (IR 3 is the first with opset imports; 7 is read by every ONNX Runtime release since 1.6).</summary>
+    /// <summary>The ONNX IR version written (IR 3 is the first with opset imports; ONNX Runtime reads IR 7 from release 1.6 on).</summary>
     public const long IrVersion = 7;
 
     /// <summary>Name of the graph's input.</summary>

@@ -40,6 +40,20 @@ public class StandardZipTests
         AssertSameMetrics(ml, task, ours, fresh, theirs);
     }
 
+    [Fact]
+    public void SparseInputThroughTheStandardZipScoresAsTheOriginal()
+    {
+        var ml = new MLContext(seed: 5);
+        IDataView train = Synthetic.Sparse(ml, 300, seed: 1);
+        IDataView test = Synthetic.Sparse(ml, 100, seed: 2);
+        ITransformer model = ml.Regression.Trainers.Mlp(ml, labelColumnName: "RegressionLabel", hiddenLayerSizes: [9], activation: Activation.LeakyRelu, numberOfIterations: 10).Fit(train);
+        using var zip = new MemoryStream();
+        ml.Model.Save(ml.Transforms.ApplyOnnxModelWithMlp(model, train), train.Schema, zip);
+        zip.Position = 0;
+        IDataView theirs = new MLContext(seed: 1).Model.Load(zip, out _).Transform(test);
+        Assert.True(Ort.LargestError(Ort.Floats(model.Transform(test), "Score"), Ort.Floats(theirs, "Score")) <= ExportParityTests.Tolerance);
+    }
+
     [Theory]
     [InlineData(MlpTask.BinaryClassification)]
     [InlineData(MlpTask.MulticlassClassification)]

@@ -15,6 +15,7 @@ namespace MlNetMlp.Benchmarks;
 ///   dotnet run -c Release -- batch W1,W3                                            (µs per mini-batch, 1 vs 2 threads, interleaved)
 ///   dotnet run -c Release -- gemm ["256x100x256;..."]                                (GFLOP/s of the three products)
 ///   dotnet run -c Release -- mlnet                                                   (PredictionEngine latency, Transform throughput)
+///   dotnet run -c Release -- onnx                                                    (the exported model in ONNX Runtime next to ours)
 /// </code>
 /// </summary>
 public static class Program
@@ -30,6 +31,11 @@ public static class Program
         {
             MlNetComparison.Run();
             return 0;
+        }
+
+        if (args.Length > 0 && args[0] == "onnx")
+        {
+            return OnnxComparison.Run();
         }
 
         if (args.Length > 0 && args[0] == "gemm")

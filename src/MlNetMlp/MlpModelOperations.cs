@@ -226,7 +226,8 @@ public static class MlpModelOperations
         return parts;
     }
 
-    private static void Flatten(ITransformer transformer, List<ITransformer> leaves)
+    /// <summary>The leaves of <paramref name="transformer"/> in order, nested chains flattened (also used by the ONNX export).</summary>
+    internal static void Flatten(ITransformer transformer, List<ITransformer> leaves)
     {
         if (transformer is IEnumerable<ITransformer> chain)
         {

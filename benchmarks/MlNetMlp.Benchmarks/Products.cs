@@ -1,5 +1,4 @@
 using System;
-using MlNetMlp.Engine;
 using MlNetMlp.Engine.Kernels;
 
 namespace MlNetMlp.Benchmarks;
@@ -17,7 +16,7 @@ internal static unsafe class Products
         {
             fixed (float* pa = a, pb = b, pbias = bias, pc = c)
             {
-                Gemm.Forward(pa + ((long)r0 * k), k, pb, n, pbias, pc + ((long)r0 * n), n, r1 - r0, k, n, Activation.Identity);
+                Gemm.Forward(pa + ((long)r0 * k), k, pb, n, pbias, pc + ((long)r0 * n), n, r1 - r0, k, n, default(NoEpilogue));
             }
         });
 
@@ -38,7 +37,7 @@ internal static unsafe class Products
             fixed (float* pd = dout, pw = weightT, pi = dinp)
             {
                 float* rows = pi + ((long)r0 * k);
-                Gemm.InputGradient(pd + ((long)r0 * n), n, pw, k, rows, k, rows, k, r1 - r0, n, k, new HiddenActivation(Activation.Identity, 0f, 0f));
+                Gemm.InputGradient(pd + ((long)r0 * n), n, pw, k, rows, k, rows, k, r1 - r0, n, k, default(NoEpilogue));
             }
         });
 

@@ -507,7 +507,7 @@ internal sealed unsafe class Backprop : IParallelWork
             bool hidden = l + 1 < _layers;
             nint inStride = _actStride[l], outStride = _actStride[l + 1];
             float* output = _act[l + 1] + (r0 * outStride);
-            bool done = Gemm.Forward(_act[l] + (r0 * inStride), inStride, ForwardWeights(l), _weightStride[l], _parameters + _layout.BiasOffset(l), output, outStride, count, k, n, hidden ? _activation.Kind : Activation.Identity);
+            bool done = (hidden ? _activation : HiddenActivation.Identity).Function.ForwardProduct(_act[l] + (r0 * inStride), inStride, ForwardWeights(l), _weightStride[l], _parameters + _layout.BiasOffset(l), output, outStride, count, k, n);
             if (hidden && !done)
             {
                 for (int r = 0; r < count; r++)
@@ -546,7 +546,7 @@ internal sealed unsafe class Backprop : IParallelWork
     {
         float* delta = l + 1 == _layers ? _act[_layers] : _delta[l + 1];
         nint deltaStride = _actStride[l + 1], stride = _actStride[l];
-        Gemm.InputGradient(delta + (r0 * deltaStride), deltaStride, _weightT[l], _weightTStride[l], _act[l] + (r0 * stride), stride, _delta[l] + (r0 * stride), stride, r1 - r0, _sizes[l + 1], _sizes[l], _activation);
+        _activation.Function.InputGradient(delta + (r0 * deltaStride), deltaStride, _weightT[l], _weightTStride[l], _act[l] + (r0 * stride), stride, _delta[l] + (r0 * stride), stride, r1 - r0, _sizes[l + 1], _sizes[l]);
     }
 
     /// <summary>

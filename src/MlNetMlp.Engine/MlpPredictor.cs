@@ -243,7 +243,7 @@ public sealed class MlpPredictor
             float* output = l % 2 == 0 ? ping : pong;
             fixed (float* weights = _weights[l], bias = _biases[l])
             {
-                bool done = Gemm.Forward(input, inputStride, weights, _widths[l], bias, output, stride, rows, k, _widths[l], hidden ? activation.Kind : Activation.Identity);
+                bool done = (hidden ? activation : HiddenActivation.Identity).Function.ForwardProduct(input, inputStride, weights, _widths[l], bias, output, stride, rows, k, _widths[l]);
                 if (hidden && !done)
                 {
                     for (int r = 0; r < rows; r++)

@@ -174,13 +174,11 @@ public sealed class MlpTrainer
             throw new ArgumentException($"The model to continue has hidden layers [{string.Join(", ", model.HiddenLayerSizes)}] with {model.Activation}; the options ask for [{string.Join(", ", _options.HiddenLayerSizes)}] with {_options.Activation}.", nameof(model));
         }
 
-        bool slopeMatters = model.Activation == Activation.LeakyRelu && model.LeakyReluSlope != _options.LeakyReluSlope;
-        bool alphaMatters = model.Activation == Activation.Elu && model.EluAlpha != _options.EluAlpha;
-        if (slopeMatters || alphaMatters)
+        // The activation's parameter (leaky slope, ELU alpha), where it has one, must be the one asked for.
+        var asked = new HiddenActivation(_options.Activation, _options.LeakyReluSlope, _options.EluAlpha);
+        if (model.HiddenActivation.Function.Parameter is { } trained && asked.Function.Parameter is { } wanted && trained.Value != wanted.Value)
         {
-            string what = slopeMatters ? $"{nameof(MlpOptions.LeakyReluSlope)} {model.LeakyReluSlope}" : $"{nameof(MlpOptions.EluAlpha)} {model.EluAlpha}";
-            string asked = slopeMatters ? $"{_options.LeakyReluSlope}" : $"{_options.EluAlpha}";
-            throw new ArgumentException($"The model to continue was trained with {what}; the options ask for {asked}.", nameof(model));
+            throw new ArgumentException($"The model to continue was trained with {trained.Name} {trained.Value}; the options ask for {wanted.Value}.", nameof(model));
         }
 
         return model;

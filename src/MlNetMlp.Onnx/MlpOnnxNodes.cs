@@ -70,14 +70,12 @@ internal static class MlpOnnxNodes
     public static string Cast(OnnxGraph graph, string value, DataType to, string outputStem) =>
         graph.Add("Cast", outputStem, [value], OnnxGraph.Int("to", (long)to));
 
-    private static string Activate(OnnxGraph graph, MlpModel network, string z, string name) => network.Activation switch
+    /// <summary>The hidden activation as the activation table names its ONNX operator (none for identity).</summary>
+    private static string Activate(OnnxGraph graph, MlpModel network, string z, string name)
     {
-        Activation.Identity => z,
-        Activation.Logistic => graph.Add("Sigmoid", name, [z]),
-        Activation.Tanh => graph.Add("Tanh", name, [z]),
-        Activation.Relu => graph.Add("Relu", name, [z]),
-        Activation.LeakyRelu => graph.Add("LeakyRelu", name, [z], OnnxGraph.Float("alpha", network.LeakyReluSlope)),
-        Activation.Elu => graph.Add("Elu", name, [z], OnnxGraph.Float("alpha", network.EluAlpha)),
-        _ => throw new NotSupportedException($"Activation {network.Activation} has no ONNX export."),
-    };
+        (string? op, float? alpha) = network.HiddenActivation.Function.Onnx;
+        return op is null ? z
+            : alpha is float a ? graph.Add(op, name, [z], OnnxGraph.Float("alpha", a))
+            : graph.Add(op, name, [z]);
+    }
 }

@@ -12,7 +12,7 @@ namespace MlNetMlp.Engine.Kernels;
 /// can split rows between threads (<see cref="Backprop"/> and <see cref="MlpPredictor"/> do; the products themselves
 /// run on the calling thread).
 /// <list type="bullet">
-/// <item><see cref="Forward"/>: <c>out (m,n) = inp (m,k) · weight (k,n) + bias</c>, relu fused.</item>
+/// <item><see cref="Forward"/>: <c>out (m,n) = inp (m,k) · weight (k,n) + bias</c>, an activation fused.</item>
 /// <item><see cref="WeightGradientRows"/>: <c>dweight (k,n) += inpᵀ · dout (m,n)</c>.</item>
 /// <item><see cref="InputGradient"/>: <c>dinp (m,k) = (dout (m,n) · weightᵀ) ⊙ f'(z)</c>, the derivative fused.</item>
 /// </list>
@@ -49,27 +49,23 @@ internal static unsafe class Gemm
     public static bool IsAccelerated => Fma.IsSupported && Avx2.IsSupported;
 
     /// <summary>
-    /// The forward product of rows <c>[0, rows)</c>, <c>output = inp · weight + bias</c>, with the activation fused
-    /// when it is relu or identity; returns false when the caller must still apply the activation.
+    /// The forward product of rows <c>[0, rows)</c>, <c>output = inp · weight + bias</c>, with <paramref name="epilogue"/>
+    /// applied to every element as it is stored; returns false when the vector kernels do not run, in which case the
+    /// product was stored without the epilogue (the caller applies the activation as a separate pass).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static bool Forward(float* inp, nint ldInp, float* weight, nint ldWeight, float* bias, float* output, nint ldOutput, int rows, int k, int n, Activation activation)
+    internal static bool Forward<TEpilogue>(float* inp, nint ldInp, float* weight, nint ldWeight, float* bias, float* output, nint ldOutput, int rows, int k, int n, TEpilogue epilogue)
+        where TEpilogue : IEpilogue
     {
         if (!IsAccelerated)
         {
             GemmReference.MultiplyAddBias(inp, ldInp, weight, ldWeight, bias, output, ldOutput, rows, k, n);
-            return activation == Activation.Identity;
+            return false;
         }
 
         var operands = new Operands(inp, ldInp, 1, weight, ldWeight, output, ldOutput, bias, null, 0);
-        if (activation == Activation.Relu)
-        {
-            Dispatch<StartAtBias, ReluEpilogue>(operands, rows, n, k, default);
-            return true;
-        }
-
-        Dispatch<StartAtBias, NoEpilogue>(operands, rows, n, k, default);
-        return activation == Activation.Identity;
+        Dispatch<StartAtBias, TEpilogue>(operands, rows, n, k, epilogue);
+        return true;
     }
 
     /// <summary>
@@ -102,50 +98,27 @@ internal static unsafe class Gemm
     }
 
     /// <summary>
-    /// The input gradient of rows <c>[0, rows)</c>: <c>dinp (rows,k) = (dout (rows,n) · weightT (n,k)) ⊙ f'(z)</c>, with
-    /// <paramref name="weightTransposed"/> the layer's weight transposed and <paramref name="z"/> the layer's forward
-    /// input <c>(rows,k)</c>, which is the previous layer's activation output. With the accelerated kernels and
-    /// <c>n</c> at most <see cref="DepthBlock"/>, <paramref name="dinp"/> may be <paramref name="z"/> (same stride):
-    /// every element of z is read just before the same element of dinp is written, and by no other tile.
+    /// The input gradient of rows <c>[0, rows)</c>: <c>dinp (rows,k) = epilogue(dout (rows,n) · weightT (n,k), z)</c>, the
+    /// epilogue being the activation's derivative at <paramref name="z"/>, with <paramref name="weightTransposed"/> the
+    /// layer's weight transposed and <paramref name="z"/> the layer's forward input <c>(rows,k)</c>, which is the
+    /// previous layer's activation output. Returns false when the vector kernels do not run, in which case the product
+    /// was stored without the epilogue. With the accelerated kernels and <c>n</c> at most <see cref="DepthBlock"/>,
+    /// <paramref name="dinp"/> may be <paramref name="z"/> (same stride): every element of z is read just before the
+    /// same element of dinp is written, and by no other tile.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void InputGradient(float* dout, nint ldDout, float* weightTransposed, nint ldWeightTransposed, float* z, nint ldZ, float* dinp, nint ldDinp, int rows, int n, int k, in HiddenActivation activation)
+    internal static bool InputGradient<TEpilogue>(float* dout, nint ldDout, float* weightTransposed, nint ldWeightTransposed, float* z, nint ldZ, float* dinp, nint ldDinp, int rows, int n, int k, TEpilogue epilogue)
+        where TEpilogue : IEpilogue
     {
         if (!IsAccelerated)
         {
             GemmReference.MultiplyRows(dout, ldDout, weightTransposed, ldWeightTransposed, dinp, ldDinp, rows, n, k);
-            for (int i = 0; i < rows; i++)
-            {
-                activation.Backward(new ReadOnlySpan<float>(z + (i * ldZ), k), new Span<float>(dinp + (i * ldDinp), k));
-            }
-
-            return;
+            return false;
         }
 
         var operands = new Operands(dout, ldDout, 1, weightTransposed, ldWeightTransposed, dinp, ldDinp, null, z, ldZ);
-        switch (activation.Kind)
-        {
-            case Activation.Relu:
-                Dispatch<StartAtZero, ReluBackward>(operands, rows, k, n, default);
-                break;
-            case Activation.Identity:
-                Dispatch<StartAtZero, NoEpilogue>(operands, rows, k, n, default);
-                break;
-            case Activation.Logistic:
-                Dispatch<StartAtZero, LogisticBackward>(operands, rows, k, n, default);
-                break;
-            case Activation.Tanh:
-                Dispatch<StartAtZero, TanhBackward>(operands, rows, k, n, default);
-                break;
-            case Activation.LeakyRelu:
-                Dispatch<StartAtZero, LeakyReluBackward>(operands, rows, k, n, new LeakyReluBackward(activation.LeakyReluSlope));
-                break;
-            case Activation.Elu:
-                Dispatch<StartAtZero, EluBackward>(operands, rows, k, n, new EluBackward(activation.EluAlpha));
-                break;
-            default:
-                throw new InvalidOperationException($"Unknown activation {activation.Kind}.");
-        }
+        Dispatch<StartAtZero, TEpilogue>(operands, rows, k, n, epilogue);
+        return true;
     }
 
     /// <summary>

@@ -43,7 +43,7 @@ public sealed class MlpPredictor
             int n = layout.Sizes[l + 1];
             _widths[l] = (n + 15) & ~15;
             maxStride = Math.Max(maxStride, _widths[l]);
-            _weights[l] = new float[k * _widths[l]];
+            _weights[l] = new float[checked((int)((long)k * _widths[l]))];
             _biases[l] = new float[_widths[l]];
             ReadOnlySpan<float> weights = layout.Weights(model.Parameters, l);
             for (int p = 0; p < k; p++)
@@ -97,7 +97,7 @@ public sealed class MlpPredictor
             throw new ArgumentException($"{nameof(features)} has {features.Length} values; {rowCount} rows of {d} features need {(long)rowCount * d}.", nameof(features));
         }
 
-        CheckWidth(scores.Length, rowCount * outputs, nameof(scores), "score values");
+        CheckWidth(scores.Length, (long)rowCount * outputs, nameof(scores), "score values");
         if (threads < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be at least 1.");
@@ -326,7 +326,7 @@ public sealed class MlpPredictor
         }
     }
 
-    private static void CheckWidth(int actual, int expected, string parameter, string what)
+    private static void CheckWidth(long actual, long expected, string parameter, string what)
     {
         if (actual != expected)
         {

@@ -152,9 +152,11 @@ public static class MlpModelSerializer
 
     /// <summary>
     /// Saves <paramref name="model"/> to the file <paramref name="path"/> atomically: the bytes go to a temporary file
-    /// in the same folder, which is flushed to disk and then moved over <paramref name="path"/>. If anything fails
-    /// (or the process dies) before the move, a file already at <paramref name="path"/> is left as it was, and on a
-    /// failure the temporary file is removed. The new file gets the default permissions of a newly created file.
+    /// in the same folder (named <c>.mlnetmlp-save-XXXXXXXX.tmp</c>, whatever the target's name), which is flushed to
+    /// disk and then moved over <paramref name="path"/>. If anything fails (or the process dies) before the move, a
+    /// file already at <paramref name="path"/> is left as it was; on a failure the temporary file is removed, and
+    /// the original error is what is thrown. A temporary file left by a killed process is removed by a later save
+    /// into the same folder once it is a day old. The new file gets the default permissions of a newly created file.
     /// </summary>
     public static void Save(MlpModel model, string path) => Save(model, path, wrapForTesting: null);
 
@@ -162,33 +164,7 @@ public static class MlpModelSerializer
     internal static void Save(MlpModel model, string path, Func<Stream, Stream>? wrapForTesting)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        string fullPath = Path.GetFullPath(path);
-        string fileName = Path.GetFileName(fullPath);
-        string? directory = Path.GetDirectoryName(fullPath);
-        if (fileName.Length == 0 || directory is null)
-        {
-            throw new ArgumentException($"'{path}' names a folder, not a file.", nameof(path));
-        }
-
-        string temporary = Path.Combine(directory, $".{fileName}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, WriteBufferSize))
-            {
-                Stream target = wrapForTesting?.Invoke(file) ?? file;
-                Save(model, target);
-                target.Flush();
-                file.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temporary);
-            throw;
-        }
+        AtomicFile.Write(path, nameof(path), stream => Save(model, stream), wrapForTesting);
     }
 
     /// <summary>
@@ -509,20 +485,6 @@ public static class MlpModelSerializer
     /// <summary>Layer widths for a message, shortened when a forged file claims thousands of layers.</summary>
     private static string Describe(int[] sizes) =>
         sizes.Length <= 12 ? string.Join(", ", sizes) : $"{string.Join(", ", sizes[..10])}, ... ({sizes.Length} widths)";
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
 
     /// <summary>Little-endian reads over the body; each read and each count is checked against the bytes left.</summary>
     private ref struct Reader

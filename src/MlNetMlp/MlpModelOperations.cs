@@ -33,29 +33,17 @@ public static class MlpModelOperations
 
     /// <summary>
     /// Saves <paramref name="model"/> (any chain of ML.NET transformers and MLP models) with its input schema to
-    /// <paramref name="filePath"/>. The file is written to a temporary file first and renamed over the target, so an
-    /// existing file survives a failed save intact.
+    /// <paramref name="filePath"/>. The file is written to a temporary file in the same folder first
+    /// (<c>.mlnetmlp-save-XXXXXXXX.tmp</c>) and renamed over the target, so an existing file survives a failed save
+    /// intact; after a failure the temporary file is removed and the original error is thrown. A temporary file left by
+    /// a killed process is removed by a later save into the same folder once it is a day old.
     /// </summary>
     public static void SaveWithMlp(this ModelOperationsCatalog catalog, ITransformer model, DataViewSchema inputSchema, string filePath)
     {
-        ArgumentNullException.ThrowIfNull(filePath);
-        string full = Path.GetFullPath(filePath);
-        string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                catalog.SaveWithMlp(model, inputSchema, stream);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        AtomicFile.Write(filePath, nameof(filePath), stream => catalog.SaveWithMlp(model, inputSchema, stream));
     }
 
     /// <summary>Saves <paramref name="model"/> with its input schema as a zip into <paramref name="stream"/>.</summary>

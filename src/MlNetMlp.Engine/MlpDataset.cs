@@ -3,18 +3,20 @@ using System;
 namespace MlNetMlp.Engine;
 
 /// <summary>
-/// Training rows held once as one row-major float32 block <c>features (rows, featureCount)</c>, with their
-/// targets and optional example weights. The arrays are used as given, not copied: do not change them while a
-/// fit runs. Construction checks every value and rejects bad ones with the row and column; nothing is skipped.
+/// Training rows held once, either as one row-major float32 block <c>features (rows, featureCount)</c> or as sparse
+/// rows (<see cref="MlpSparseFeatures"/>, which the first layer multiplies over their non-zeros only, with the same
+/// results), with their targets and optional example weights. The arrays are used as given, not copied: do not change
+/// them while a fit runs. Construction checks every value and rejects bad ones with the row and column; nothing is skipped.
 /// </summary>
 public sealed class MlpDataset
 {
-    private MlpDataset(MlpTask task, float[] features, int featureCount, int[]? labels, int classCount, float[]? targets, int targetCount, float[]? weights)
+    private MlpDataset(MlpTask task, float[] features, MlpSparseFeatures? sparse, int featureCount, int rowCount, int[]? labels, int classCount, float[]? targets, int targetCount, float[]? weights)
     {
         Task = task;
         Features = features;
+        SparseFeatures = sparse;
         FeatureCount = featureCount;
-        RowCount = features.Length / featureCount;
+        RowCount = rowCount;
         Labels = labels;
         ClassCount = classCount;
         Targets = targets;
@@ -25,8 +27,14 @@ public sealed class MlpDataset
     /// <summary>The task the targets define.</summary>
     public MlpTask Task { get; }
 
-    /// <summary>Row-major <c>(RowCount, FeatureCount)</c> features.</summary>
+    /// <summary>Row-major <c>(RowCount, FeatureCount)</c> features; empty when the rows are sparse (<see cref="SparseFeatures"/>).</summary>
     public float[] Features { get; }
+
+    /// <summary>The rows as sparse vectors, or null when they are dense (<see cref="Features"/>).</summary>
+    public MlpSparseFeatures? SparseFeatures { get; }
+
+    /// <summary>Whether the rows are held sparse.</summary>
+    public bool IsSparse => SparseFeatures is not null;
 
     /// <summary>Number of features per row.</summary>
     public int FeatureCount { get; }
@@ -49,7 +57,6 @@ public sealed class MlpDataset
     /// <summary>Non-negative weight per row, or null for all ones.</summary>
     public float[]? Weights { get; }
 
-    /// <summary>Bytes the rows occupy: features, labels or targets, and example weights.</summary>
     /// <summary>The class every row has, or null when the labels hold at least two classes (or there are none).</summary>
     internal static int? OnlyClass(ReadOnlySpan<int> labels)
     {
@@ -70,7 +77,8 @@ public sealed class MlpDataset
         return first;
     }
 
-    internal long ByteCount => (((long)Features.Length + (Targets?.Length ?? 0) + (Weights?.Length ?? 0)) * sizeof(float)) + ((long)(Labels?.Length ?? 0) * sizeof(int));
+    /// <summary>Bytes the rows occupy: features, labels or targets, and example weights.</summary>
+    internal long ByteCount => (SparseFeatures?.ByteCount ?? 0) + (((long)Features.Length + (Targets?.Length ?? 0) + (Weights?.Length ?? 0)) * sizeof(float)) + ((long)(Labels?.Length ?? 0) * sizeof(int));
 
     /// <summary>Number of network outputs: 1 for binary, the class count for multiclass, the target count for regression.</summary>
     public int OutputCount => Task switch
@@ -85,7 +93,17 @@ public sealed class MlpDataset
     /// Two classes give <see cref="MlpTask.BinaryClassification"/> (one logistic output), more give
     /// <see cref="MlpTask.MulticlassClassification"/> (softmax).
     /// </summary>
-    public static MlpDataset ForClassification(float[] features, int featureCount, int[] labels, int classCount, float[]? weights = null)
+    public static MlpDataset ForClassification(float[] features, int featureCount, int[] labels, int classCount, float[]? weights = null) =>
+        ForClassification(features, null, featureCount, labels, classCount, weights);
+
+    /// <summary>As <see cref="ForClassification(float[], int, int[], int, float[])"/>, with sparse rows.</summary>
+    public static MlpDataset ForClassification(MlpSparseFeatures features, int[] labels, int classCount, float[]? weights = null)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        return ForClassification([], features, features.FeatureCount, labels, classCount, weights);
+    }
+
+    private static MlpDataset ForClassification(float[] features, MlpSparseFeatures? sparse, int featureCount, int[] labels, int classCount, float[]? weights)
     {
         ArgumentNullException.ThrowIfNull(labels);
         if (classCount < 2)
@@ -93,7 +111,7 @@ public sealed class MlpDataset
             throw new ArgumentOutOfRangeException(nameof(classCount), classCount, $"Classification needs at least 2 classes; got {nameof(classCount)} = {classCount}.");
         }
 
-        int rows = CheckFeatures(features, featureCount);
+        int rows = sparse?.RowCount ?? CheckFeatures(features, featureCount);
         CheckLength(labels.Length, rows, nameof(labels));
         for (int i = 0; i < labels.Length; i++)
         {
@@ -105,11 +123,21 @@ public sealed class MlpDataset
 
         CheckWeights(weights, rows);
         var task = classCount == 2 ? MlpTask.BinaryClassification : MlpTask.MulticlassClassification;
-        return new MlpDataset(task, features, featureCount, labels, classCount, null, 0, weights);
+        return new MlpDataset(task, features, sparse, featureCount, rows, labels, classCount, null, 0, weights);
     }
 
     /// <summary>Rows for regression: <paramref name="targets"/> is row-major <c>(rows, targetCount)</c>.</summary>
-    public static MlpDataset ForRegression(float[] features, int featureCount, float[] targets, int targetCount = 1, float[]? weights = null)
+    public static MlpDataset ForRegression(float[] features, int featureCount, float[] targets, int targetCount = 1, float[]? weights = null) =>
+        ForRegression(features, null, featureCount, targets, targetCount, weights);
+
+    /// <summary>As <see cref="ForRegression(float[], int, float[], int, float[])"/>, with sparse rows.</summary>
+    public static MlpDataset ForRegression(MlpSparseFeatures features, float[] targets, int targetCount = 1, float[]? weights = null)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        return ForRegression([], features, features.FeatureCount, targets, targetCount, weights);
+    }
+
+    private static MlpDataset ForRegression(float[] features, MlpSparseFeatures? sparse, int featureCount, float[] targets, int targetCount, float[]? weights)
     {
         ArgumentNullException.ThrowIfNull(targets);
         if (targetCount < 1)
@@ -117,7 +145,7 @@ public sealed class MlpDataset
             throw new ArgumentOutOfRangeException(nameof(targetCount), targetCount, $"Regression needs at least 1 target; got {nameof(targetCount)} = {targetCount}.");
         }
 
-        int rows = CheckFeatures(features, featureCount);
+        int rows = sparse?.RowCount ?? CheckFeatures(features, featureCount);
         CheckLength(targets.Length, (long)rows * targetCount, nameof(targets));
         for (int i = 0; i < targets.Length; i++)
         {
@@ -128,7 +156,7 @@ public sealed class MlpDataset
         }
 
         CheckWeights(weights, rows);
-        return new MlpDataset(MlpTask.Regression, features, featureCount, null, 0, targets, targetCount, weights);
+        return new MlpDataset(MlpTask.Regression, features, sparse, featureCount, rows, null, 0, targets, targetCount, weights);
     }
 
     private static int CheckFeatures(float[] features, int featureCount)

@@ -25,8 +25,11 @@ public sealed class MlpPredictor
     private readonly float[] _pong;
     private readonly ScoringJob _job = new();
 
-    /// <summary>Ping and pong buffers of <see cref="BlockRows"/> rows for each part of a block scoring, grown on demand.</summary>
+    /// <summary>Ping and pong buffers of <see cref="_bufferRows"/> rows for each part of a block scoring, grown on demand.</summary>
     private float[][] _blockBuffers = [];
+
+    /// <summary>Rows each of <see cref="_blockBuffers"/> holds.</summary>
+    private int _bufferRows = BlockRows;
 
     internal MlpPredictor(MlpModel model)
     {
@@ -56,7 +59,20 @@ public sealed class MlpPredictor
 
         _ping = new float[maxStride];
         _pong = new float[maxStride];
+        long weightFloats = 0;
+        for (int l = 0; l < layers; l++)
+        {
+            weightFloats += _weights[l].Length + _biases[l].Length;
+        }
+
+        CopyBytes = (weightFloats + (2L * maxStride)) * sizeof(float);
     }
+
+    /// <summary>Bytes of the predictor's own copy of the weights (columns padded to whole registers) and its one-row buffers.</summary>
+    internal long CopyBytes { get; }
+
+    /// <summary>Floats per row of a work buffer: the widest layer, padded.</summary>
+    internal int RowStride => _ping.Length;
 
     /// <summary>The model this predictor runs.</summary>
     public MlpModel Model => _model;
@@ -110,7 +126,7 @@ public sealed class MlpPredictor
         }
 
         parts = Math.Max(parts, 1);
-        EnsureBlockBuffers(parts);
+        EnsureBlockBuffers(parts, _bufferRows);
         fixed (float* input = features, output = scores)
         {
             if (parts == 1)
@@ -137,13 +153,71 @@ public sealed class MlpPredictor
         int d = _model.InputCount;
         int outputs = _model.OutputCount;
         int stride = _ping.Length;
+        int step = _bufferRows;
         fixed (float* ping = _blockBuffers[2 * part], pong = _blockBuffers[(2 * part) + 1])
         {
-            for (int start = first; start < end; start += BlockRows)
+            for (int start = first; start < end; start += step)
             {
-                int m = Math.Min(BlockRows, end - start);
+                int m = Math.Min(step, end - start);
                 Run(input + ((long)start * d), m, output + ((long)start * outputs), ping, pong, stride);
             }
+        }
+    }
+
+    /// <summary>
+    /// Scores <paramref name="rowCount"/> sparse rows with work buffer pair <paramref name="part"/>: row r stores
+    /// <c>values[rowStarts[r] .. rowStarts[r + 1])</c> at the ascending slots <c>indices[...]</c>, each checked by the
+    /// caller to lie in <c>[0, InputCount)</c>. The first layer is multiplied over the stored values only; the scores
+    /// are those of the same rows held dense.
+    /// </summary>
+    internal unsafe void ComputeScoresPart(ReadOnlySpan<int> rowStarts, ReadOnlySpan<int> indices, ReadOnlySpan<float> values, int rowCount, Span<float> scores, int part)
+    {
+        if (rowStarts.Length < rowCount + 1 || scores.Length < (long)rowCount * _model.OutputCount || (uint)(2 * part) >= (uint)_blockBuffers.Length
+            || (rowCount > 0 && (rowStarts[rowCount] > indices.Length || rowStarts[rowCount] > values.Length)))
+        {
+            throw new ArgumentException($"Buffers too small for {rowCount} sparse rows, or no work buffers for part {part}.");
+        }
+
+        int outputs = _model.OutputCount;
+        int stride = _ping.Length;
+        fixed (int* starts = rowStarts, slots = indices)
+        fixed (float* x = values, output = scores, ping = _blockBuffers[2 * part], pong = _blockBuffers[(2 * part) + 1])
+        {
+            for (int start = 0; start < rowCount; start += _bufferRows)
+            {
+                int m = Math.Min(_bufferRows, rowCount - start);
+                RunSparse(starts + start, slots, x, m, output + ((long)start * outputs), ping, pong, stride);
+            }
+        }
+    }
+
+    /// <summary>The first layer of <paramref name="rows"/> sparse rows into <paramref name="ping"/>, then <see cref="Run"/> from the second layer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void RunSparse(int* starts, int* indices, float* values, int rows, float* scores, float* ping, float* pong, nint stride)
+    {
+        ParameterLayout layout = _model.Layout;
+        int n = layout.Sizes[1];
+        bool hidden = layout.LayerCount > 1;
+        fixed (float* weights = _weights[0])
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                var output = new Span<float>(ping + (r * stride), _widths[0]);
+                SparseRows.MultiplyAdd(indices, values, starts[r], starts[r + 1], weights, _widths[0], _biases[0], output);
+                if (hidden)
+                {
+                    _model.HiddenActivation.Forward(output[..n]);
+                }
+                else
+                {
+                    output[..n].CopyTo(new Span<float>(scores + (r * n), n));
+                }
+            }
+        }
+
+        if (hidden)
+        {
+            Run(ping, rows, scores, ping, pong, stride, firstLayer: 1);
         }
     }
 
@@ -164,9 +238,19 @@ public sealed class MlpPredictor
         }
     }
 
-    /// <summary>Makes sure work buffer pairs <c>0 .. parts-1</c> exist; not thread-safe, call before scoring in parallel.</summary>
-    internal void EnsureBlockBuffers(int parts)
+    /// <summary>
+    /// Makes sure work buffer pairs <c>0 .. parts-1</c> exist, each buffer <paramref name="rows"/> rows of
+    /// <see cref="RowStride"/> floats (blocks are scored that many rows at a time); not thread-safe, call before
+    /// scoring in parallel.
+    /// </summary>
+    internal void EnsureBlockBuffers(int parts, int rows = BlockRows)
     {
+        if (rows != _bufferRows)
+        {
+            _blockBuffers = [];
+            _bufferRows = Math.Max(rows, 1);
+        }
+
         if (_blockBuffers.Length >= 2 * parts)
         {
             return;
@@ -177,7 +261,7 @@ public sealed class MlpPredictor
         Array.Copy(_blockBuffers, grown, _blockBuffers.Length);
         for (int i = _blockBuffers.Length; i < grown.Length; i++)
         {
-            grown[i] = new float[BlockRows * stride];
+            grown[i] = new float[checked(_bufferRows * stride)];
         }
 
         _blockBuffers = grown;
@@ -229,13 +313,13 @@ public sealed class MlpPredictor
     /// Relu and identity are fused into the products; other activations run after each hidden layer.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void Run(float* input, int rows, float* scores, float* ping, float* pong, nint stride)
+    private unsafe void Run(float* input, int rows, float* scores, float* ping, float* pong, nint stride, int firstLayer = 0)
     {
         ParameterLayout layout = _model.Layout;
         HiddenActivation activation = _model.HiddenActivation;
         int layers = layout.LayerCount;
-        nint inputStride = layout.InputWidth;
-        for (int l = 0; l < layers; l++)
+        nint inputStride = firstLayer == 0 ? layout.InputWidth : stride;
+        for (int l = firstLayer; l < layers; l++)
         {
             int k = layout.Sizes[l];
             int n = layout.Sizes[l + 1];

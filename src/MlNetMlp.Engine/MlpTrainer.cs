@@ -94,7 +94,7 @@ public sealed class MlpTrainer
             _ => 0,
         };
         long held = data.ByteCount + (2 * sizeof(float) * parameters) + state;
-        return Backprop.ChunkRows(layout, batchRows, (long)(held * WorkShare));
+        return Backprop.ChunkRows(layout, batchRows, (long)(held * WorkShare), data.IsSparse);
     }
 
     /// <summary>Glorot-uniform weights and biases as scikit-learn draws them: <c>U(-b, b)</c>, <c>b = sqrt(factor / (fan_in + fan_out))</c>, factor 2 for logistic, 6 otherwise.</summary>
@@ -131,9 +131,10 @@ public sealed class MlpTrainer
         long parameters = ParameterLayout.CountParameters(sizes);
         int batch = _options.BatchSize == 0 ? Math.Min(MlpOptions.AutomaticBatchCap, data.RowCount) : Math.Min(_options.BatchSize, data.RowCount);
         long activations = 0;
-        foreach (int width in sizes)
+        for (int l = data.IsSparse ? 1 : 0; l < sizes.Length; l++)
         {
-            activations += 2L * width;
+            // Sparse rows are not gathered into an input block.
+            activations += 2L * sizes[l];
         }
 
         // Parameters, gradient and two optimizer moments in float32, plus double copies for L-BFGS.
@@ -233,7 +234,7 @@ public sealed class MlpTrainer
 
             int n = train.Length;
             int batchSize = _options.BatchSize == 0 ? Math.Min(MlpOptions.AutomaticBatchCap, n) : Math.Min(_options.BatchSize, n);
-            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, batchSize), _options.NumberOfThreads);
+            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, batchSize), _options.NumberOfThreads, _data.IsSparse);
             var gradient = new float[Layout.Count];
             _optimizer ??= _options.Solver.CreateOptimizer(Layout.Count)!;
             float[]? best = earlyStopping ? (float[])_parameters.Clone() : null;
@@ -324,7 +325,7 @@ public sealed class MlpTrainer
                 rows[i] = i;
             }
 
-            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, Math.Min(n, 1024)), _options.NumberOfThreads);
+            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, Math.Min(n, 1024)), _options.NumberOfThreads, _data.IsSparse);
             ReserveHistory(_options.MaxEpochs, validation: false);
             double alpha = _options.L2Regularization;
             var lbfgs = new Lbfgs(Layout.Count, solver.HistorySize, (x, g) =>

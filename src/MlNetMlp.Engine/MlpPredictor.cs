@@ -34,42 +34,61 @@ public sealed class MlpPredictor
     internal MlpPredictor(MlpModel model)
     {
         _model = model;
-        ParameterLayout layout = model.Layout;
-        int layers = layout.LayerCount;
-        _widths = new int[layers];
-        _weights = new float[layers][];
-        _biases = new float[layers][];
-        int maxStride = 0;
-        for (int l = 0; l < layers; l++)
-        {
-            int k = layout.Sizes[l];
-            int n = layout.Sizes[l + 1];
-            _widths[l] = (n + 15) & ~15;
-            maxStride = Math.Max(maxStride, _widths[l]);
-            _weights[l] = new float[checked((int)((long)k * _widths[l]))];
-            _biases[l] = new float[_widths[l]];
-            ReadOnlySpan<float> weights = layout.Weights(model.Parameters, l);
-            for (int p = 0; p < k; p++)
-            {
-                weights.Slice(p * n, n).CopyTo(_weights[l].AsSpan(p * _widths[l]));
-            }
-
-            layout.Biases(model.Parameters, l).CopyTo(_biases[l]);
-        }
-
-        _ping = new float[maxStride];
-        _pong = new float[maxStride];
-        long weightFloats = 0;
-        for (int l = 0; l < layers; l++)
-        {
-            weightFloats += _weights[l].Length + _biases[l].Length;
-        }
-
-        CopyBytes = (weightFloats + (2L * maxStride)) * sizeof(float);
+        PaddedWeights padded = model.PaddedWeights;
+        _widths = padded.Widths;
+        _weights = padded.Weights;
+        _biases = padded.Biases;
+        _ping = new float[padded.MaxStride];
+        _pong = new float[padded.MaxStride];
     }
 
-    /// <summary>Bytes of the predictor's own copy of the weights (columns padded to whole registers) and its one-row buffers.</summary>
-    internal long CopyBytes { get; }
+    /// <summary>
+    /// The weights as the predictors read them, made once per model and shared (read-only) by all its predictors:
+    /// each layer's columns zero-padded to a multiple of 16.
+    /// </summary>
+    internal sealed class PaddedWeights
+    {
+        public PaddedWeights(MlpModel model)
+        {
+            ParameterLayout layout = model.Layout;
+            int layers = layout.LayerCount;
+            Widths = new int[layers];
+            Weights = new float[layers][];
+            Biases = new float[layers][];
+            long floats = 0;
+            for (int l = 0; l < layers; l++)
+            {
+                int k = layout.Sizes[l];
+                int n = layout.Sizes[l + 1];
+                Widths[l] = (n + 15) & ~15;
+                MaxStride = Math.Max(MaxStride, Widths[l]);
+                Weights[l] = new float[checked((int)((long)k * Widths[l]))];
+                Biases[l] = new float[Widths[l]];
+                ReadOnlySpan<float> weights = layout.Weights(model.Parameters, l);
+                for (int p = 0; p < k; p++)
+                {
+                    weights.Slice(p * n, n).CopyTo(Weights[l].AsSpan(p * Widths[l]));
+                }
+
+                layout.Biases(model.Parameters, l).CopyTo(Biases[l]);
+                floats += Weights[l].Length + Biases[l].Length;
+            }
+
+            Bytes = floats * sizeof(float);
+        }
+
+        public int[] Widths { get; }
+
+        public float[][] Weights { get; }
+
+        public float[][] Biases { get; }
+
+        public int MaxStride { get; }
+
+        /// <summary>Bytes of the copy.</summary>
+        public long Bytes { get; }
+    }
+
 
     /// <summary>Floats per row of a work buffer: the widest layer, padded.</summary>
     internal int RowStride => _ping.Length;

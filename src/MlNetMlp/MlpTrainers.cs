@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -73,49 +74,30 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         return new MlpPredictionTransformer(new MlpModelParameters(_task, model, names), _options.FeatureColumnName, data.FeatureType);
     }
 
-    /// <summary>The input shape plus the prediction columns; checks the features, label and weight columns.</summary>
+    /// <summary>The input shape plus the prediction columns; checks the features, label and weight columns as <c>Fit</c> does.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        SchemaShape.Column features = Require(inputSchema, _options.FeatureColumnName, "Features");
-        if (features.ItemType != NumberDataViewType.Single || features.IsKey || features.Kind == SchemaShape.Column.VectorKind.VariableVector)
-        {
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Features column '{features.Name}' is {features.Kind} of {features.ItemType}; it must be a known-size vector of Single.");
-        }
-
-        SchemaShape.Column label = Require(inputSchema, _options.LabelColumnName, "Label");
+        SchemaShape.Column features = Require(inputSchema, _options.FeatureColumnName, "Features", nameof(_options.FeatureColumnName));
+        TrainingColumns.CheckFeatures(TrainingColumns.Of(features));
+        SchemaShape.Column label = Require(inputSchema, _options.LabelColumnName, "Label", nameof(_options.LabelColumnName));
+        TrainingColumns.CheckLabel(TrainingColumns.Of(label), _task);
         ClassNames? names = null;
-        switch (_task)
+        if (_task == MlpTask.MulticlassClassification && SchemaShapes.Find(label.Annotations, "KeyValues") is SchemaShape.Column { ItemType: PrimitiveDataViewType itemType })
         {
-            case MlpTask.BinaryClassification when label.Kind == SchemaShape.Column.VectorKind.Scalar && !label.IsKey && (label.ItemType == BooleanDataViewType.Instance || label.ItemType == NumberDataViewType.Single || label.ItemType == NumberDataViewType.Double):
-            case MlpTask.Regression when label.Kind == SchemaShape.Column.VectorKind.Scalar && !label.IsKey && (label.ItemType == NumberDataViewType.Single || label.ItemType == NumberDataViewType.Double):
-                break;
-            case MlpTask.MulticlassClassification when label.Kind == SchemaShape.Column.VectorKind.Scalar && label.IsKey:
-                SchemaShape.Column? keyValues = SchemaShapes.Find(label.Annotations, "KeyValues");
-                if (keyValues is SchemaShape.Column values && values.ItemType is PrimitiveDataViewType itemType)
-                {
-                    names = ClassNames.Placeholder(itemType, 2);
-                }
-
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Label column '{label.Name}' has an unsuitable type for {_task}: {label.Kind} of {(label.IsKey ? "key " : string.Empty)}{label.ItemType}.");
+            names = ClassNames.Placeholder(itemType, 2);
         }
 
         if (_options.ExampleWeightColumnName is string weightName)
         {
-            SchemaShape.Column weight = Require(inputSchema, weightName, "Example weight");
-            if (weight.ItemType != NumberDataViewType.Single || weight.Kind != SchemaShape.Column.VectorKind.Scalar)
-            {
-                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Example weight column '{weightName}' must be a Single scalar.");
-            }
+            TrainingColumns.CheckWeight(TrainingColumns.Of(Require(inputSchema, weightName, "Example weight", nameof(_options.ExampleWeightColumnName))));
         }
 
         return SchemaShapes.Extend(inputSchema, ScoreColumns.Describe(_task, 2, names, 1));
     }
 
-    private static SchemaShape.Column Require(SchemaShape shape, string name, string role) =>
-        SchemaShapes.Find(shape, name) ?? throw new ArgumentOutOfRangeException(nameof(shape), $"{role} column '{name}' not found in the input schema.");
+    private static SchemaShape.Column Require(SchemaShape shape, string name, string role, string option) =>
+        SchemaShapes.Find(shape, name) ?? throw TrainingColumns.Missing(role, name, option, shape.Select(c => c.Name));
 }
 
 /// <summary>

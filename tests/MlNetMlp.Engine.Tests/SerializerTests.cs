@@ -298,6 +298,23 @@ public class SerializerTests
     }
 
     [Fact]
+    public void AnInflatedBodyIsRejectedAtItsFirstImpossibleFieldWithoutBufferingIt()
+    {
+        // A valid header announcing 1.5 GB, then an endless run of zeros (what a zip bomb inflates to): the body is
+        // parsed as it streams, so the zero leaky-relu slope stops it after a few dozen bytes.
+        (_, MlpModel model, _) = Get("binary relu early stopping");
+        byte[] header = Save(model).AsSpan(0, MlpModelSerializer.HeaderSize).ToArray();
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(Fields.BodyLength), 1_500_000_000);
+        var zeros = new EndlessStream(header);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.Throws<MlpModelFormatException>(() => MlpModelSerializer.Load(zeros));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("leaky-relu slope is 0", error.Message, StringComparison.Ordinal);
+        Assert.InRange(zeros.BytesRead, 1, 1 << 17);
+        Assert.InRange(allocated, 0, 1 << 20);
+    }
+
+    [Fact]
     public void StreamsLongerThanTheCapAreRejected()
     {
         byte[] bytes = Save(Get("binary relu early stopping").Model);

@@ -180,7 +180,10 @@ public sealed class MlpTrainingHistory
     /// <summary>Validation score per epoch when early stopping is on.</summary>
     public IReadOnlyList<double> ValidationScores => ValidationScoresList;
 
-    /// <summary>Lowest epoch loss seen; +∞ before the first epoch.</summary>
+    /// <summary>
+    /// Lowest epoch training loss seen; +∞ before the first epoch. Under early stopping it is still the training loss,
+    /// while the weights kept are those of the best validation score (<see cref="BestValidationScore"/>).
+    /// </summary>
     public double BestLoss { get; internal set; } = double.PositiveInfinity;
 
     /// <summary>Best validation score seen; −∞ without early stopping.</summary>

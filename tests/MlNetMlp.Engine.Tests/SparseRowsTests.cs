@@ -41,9 +41,13 @@ public class SparseRowsTests
 
     public static IEnumerable<object[]> Settings()
     {
-        yield return [Activation.Relu, new AdamSolver(), 1, false];
-        yield return [Activation.Tanh, new SgdSolver { Momentum = 0.9, Nesterov = true }, 2, true];
-        yield return [Activation.Logistic, new LbfgsSolver(), 2, false];
+        // Small networks run chunks layer by layer on one thread; [256, 64] over 200-row batches is large enough for
+        // the two-phase path split between threads.
+        yield return [Activation.Relu, new AdamSolver(), 1, false, new[] { 24, 8 }];
+        yield return [Activation.Tanh, new SgdSolver { Momentum = 0.9, Nesterov = true }, 2, true, new[] { 24, 8 }];
+        yield return [Activation.Logistic, new LbfgsSolver(), 2, false, new[] { 24, 8 }];
+        yield return [Activation.Relu, new AdamSolver(), 2, true, new[] { 256, 64 }];
+        yield return [Activation.Elu, new SgdSolver(), 2, false, Array.Empty<int>()];
     }
 
     /// <summary>
@@ -52,15 +56,47 @@ public class SparseRowsTests
     /// </summary>
     [Theory]
     [MemberData(nameof(Settings))]
-    public void SparseRowsTrainToTheDenseModelBitForBit(Activation activation, MlpSolver solver, int threads, bool earlyStopping)
+    public void SparseRowsTrainToTheDenseModelBitForBit(Activation activation, MlpSolver solver, int threads, bool earlyStopping, int[] hidden)
     {
         (MlpDataset dense, MlpDataset sparse) = Both(3, 300, 40, 3);
-        MlpOptions Options() => new() { HiddenLayerSizes = [24, 8], Activation = activation, Solver = solver, Seed = 4, MaxEpochs = 6, NumberOfThreads = threads, EarlyStopping = earlyStopping, L2Regularization = 1e-3 };
+        MlpOptions Options() => new() { HiddenLayerSizes = hidden, Activation = activation, Solver = solver, Seed = 4, MaxEpochs = 6, NumberOfThreads = threads, EarlyStopping = earlyStopping, L2Regularization = 1e-3 };
         MlpModel fromDense = new MlpTrainer(Options()).Fit(dense);
         MlpModel fromSparse = new MlpTrainer(Options()).Fit(sparse);
         Assert.Equal(fromDense.GetParameters(), fromSparse.GetParameters());
         Assert.Equal(fromDense.History.LossCurve, fromSparse.History.LossCurve);
         Assert.Equal(fromDense.History.ValidationScores, fromSparse.History.ValidationScores);
+    }
+
+    [Theory]
+    [InlineData(Activation.Relu)]
+    [InlineData(Activation.Tanh)]
+    public void SparseGradientsMatchDenseForEveryChunkSizeAndThreadCount(Activation activation)
+    {
+        // 96 rows of 40 slots into [64, 300]: a chunk of all 96 rows runs in the two parallel phases, chunks of 40 or
+        // fewer layer by layer; every combination gives the dense rows' loss and gradient bit for bit.
+        (MlpDataset dense, MlpDataset sparse) = Both(6, 96, 40, 3);
+        var layout = new ParameterLayout([40, 64, 300, 3]);
+        var random = new Random(8);
+        var parameters = new float[layout.Count];
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            parameters[i] = (float)((random.NextDouble() - 0.5) * 0.4);
+        }
+
+        var hidden = new HiddenActivation(activation, 0.05f, 0.7f);
+        int[] all = Enumerable.Range(0, 96).Reverse().ToArray();
+        var expected = new float[layout.Count];
+        double expectedLoss = new Backprop(layout, hidden, 96, threads: 1).LossAndGradient(parameters, dense, all, 0.3, expected);
+        foreach ((int capacity, int threads) in new[] { (96, 1), (96, 2), (40, 2), (8, 1) })
+        {
+            var gradient = new float[layout.Count];
+            double loss = new Backprop(layout, hidden, capacity, threads, sparseInput: true).LossAndGradient(parameters, sparse, all, 0.3, gradient);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expectedLoss), BitConverter.DoubleToInt64Bits(loss));
+            Assert.Equal(Synthetic.Bits(expected), Synthetic.Bits(gradient));
+        }
+
+        Assert.True(Backprop.WorkBytes(layout, 96, sparseInput: true) < Backprop.WorkBytes(layout, 96));
+        Assert.Throws<ArgumentException>(() => new Backprop(layout, hidden, 8, 1).LossAndGradient(parameters, sparse, all, 0.3, new float[layout.Count]));
     }
 
     [Fact]

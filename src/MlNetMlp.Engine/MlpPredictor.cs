@@ -166,6 +166,21 @@ public sealed class MlpPredictor
         }
     }
 
+    /// <summary>
+    /// Writes the raw output layer of every row of <paramref name="rows"/> into <paramref name="scores"/>
+    /// <c>(RowCount, OutputCount)</c>, on the calling thread. The first layer is multiplied over each row's stored
+    /// values only, so a row costs its stored values (not its slots) times the first hidden width; the scores are
+    /// those of the same rows held dense.
+    /// </summary>
+    public void ComputeScores(MlpSparseFeatures rows, Span<float> scores)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        CheckWidth(rows.FeatureCount, _model.InputCount, nameof(rows), "features per row");
+        CheckWidth(scores.Length, (long)rows.RowCount * _model.OutputCount, nameof(scores), "score values");
+        EnsureBlockBuffers(1, _bufferRows);
+        ComputeScoresPart(rows.RowStarts, rows.Indices, rows.Values, rows.RowCount, scores, 0);
+    }
+
     /// <summary>Scores rows <paramref name="first"/> to <paramref name="end"/> in blocks of <see cref="BlockRows"/> with work buffer pair <paramref name="part"/>.</summary>
     private unsafe void RunRows(float* input, float* output, int first, int end, int part)
     {

@@ -65,6 +65,15 @@ public class SparseRowsTests
         Assert.Equal(fromDense.GetParameters(), fromSparse.GetParameters());
         Assert.Equal(fromDense.History.LossCurve, fromSparse.History.LossCurve);
         Assert.Equal(fromDense.History.ValidationScores, fromSparse.History.ValidationScores);
+
+        // Scoring the sparse rows gives the dense rows' scores, bit for bit.
+        var denseScores = new float[dense.RowCount * fromDense.OutputCount];
+        var sparseScores = new float[denseScores.Length];
+        fromDense.CreatePredictor().ComputeScores(dense.Features, dense.RowCount, denseScores);
+        fromDense.CreatePredictor().ComputeScores(sparse.SparseFeatures!, sparseScores);
+        Assert.Equal(Synthetic.Bits(denseScores), Synthetic.Bits(sparseScores));
+        Assert.Equal("rows", Assert.Throws<ArgumentException>(() => fromDense.CreatePredictor().ComputeScores(new MlpSparseFeatures(41, [0, 0], [], []), new float[fromDense.OutputCount])).ParamName);
+        Assert.Equal("scores", Assert.Throws<ArgumentException>(() => fromDense.CreatePredictor().ComputeScores(sparse.SparseFeatures!, new float[3])).ParamName);
     }
 
     [Theory]

@@ -226,7 +226,9 @@ internal sealed class BlockScorer
         ReadOnlySpan<int> indices = vector.IsDense ? default : vector.GetIndices();
         if (b.Values.Length - b.Stored < values.Length)
         {
-            int size = (int)Math.Min(Array.MaxLength, Math.Max((long)b.Stored + values.Length, 2L * b.Values.Length));
+            // Doubling, but not past the block's share of the budget unless one row needs more.
+            long needed = (long)b.Stored + values.Length;
+            int size = (int)Math.Min(Array.MaxLength, Math.Max(needed, Math.Min(2L * b.Values.Length, _blockBytes / 8)));
             Array.Resize(ref b.Values, size);
             Array.Resize(ref b.Indices, size);
         }

@@ -69,6 +69,7 @@ internal sealed unsafe class Backprop : IParallelWork
     private const int SquareRows = 16;
 
     private readonly HiddenActivation _activation;
+    private readonly bool _sparseInput;
     private readonly int _threads;
     private readonly bool _layerByLayer;
     private readonly int _layers;
@@ -107,11 +108,20 @@ internal sealed unsafe class Backprop : IParallelWork
     private float* _gradient;
     private int* _rowIndex;
     private float* _features;
+    private int* _rowStarts;
+    private int* _indices;
+    private float* _values;
     private MlpDataset? _data;
 
-    public Backprop(ParameterLayout layout, HiddenActivation activation, int capacity, int threads)
+    /// <summary>
+    /// Work buffers for chunks of up to <paramref name="capacity"/> rows. With <paramref name="sparseInput"/> the rows
+    /// come from <see cref="MlpDataset.SparseFeatures"/>: no input block is gathered, the first layer is multiplied over
+    /// each row's stored values, and its weight gradient is scattered from them.
+    /// </summary>
+    public Backprop(ParameterLayout layout, HiddenActivation activation, int capacity, int threads, bool sparseInput = false)
     {
         _activation = activation;
+        _sparseInput = sparseInput;
         _threads = threads;
         Capacity = capacity;
         _layers = layout.LayerCount;
@@ -139,7 +149,7 @@ internal sealed unsafe class Backprop : IParallelWork
         {
             bool hidden = l > 0 && l < layers;
             _actStride[l] = hidden ? Gemm.PaddedStride(_sizes[l]) : _sizes[l];
-            _act[l] = Allocate((long)capacity * _actStride[l]);
+            _act[l] = Allocate(l == 0 && sparseInput ? 1 : (long)capacity * _actStride[l]);
             if (hidden)
             {
                 _delta[l] = DeltaOverActivation(_layerByLayer, _sizes[l + 1]) ? _act[l] : Allocate((long)capacity * _actStride[l]);
@@ -152,7 +162,7 @@ internal sealed unsafe class Backprop : IParallelWork
         _weightTStride = new nint[layers];
         for (int l = 0; l < layers; l++)
         {
-            _weightStride[l] = padWeights ? Gemm.PaddedStride(_sizes[l + 1]) : _sizes[l + 1];
+            _weightStride[l] = padWeights && !(l == 0 && sparseInput) ? Gemm.PaddedStride(_sizes[l + 1]) : _sizes[l + 1];
             if (_weightStride[l] != _sizes[l + 1])
             {
                 _weightCopy[l] = Allocate((long)_sizes[l] * _weightStride[l]);
@@ -195,9 +205,9 @@ internal sealed unsafe class Backprop : IParallelWork
     /// that many), evened out so that a full batch splits into chunks of nearly equal size. Depends only on the
     /// shapes and the budget, never on the thread count.
     /// </summary>
-    public static int ChunkRows(ParameterLayout layout, int batchRows, long budgetBytes)
+    public static int ChunkRows(ParameterLayout layout, int batchRows, long budgetBytes, bool sparseInput = false)
     {
-        if (WorkBytes(layout, batchRows) <= budgetBytes)
+        if (WorkBytes(layout, batchRows, sparseInput) <= budgetBytes)
         {
             return batchRows;
         }
@@ -207,7 +217,7 @@ internal sealed unsafe class Backprop : IParallelWork
         while (most < high)
         {
             int middle = most + ((high - most + 1) / 2);
-            if (WorkBytes(layout, middle) <= budgetBytes)
+            if (WorkBytes(layout, middle, sparseInput) <= budgetBytes)
             {
                 most = middle;
             }
@@ -229,7 +239,7 @@ internal sealed unsafe class Backprop : IParallelWork
     }
 
     /// <summary>Bytes of the work buffers a <see cref="Backprop"/> of this capacity allocates (arrays' contents; their headers and the small bookkeeping arrays aside).</summary>
-    public static long WorkBytes(ParameterLayout layout, int capacity)
+    public static long WorkBytes(ParameterLayout layout, int capacity, bool sparseInput = false)
     {
         ReadOnlySpan<int> sizes = layout.Sizes;
         int layers = layout.LayerCount;
@@ -239,7 +249,7 @@ internal sealed unsafe class Backprop : IParallelWork
         {
             bool hidden = l > 0 && l < layers;
             long rowFloats = hidden ? Gemm.PaddedStride(sizes[l]) : sizes[l];
-            floats += capacity * rowFloats;
+            floats += l == 0 && sparseInput ? 1 : capacity * rowFloats;
             if (hidden && !DeltaOverActivation(layerByLayer, sizes[l + 1]))
             {
                 floats += capacity * rowFloats;
@@ -248,7 +258,7 @@ internal sealed unsafe class Backprop : IParallelWork
 
         for (int l = 0; l < layers; l++)
         {
-            if (!layerByLayer && Gemm.PaddedStride(sizes[l + 1]) != sizes[l + 1])
+            if (!layerByLayer && !(l == 0 && sparseInput) && Gemm.PaddedStride(sizes[l + 1]) != sizes[l + 1])
             {
                 floats += (long)sizes[l] * Gemm.PaddedStride(sizes[l + 1]);
             }
@@ -277,12 +287,17 @@ internal sealed unsafe class Backprop : IParallelWork
 
         double dataLoss = 0;
         double sumOfSquares = 0;
-        fixed (float* p = parameters, g = gradient, features = data.Features)
-        fixed (int* r = rows)
+        CheckInput(data);
+        MlpSparseFeatures? sparse = data.SparseFeatures;
+        fixed (float* p = parameters, g = gradient, features = data.Features, values = sparse?.Values)
+        fixed (int* r = rows, starts = sparse?.RowStarts, indices = sparse?.Indices)
         {
             _parameters = p;
             _gradient = g;
             _features = features;
+            _rowStarts = starts;
+            _indices = indices;
+            _values = values;
             _data = data;
             _training = true;
             _alpha = alpha > 0 ? (float)alpha : 0f;
@@ -337,11 +352,16 @@ internal sealed unsafe class Backprop : IParallelWork
     /// </summary>
     public ReadOnlySpan<float> Forward(ReadOnlySpan<float> parameters, MlpDataset data, ReadOnlySpan<int> rows)
     {
-        fixed (float* p = parameters, features = data.Features)
-        fixed (int* r = rows)
+        CheckInput(data);
+        MlpSparseFeatures? sparse = data.SparseFeatures;
+        fixed (float* p = parameters, features = data.Features, values = sparse?.Values)
+        fixed (int* r = rows, starts = sparse?.RowStarts, indices = sparse?.Indices)
         {
             _parameters = p;
             _features = features;
+            _rowStarts = starts;
+            _indices = indices;
+            _values = values;
             _data = data;
             _training = false;
             try
@@ -357,6 +377,14 @@ internal sealed unsafe class Backprop : IParallelWork
         }
 
         return new ReadOnlySpan<float>(_act[_layers], rows.Length * _sizes[_layers]);
+    }
+
+    private void CheckInput(MlpDataset data)
+    {
+        if (data.IsSparse != _sparseInput)
+        {
+            throw new ArgumentException($"These work buffers are for {(_sparseInput ? "sparse" : "dense")} rows; the data set's are {(data.IsSparse ? "sparse" : "dense")}.", nameof(data));
+        }
     }
 
     /// <summary>One piece of the current phase; see the class remarks for what the pieces are.</summary>
@@ -414,6 +442,9 @@ internal sealed unsafe class Backprop : IParallelWork
         _gradient = null;
         _rowIndex = null;
         _features = null;
+        _rowStarts = null;
+        _indices = null;
+        _values = null;
         _data = null;
     }
 
@@ -427,19 +458,23 @@ internal sealed unsafe class Backprop : IParallelWork
     /// <summary>The weight phase cut into pieces of at most <paramref name="rows"/> weight rows (a multiple of <see cref="SquareRows"/>), then one bias piece per layer.</summary>
     private WeightPiece[] WeightPieces(int rows)
     {
+        // Sparse rows scatter the first layer's weight gradient row by row: one piece, so every weight row is
+        // summed in row order whatever the threads.
+        int RowsOf(int layer) => layer == 0 && _sparseInput ? int.MaxValue : rows;
         int count = _layers;
         for (int l = 0; l < _layers; l++)
         {
-            count += (int)((_sizes[l] + (long)rows - 1) / rows);
+            count += (int)((_sizes[l] + (long)RowsOf(l) - 1) / RowsOf(l));
         }
 
         var pieces = new WeightPiece[count];
         int next = 0;
         for (int l = 0; l < _layers; l++)
         {
-            for (int p = 0; p < _sizes[l]; p += Math.Min(rows, _sizes[l]))
+            int step = RowsOf(l);
+            for (int p = 0; p < _sizes[l]; p += Math.Min(step, _sizes[l]))
             {
-                pieces[next++] = new WeightPiece(l, p, (int)Math.Min((long)p + rows, _sizes[l]));
+                pieces[next++] = new WeightPiece(l, p, (int)Math.Min((long)p + step, _sizes[l]));
             }
         }
 
@@ -485,12 +520,19 @@ internal sealed unsafe class Backprop : IParallelWork
         int count = r1 - r0;
         int d = _sizes[0];
         float* inputs = _act[0];
-        for (int r = r0; r < Math.Min(r0 + GatherAhead, r1); r++)
+        int firstDense = 0;
+        if (_sparseInput)
+        {
+            SparseFirstLayer(r0, r1);
+            firstDense = 1;
+        }
+
+        for (int r = r0; r < Math.Min(r0 + GatherAhead, r1) && !_sparseInput; r++)
         {
             Prefetch(_features + ((long)_rowIndex[r] * d), d);
         }
 
-        for (int r = r0; r < r1; r++)
+        for (int r = r0; r < r1 && !_sparseInput; r++)
         {
             if (r + GatherAhead < r1)
             {
@@ -500,7 +542,7 @@ internal sealed unsafe class Backprop : IParallelWork
             new ReadOnlySpan<float>(_features + ((long)_rowIndex[r] * d), d).CopyTo(new Span<float>(inputs + ((long)r * d), d));
         }
 
-        for (int l = 0; l < _layers; l++)
+        for (int l = firstDense; l < _layers; l++)
         {
             int k = _sizes[l];
             int n = _sizes[l + 1];
@@ -537,6 +579,31 @@ internal sealed unsafe class Backprop : IParallelWork
         for (int l = _layers - 1; l > 0; l--)
         {
             InputGradient(l, r0, r1);
+        }
+    }
+
+    /// <summary>
+    /// The first layer of rows <c>[r0, r1)</c> from their stored values: <c>act[1][r] = bias + Σ x_p W[p, :]</c> over the
+    /// row's stored slots p in ascending order, one fused multiply-add per term (<see cref="SparseRows"/>), then the
+    /// activation when the layer is hidden.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void SparseFirstLayer(int r0, int r1)
+    {
+        int n = _sizes[1];
+        nint outStride = _actStride[1];
+        bool hidden = _layers > 1;
+        float* weights = _parameters + _layout.WeightOffset(0);
+        var bias = new ReadOnlySpan<float>(_parameters + _layout.BiasOffset(0), n);
+        for (int r = r0; r < r1; r++)
+        {
+            int row = _rowIndex[r];
+            var output = new Span<float>(_act[1] + (r * outStride), n);
+            SparseRows.MultiplyAdd(_indices, _values, _rowStarts[row], _rowStarts[row + 1], weights, n, bias, output);
+            if (hidden)
+            {
+                _activation.Forward(output);
+            }
         }
     }
 
@@ -617,7 +684,26 @@ internal sealed unsafe class Backprop : IParallelWork
 
         int p0 = piece.Start, p1 = piece.End;
         float* gradient = _gradient + _layout.WeightOffset(l);
-        Gemm.WeightGradientRows(_act[l], _actStride[l], delta, deltaStride, gradient, n, _rows, n, p0, p1, accumulate: !_firstChunk);
+        if (l == 0 && _sparseInput)
+        {
+            // dW[p, :] += x_p delta[r, :] for each stored slot p of each row r in order: the dense product's chain
+            // for every weight, less the rows where x_p is 0.
+            if (_firstChunk)
+            {
+                new Span<float>(gradient, k * n).Clear();
+            }
+
+            for (int r = 0; r < _rows; r++)
+            {
+                int row = _rowIndex[r];
+                SparseRows.Scatter(_indices, _values, _rowStarts[row], _rowStarts[row + 1], new ReadOnlySpan<float>(delta + (r * deltaStride), n), gradient, n);
+            }
+        }
+        else
+        {
+            Gemm.WeightGradientRows(_act[l], _actStride[l], delta, deltaStride, gradient, n, _rows, n, p0, p1, accumulate: !_firstChunk);
+        }
+
         if (!_lastChunk)
         {
             return;

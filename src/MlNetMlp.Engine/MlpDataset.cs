@@ -3,19 +3,21 @@ using System;
 namespace MlNetMlp.Engine;
 
 /// <summary>
-/// Training rows held once as one row-major float32 block <c>features (rows, featureCount)</c>, with their
-/// targets and optional example weights. The arrays are used as given, not copied: do not change them while a
-/// fit runs. Construction checks every value and rejects bad ones with the row and column; nothing is skipped.
+/// Training rows held once, either as one row-major float32 block <c>features (rows, featureCount)</c> or as sparse
+/// rows (<see cref="MlpSparseFeatures"/>, which the first layer multiplies over their non-zeros only, with the same
+/// results), with their targets and optional example weights. The arrays are used as given, not copied: do not change
+/// them while a fit runs. Construction checks every value and rejects bad ones with the row and column; nothing is skipped.
 /// </summary>
 public sealed class MlpDataset
 {
-    private MlpDataset(MlpTask task, float[] features, int featureCount, int[]? labels, int classCount, float[]? targets, int targetCount, float[]? weights)
+    private MlpDataset(MlpTask task, float[] features, MlpSparseFeatures? sparse, int featureCount, int rowCount, int[]? labels, int classCount, float[]? targets, int targetCount, float[]? weights)
     {
         Task = task;
         Head = OutputHead.For(task);
         Features = features;
+        SparseFeatures = sparse;
         FeatureCount = featureCount;
-        RowCount = features.Length / featureCount;
+        RowCount = rowCount;
         Labels = labels;
         ClassCount = classCount;
         Targets = targets;
@@ -29,8 +31,14 @@ public sealed class MlpDataset
     /// <summary>The output head of <see cref="Task"/>: loss, outputs, prediction rule.</summary>
     internal OutputHead Head { get; }
 
-    /// <summary>Row-major <c>(RowCount, FeatureCount)</c> features.</summary>
+    /// <summary>Row-major <c>(RowCount, FeatureCount)</c> features; empty when the rows are sparse (<see cref="SparseFeatures"/>).</summary>
     public float[] Features { get; }
+
+    /// <summary>The rows as sparse vectors, or null when they are dense (<see cref="Features"/>).</summary>
+    public MlpSparseFeatures? SparseFeatures { get; }
+
+    /// <summary>Whether the rows are held sparse.</summary>
+    public bool IsSparse => SparseFeatures is not null;
 
     /// <summary>Number of features per row.</summary>
     public int FeatureCount { get; }
@@ -116,7 +124,7 @@ public sealed class MlpDataset
     }
 
     /// <summary>Bytes the rows occupy: features, labels or targets, and example weights.</summary>
-    internal long ByteCount => (((long)Features.Length + (Targets?.Length ?? 0) + (Weights?.Length ?? 0)) * sizeof(float)) + ((long)(Labels?.Length ?? 0) * sizeof(int));
+    internal long ByteCount => (SparseFeatures?.ByteCount ?? 0) + (((long)Features.Length + (Targets?.Length ?? 0) + (Weights?.Length ?? 0)) * sizeof(float)) + ((long)(Labels?.Length ?? 0) * sizeof(int));
 
     /// <summary>Number of network outputs: 1 for binary, the class count for multiclass, the target count for regression.</summary>
     public int OutputCount => Head.OutputCount(ClassCount, TargetCount);
@@ -127,7 +135,7 @@ public sealed class MlpDataset
     /// <see cref="MlpTask.MulticlassClassification"/> (softmax).
     /// </summary>
     public static MlpDataset ForClassification(float[] features, int featureCount, int[] labels, int classCount, float[]? weights = null) =>
-        ForClassification(features, featureCount, labels, classCount, weights, OutputHead.ForClasses(classCount).Task);
+        ForClassification(features, null, featureCount, labels, classCount, weights, OutputHead.ForClasses(classCount).Task);
 
     /// <summary>
     /// Rows for classification with the output layer of <paramref name="task"/>: with
@@ -135,7 +143,24 @@ public sealed class MlpDataset
     /// trainer gives for a two-valued key label) instead of scikit-learn's one logistic output;
     /// <see cref="MlpTask.BinaryClassification"/> needs exactly two classes.
     /// </summary>
-    public static MlpDataset ForClassification(float[] features, int featureCount, int[] labels, int classCount, float[]? weights, MlpTask task)
+    public static MlpDataset ForClassification(float[] features, int featureCount, int[] labels, int classCount, float[]? weights, MlpTask task) =>
+        ForClassification(features, null, featureCount, labels, classCount, weights, task);
+
+    /// <summary>As <see cref="ForClassification(float[], int, int[], int, float[])"/>, with sparse rows.</summary>
+    public static MlpDataset ForClassification(MlpSparseFeatures features, int[] labels, int classCount, float[]? weights = null)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        return ForClassification([], features, features.FeatureCount, labels, classCount, weights, OutputHead.ForClasses(classCount).Task);
+    }
+
+    /// <summary>As <see cref="ForClassification(float[], int, int[], int, float[], MlpTask)"/>, with sparse rows.</summary>
+    public static MlpDataset ForClassification(MlpSparseFeatures features, int[] labels, int classCount, float[]? weights, MlpTask task)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        return ForClassification([], features, features.FeatureCount, labels, classCount, weights, task);
+    }
+
+    private static MlpDataset ForClassification(float[] features, MlpSparseFeatures? sparse, int featureCount, int[] labels, int classCount, float[]? weights, MlpTask task)
     {
         ArgumentNullException.ThrowIfNull(labels);
         if (classCount < 2)
@@ -149,7 +174,7 @@ public sealed class MlpDataset
             throw new ArgumentOutOfRangeException(nameof(task), task, $"A {task} head cannot classify {nameof(classCount)} = {classCount} classes.");
         }
 
-        int rows = CheckFeatures(features, featureCount);
+        int rows = sparse?.RowCount ?? CheckFeatures(features, featureCount);
         CheckLength(labels.Length, rows, nameof(labels));
         for (int i = 0; i < labels.Length; i++)
         {
@@ -160,11 +185,21 @@ public sealed class MlpDataset
         }
 
         CheckWeights(weights, rows);
-        return new MlpDataset(task, features, featureCount, labels, classCount, null, 0, weights);
+        return new MlpDataset(task, features, sparse, featureCount, rows, labels, classCount, null, 0, weights);
     }
 
     /// <summary>Rows for regression: <paramref name="targets"/> is row-major <c>(rows, targetCount)</c>.</summary>
-    public static MlpDataset ForRegression(float[] features, int featureCount, float[] targets, int targetCount = 1, float[]? weights = null)
+    public static MlpDataset ForRegression(float[] features, int featureCount, float[] targets, int targetCount = 1, float[]? weights = null) =>
+        ForRegression(features, null, featureCount, targets, targetCount, weights);
+
+    /// <summary>As <see cref="ForRegression(float[], int, float[], int, float[])"/>, with sparse rows.</summary>
+    public static MlpDataset ForRegression(MlpSparseFeatures features, float[] targets, int targetCount = 1, float[]? weights = null)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        return ForRegression([], features, features.FeatureCount, targets, targetCount, weights);
+    }
+
+    private static MlpDataset ForRegression(float[] features, MlpSparseFeatures? sparse, int featureCount, float[] targets, int targetCount, float[]? weights)
     {
         ArgumentNullException.ThrowIfNull(targets);
         if (targetCount < 1)
@@ -172,7 +207,7 @@ public sealed class MlpDataset
             throw new ArgumentOutOfRangeException(nameof(targetCount), targetCount, $"Regression needs at least 1 target; got {nameof(targetCount)} = {targetCount}.");
         }
 
-        int rows = CheckFeatures(features, featureCount);
+        int rows = sparse?.RowCount ?? CheckFeatures(features, featureCount);
         CheckLength(targets.Length, (long)rows * targetCount, nameof(targets));
         for (int i = 0; i < targets.Length; i++)
         {
@@ -183,7 +218,7 @@ public sealed class MlpDataset
         }
 
         CheckWeights(weights, rows);
-        return new MlpDataset(MlpTask.Regression, features, featureCount, null, 0, targets, targetCount, weights);
+        return new MlpDataset(MlpTask.Regression, features, sparse, featureCount, rows, null, 0, targets, targetCount, weights);
     }
 
     private static int CheckFeatures(float[] features, int featureCount)

@@ -12,6 +12,9 @@ public sealed class MlpModel
 {
     private readonly int[] _hiddenLayerSizes;
 
+    /// <summary>The predictors' padded copy of the weights, made once on first use and shared by every predictor.</summary>
+    private MlpPredictor.PaddedWeights? _paddedWeights;
+
     internal MlpModel(MlpTask task, int inputCount, int[] hiddenLayerSizes, int outputCount, int classCount, HiddenActivation activation, float[] parameters, MlpTrainingHistory history, StochasticOptimizer? optimizerState = null)
     {
         Task = task;
@@ -121,6 +124,9 @@ public sealed class MlpModel
     /// <summary>A copy of all parameters: every layer's weights (row-major) then every layer's biases.</summary>
     public float[] GetParameters() => (float[])Parameters.Clone();
 
+    /// <summary>The predictors' shared padded weights (the parameters do not change once a predictor exists).</summary>
+    internal MlpPredictor.PaddedWeights PaddedWeights => System.Threading.LazyInitializer.EnsureInitialized(ref _paddedWeights, () => new MlpPredictor.PaddedWeights(this));
+
     /// <summary>Creates a predictor with its own work buffers; use one per thread.</summary>
     public MlpPredictor CreatePredictor() => new(this);
 
@@ -210,7 +216,10 @@ public sealed class MlpTrainingHistory
     /// <summary>Validation score per epoch when early stopping is on.</summary>
     public IReadOnlyList<double> ValidationScores => ValidationScoresList;
 
-    /// <summary>Lowest epoch loss seen; +∞ before the first epoch.</summary>
+    /// <summary>
+    /// Lowest epoch training loss seen; +∞ before the first epoch. Under early stopping it is still the training loss,
+    /// while the weights kept are those of the best validation score (<see cref="BestValidationScore"/>).
+    /// </summary>
     public double BestLoss { get; internal set; } = double.PositiveInfinity;
 
     /// <summary>Best validation score seen; −∞ without early stopping.</summary>

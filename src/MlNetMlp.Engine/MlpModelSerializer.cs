@@ -154,9 +154,11 @@ public static class MlpModelSerializer
 
     /// <summary>
     /// Saves <paramref name="model"/> to the file <paramref name="path"/> atomically: the bytes go to a temporary file
-    /// in the same folder, which is flushed to disk and then moved over <paramref name="path"/>. If anything fails
-    /// (or the process dies) before the move, a file already at <paramref name="path"/> is left as it was, and on a
-    /// failure the temporary file is removed. The new file gets the default permissions of a newly created file.
+    /// in the same folder (named <c>.mlnetmlp-save-XXXXXXXX.tmp</c>, whatever the target's name), which is flushed to
+    /// disk and then moved over <paramref name="path"/>. If anything fails (or the process dies) before the move, a
+    /// file already at <paramref name="path"/> is left as it was; on a failure the temporary file is removed, and
+    /// the original error is what is thrown. A temporary file left by a killed process is removed by a later save
+    /// into the same folder once it is a day old. The new file gets the default permissions of a newly created file.
     /// </summary>
     public static void Save(MlpModel model, string path) => Save(model, path, wrapForTesting: null);
 
@@ -164,33 +166,7 @@ public static class MlpModelSerializer
     internal static void Save(MlpModel model, string path, Func<Stream, Stream>? wrapForTesting)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        string fullPath = Path.GetFullPath(path);
-        string fileName = Path.GetFileName(fullPath);
-        string? directory = Path.GetDirectoryName(fullPath);
-        if (fileName.Length == 0 || directory is null)
-        {
-            throw new ArgumentException($"'{path}' names a folder, not a file.", nameof(path));
-        }
-
-        string temporary = Path.Combine(directory, $".{fileName}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, WriteBufferSize))
-            {
-                Stream target = wrapForTesting?.Invoke(file) ?? file;
-                Save(model, target);
-                target.Flush();
-                file.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temporary);
-            throw;
-        }
+        AtomicFile.Write(path, nameof(path), stream => Save(model, stream), wrapForTesting);
     }
 
     /// <summary>
@@ -261,26 +237,42 @@ public static class MlpModelSerializer
             throw new MlpModelFormatException($"The header announces {bodyLength:N0} bytes after it; a model has between {MinimumBodyLength} and {maxBytes - HeaderSize:N0}.");
         }
 
-        byte[] body = ReadBody(source, (int)bodyLength);
-        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        if (source.CanSeek && source.Length - source.Position < bodyLength)
         {
-            hash.AppendData(header);
-            hash.AppendData(body, 0, body.Length - HashSize);
+            throw Truncated(HeaderSize + (source.Length - source.Position), HeaderSize + bodyLength);
+        }
+
+        // The body is parsed as it streams in, hashed on the way: a forged or inflated body is rejected at its first
+        // impossible field, nothing is buffered whole, and the parameters are allocated only once the shape that
+        // needs them has been checked (and, on a stream of unknown length, grown as their bytes arrive).
+        var reader = new Reader(source, header, bodyLength - HashSize);
+        try
+        {
+            MlpModel model = Parse(ref reader);
             Span<byte> actual = stackalloc byte[HashSize];
-            hash.GetHashAndReset(actual);
-            if (!actual.SequenceEqual(body.AsSpan(body.Length - HashSize)))
+            reader.FinishHash(actual);
+            Span<byte> stored = stackalloc byte[HashSize];
+            if (ReadAtMost(source, stored) < HashSize)
+            {
+                throw Truncated(HeaderSize + bodyLength - HashSize, HeaderSize + bodyLength);
+            }
+
+            if (!actual.SequenceEqual(stored))
             {
                 throw new MlpModelFormatException("The model's SHA-256 does not match its contents: the data is corrupted.");
             }
-        }
 
-        return Parse(body.AsSpan(0, body.Length - HashSize));
+            return model;
+        }
+        finally
+        {
+            reader.Dispose();
+        }
     }
 
     /// <summary>Checks and decodes the body (without its hash). Every count is checked against the bytes left before anything is allocated for it.</summary>
-    private static MlpModel Parse(ReadOnlySpan<byte> body)
+    private static MlpModel Parse(ref Reader reader)
     {
-        var reader = new Reader(body);
         int taskValue = reader.ReadInt32();
         var task = (MlpTask)taskValue;
         if (!Enum.IsDefined(task))
@@ -345,11 +337,9 @@ public static class MlpModelSerializer
             throw Invalid($"The file declares {declared:N0} parameters; layers [{Describe(sizes)}] have {needed:N0}.");
         }
 
-        reader.Require(4 * needed, $"{needed:N0} parameters");
-        var parameters = new float[needed];
+        float[] parameters = reader.ReadSingles(needed, $"{needed:N0} parameters");
         for (int i = 0; i < parameters.Length; i++)
         {
-            parameters[i] = reader.ReadSingle();
             if (!float.IsFinite(parameters[i]))
             {
                 throw Invalid($"Parameter {i} is {parameters[i]}; parameters must be finite.");
@@ -358,14 +348,14 @@ public static class MlpModelSerializer
 
         var history = new MlpTrainingHistory();
         int losses = reader.ReadCount(8, "loss-curve entries");
-        history.LossCurveList.Capacity = losses;
+        history.LossCurveList.Capacity = Math.Min(losses, 1 << 16);
         for (int i = 0; i < losses; i++)
         {
             history.LossCurveList.Add(ReadFinite(ref reader, $"Loss-curve entry {i}"));
         }
 
         int scores = reader.ReadCount(8, "validation scores");
-        history.ValidationScoresList.Capacity = scores;
+        history.ValidationScoresList.Capacity = Math.Min(scores, 1 << 16);
         for (int i = 0; i < scores; i++)
         {
             history.ValidationScoresList.Add(ReadFinite(ref reader, $"Validation score {i}"));
@@ -420,10 +410,7 @@ public static class MlpModelSerializer
             throw new MlpModelFormatException("The stop message is not valid UTF-8.", e);
         }
 
-        if (reader.Remaining != 0)
-        {
-            throw Invalid($"{reader.Remaining} unexpected bytes follow the training history.");
-        }
+        reader.RequireEnd();
 
         var hiddenActivation = new HiddenActivation(activation, slope, eluAlpha);
         return new MlpModel(task, inputCount, hidden, outputCount, classCount, hiddenActivation, parameters, history);
@@ -456,39 +443,6 @@ public static class MlpModelSerializer
         return value;
     }
 
-    /// <summary>Reads exactly <paramref name="length"/> bytes. A seekable stream must hold them before the buffer is allocated; any other stream's buffer grows only as bytes arrive.</summary>
-    private static byte[] ReadBody(Stream source, int length)
-    {
-        if (source.CanSeek)
-        {
-            long available = source.Length - source.Position;
-            if (available < length)
-            {
-                throw Truncated(HeaderSize + available, HeaderSize + (long)length);
-            }
-        }
-
-        byte[] data = new byte[source.CanSeek ? length : Math.Min(length, InitialReadSize)];
-        int filled = 0;
-        while (filled < length)
-        {
-            if (filled == data.Length)
-            {
-                Array.Resize(ref data, (int)Math.Min(length, 2L * data.Length));
-            }
-
-            int read = source.Read(data, filled, data.Length - filled);
-            if (read == 0)
-            {
-                throw Truncated(HeaderSize + (long)filled, HeaderSize + (long)length);
-            }
-
-            filled += read;
-        }
-
-        return data;
-    }
-
     private static int ReadAtMost(Stream source, Span<byte> buffer)
     {
         int filled = 0;
@@ -518,33 +472,37 @@ public static class MlpModelSerializer
     private static string Describe(int[] sizes) =>
         sizes.Length <= 12 ? string.Join(", ", sizes) : $"{string.Join(", ", sizes[..10])}, ... ({sizes.Length} widths)";
 
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
-
-    /// <summary>Little-endian reads over the body; each read and each count is checked against the bytes left.</summary>
+    /// <summary>
+    /// Little-endian reads of the body as it streams from the source, hashing every byte read (the header first);
+    /// each read and each count is checked against the bytes the header announces before anything is allocated for
+    /// it. Reads never go past the body, so the stream is left just before the hash.
+    /// </summary>
     private ref struct Reader
     {
-        private readonly ReadOnlySpan<byte> _data;
-        private int _position;
+        private const int BufferSize = 1 << 16;
 
-        public Reader(ReadOnlySpan<byte> data)
+        private readonly Stream _source;
+        private readonly IncrementalHash _hash;
+        private readonly byte[] _buffer;
+        private readonly long _length;
+        private int _start;
+        private int _end;
+        private long _consumed;
+
+        public Reader(Stream source, ReadOnlySpan<byte> header, long length)
         {
-            _data = data;
-            _position = 0;
+            _source = source;
+            _length = length;
+            _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            _hash.AppendData(header);
+            _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            _start = 0;
+            _end = 0;
+            _consumed = 0;
         }
 
-        public readonly int Remaining => _data.Length - _position;
+        /// <summary>Announced body bytes not read yet.</summary>
+        public readonly long Remaining => _length - _consumed;
 
         public int ReadInt32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
 
@@ -554,7 +512,58 @@ public static class MlpModelSerializer
 
         public double ReadDouble() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
 
-        public ReadOnlySpan<byte> ReadBytes(int count) => Take(count);
+        /// <summary>Reads <paramref name="count"/> bytes, allocated as they arrive.</summary>
+        public byte[] ReadBytes(int count)
+        {
+            Require(count, $"{count:N0} bytes");
+            byte[] result = new byte[Math.Min(count, BufferSize)];
+            int filled = 0;
+            while (filled < count)
+            {
+                if (filled == result.Length)
+                {
+                    Array.Resize(ref result, (int)Math.Min(count, 2L * result.Length));
+                }
+
+                int chunk = Math.Min(result.Length - filled, BufferSize);
+                Take(chunk).CopyTo(result.AsSpan(filled));
+                filled += chunk;
+            }
+
+            return result;
+        }
+
+        /// <summary>Reads <paramref name="count"/> float32 values; on a stream of unknown length the array grows as their bytes arrive.</summary>
+        public float[] ReadSingles(long count, string what)
+        {
+            Require(4 * count, what);
+            long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+            if (4 * count > available)
+            {
+                throw Invalid($"The model holds {what} ({4 * count:N0} bytes); this process can allocate at most {available:N0}.");
+            }
+
+            float[] result = new float[_source.CanSeek ? count : Math.Min(count, BufferSize)];
+            long filled = 0;
+            while (filled < count)
+            {
+                if (filled == result.Length)
+                {
+                    Array.Resize(ref result, (int)Math.Min(count, 2L * result.Length));
+                }
+
+                int values = (int)Math.Min(result.Length - filled, BufferSize / 4);
+                ReadOnlySpan<byte> bytes = Take(4 * values);
+                for (int i = 0; i < values; i++)
+                {
+                    result[filled + i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.Slice(4 * i, 4));
+                }
+
+                filled += values;
+            }
+
+            return result;
+        }
 
         /// <summary>Reads an int32 count of <paramref name="elementSize"/>-byte items and checks that they fit in what is left.</summary>
         public int ReadCount(int elementSize, string what)
@@ -573,16 +582,83 @@ public static class MlpModelSerializer
         {
             if (bytes > Remaining)
             {
-                throw Invalid($"The file declares {what} ({bytes:N0} bytes) at offset {HeaderSize + _position}, but only {Remaining:N0} bytes remain.");
+                throw Invalid($"The file declares {what} ({bytes:N0} bytes) at offset {HeaderSize + _consumed}, but only {Remaining:N0} bytes remain.");
             }
+        }
+
+        /// <summary>Checks that the whole announced body has been read: otherwise the data is truncated or holds unexpected bytes.</summary>
+        public void RequireEnd()
+        {
+            if (Remaining == 0)
+            {
+                return;
+            }
+
+            // More bytes announced than the fields use: either they are there (unexpected bytes) or the data ends
+            // before them (truncated, as a forged length on a stream of unknown length gives).
+            long extra = Remaining;
+            int wanted = (int)Math.Min(extra, BufferSize);
+            if (Fill(wanted) < wanted)
+            {
+                throw Truncated(HeaderSize + _consumed + (_end - _start), HeaderSize + _length + HashSize);
+            }
+
+            throw Invalid($"{extra:N0} unexpected bytes follow the training history.");
+        }
+
+        /// <summary>The SHA-256 of the header and the body read.</summary>
+        public readonly void FinishHash(Span<byte> destination) => _hash.GetHashAndReset(destination);
+
+        public readonly void Dispose()
+        {
+            _hash.Dispose();
+            ArrayPool<byte>.Shared.Return(_buffer);
         }
 
         private ReadOnlySpan<byte> Take(int count)
         {
-            Require(count, $"a {count}-byte field");
-            ReadOnlySpan<byte> result = _data.Slice(_position, count);
-            _position += count;
+            Require(count, $"a {count:N0}-byte field");
+            if (_end - _start < count && Fill(count) < count)
+            {
+                throw Truncated(HeaderSize + _consumed + (_end - _start), HeaderSize + _length + HashSize);
+            }
+
+            ReadOnlySpan<byte> result = _buffer.AsSpan(_start, count);
+            _start += count;
+            _consumed += count;
             return result;
+        }
+
+        /// <summary>Reads from the source (never past the body) until <paramref name="count"/> bytes are buffered or it ends; returns the bytes buffered.</summary>
+        private int Fill(int count)
+        {
+            if (_start > 0)
+            {
+                _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+                _end -= _start;
+                _start = 0;
+            }
+
+            while (_end < count)
+            {
+                long left = _length - _consumed - _end;
+                int want = (int)Math.Min(BufferSize - _end, left);
+                if (want <= 0)
+                {
+                    break;
+                }
+
+                int read = _source.Read(_buffer, _end, want);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                _hash.AppendData(_buffer, _end, read);
+                _end += read;
+            }
+
+            return _end;
         }
     }
 

@@ -25,38 +25,73 @@ public sealed class MlpPredictor
     private readonly float[] _pong;
     private readonly ScoringJob _job = new();
 
-    /// <summary>Ping and pong buffers of <see cref="BlockRows"/> rows for each part of a block scoring, grown on demand.</summary>
+    /// <summary>Ping and pong buffers of <see cref="_bufferRows"/> rows for each part of a block scoring, grown on demand.</summary>
     private float[][] _blockBuffers = [];
+
+    /// <summary>Rows each of <see cref="_blockBuffers"/> holds.</summary>
+    private int _bufferRows = BlockRows;
 
     internal MlpPredictor(MlpModel model)
     {
         _model = model;
-        ParameterLayout layout = model.Layout;
-        int layers = layout.LayerCount;
-        _widths = new int[layers];
-        _weights = new float[layers][];
-        _biases = new float[layers][];
-        int maxStride = 0;
-        for (int l = 0; l < layers; l++)
+        PaddedWeights padded = model.PaddedWeights;
+        _widths = padded.Widths;
+        _weights = padded.Weights;
+        _biases = padded.Biases;
+        _ping = new float[padded.MaxStride];
+        _pong = new float[padded.MaxStride];
+    }
+
+    /// <summary>
+    /// The weights as the predictors read them, made once per model and shared (read-only) by all its predictors:
+    /// each layer's columns zero-padded to a multiple of 16.
+    /// </summary>
+    internal sealed class PaddedWeights
+    {
+        public PaddedWeights(MlpModel model)
         {
-            int k = layout.Sizes[l];
-            int n = layout.Sizes[l + 1];
-            _widths[l] = (n + 15) & ~15;
-            maxStride = Math.Max(maxStride, _widths[l]);
-            _weights[l] = new float[k * _widths[l]];
-            _biases[l] = new float[_widths[l]];
-            ReadOnlySpan<float> weights = layout.Weights(model.Parameters, l);
-            for (int p = 0; p < k; p++)
+            ParameterLayout layout = model.Layout;
+            int layers = layout.LayerCount;
+            Widths = new int[layers];
+            Weights = new float[layers][];
+            Biases = new float[layers][];
+            long floats = 0;
+            for (int l = 0; l < layers; l++)
             {
-                weights.Slice(p * n, n).CopyTo(_weights[l].AsSpan(p * _widths[l]));
+                int k = layout.Sizes[l];
+                int n = layout.Sizes[l + 1];
+                Widths[l] = (n + 15) & ~15;
+                MaxStride = Math.Max(MaxStride, Widths[l]);
+                Weights[l] = new float[checked((int)((long)k * Widths[l]))];
+                Biases[l] = new float[Widths[l]];
+                ReadOnlySpan<float> weights = layout.Weights(model.Parameters, l);
+                for (int p = 0; p < k; p++)
+                {
+                    weights.Slice(p * n, n).CopyTo(Weights[l].AsSpan(p * Widths[l]));
+                }
+
+                layout.Biases(model.Parameters, l).CopyTo(Biases[l]);
+                floats += Weights[l].Length + Biases[l].Length;
             }
 
-            layout.Biases(model.Parameters, l).CopyTo(_biases[l]);
+            Bytes = floats * sizeof(float);
         }
 
-        _ping = new float[maxStride];
-        _pong = new float[maxStride];
+        public int[] Widths { get; }
+
+        public float[][] Weights { get; }
+
+        public float[][] Biases { get; }
+
+        public int MaxStride { get; }
+
+        /// <summary>Bytes of the copy.</summary>
+        public long Bytes { get; }
     }
+
+
+    /// <summary>Floats per row of a work buffer: the widest layer, padded.</summary>
+    internal int RowStride => _ping.Length;
 
     /// <summary>The model this predictor runs.</summary>
     public MlpModel Model => _model;
@@ -97,7 +132,7 @@ public sealed class MlpPredictor
             throw new ArgumentException($"{nameof(features)} has {features.Length} values; {rowCount} rows of {d} features need {(long)rowCount * d}.", nameof(features));
         }
 
-        CheckWidth(scores.Length, rowCount * outputs, nameof(scores), "score values");
+        CheckWidth(scores.Length, (long)rowCount * outputs, nameof(scores), "score values");
         if (threads < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be at least 1.");
@@ -110,7 +145,7 @@ public sealed class MlpPredictor
         }
 
         parts = Math.Max(parts, 1);
-        EnsureBlockBuffers(parts);
+        EnsureBlockBuffers(parts, _bufferRows);
         fixed (float* input = features, output = scores)
         {
             if (parts == 1)
@@ -131,19 +166,92 @@ public sealed class MlpPredictor
         }
     }
 
+    /// <summary>
+    /// Writes the raw output layer of every row of <paramref name="rows"/> into <paramref name="scores"/>
+    /// <c>(RowCount, OutputCount)</c>, on the calling thread. The first layer is multiplied over each row's stored
+    /// values only, so a row costs its stored values (not its slots) times the first hidden width; the scores are
+    /// those of the same rows held dense.
+    /// </summary>
+    public void ComputeScores(MlpSparseFeatures rows, Span<float> scores)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        CheckWidth(rows.FeatureCount, _model.InputCount, nameof(rows), "features per row");
+        CheckWidth(scores.Length, (long)rows.RowCount * _model.OutputCount, nameof(scores), "score values");
+        EnsureBlockBuffers(1, _bufferRows);
+        ComputeScoresPart(rows.RowStarts, rows.Indices, rows.Values, rows.RowCount, scores, 0);
+    }
+
     /// <summary>Scores rows <paramref name="first"/> to <paramref name="end"/> in blocks of <see cref="BlockRows"/> with work buffer pair <paramref name="part"/>.</summary>
     private unsafe void RunRows(float* input, float* output, int first, int end, int part)
     {
         int d = _model.InputCount;
         int outputs = _model.OutputCount;
         int stride = _ping.Length;
+        int step = _bufferRows;
         fixed (float* ping = _blockBuffers[2 * part], pong = _blockBuffers[(2 * part) + 1])
         {
-            for (int start = first; start < end; start += BlockRows)
+            for (int start = first; start < end; start += step)
             {
-                int m = Math.Min(BlockRows, end - start);
+                int m = Math.Min(step, end - start);
                 Run(input + ((long)start * d), m, output + ((long)start * outputs), ping, pong, stride);
             }
+        }
+    }
+
+    /// <summary>
+    /// Scores <paramref name="rowCount"/> sparse rows with work buffer pair <paramref name="part"/>: row r stores
+    /// <c>values[rowStarts[r] .. rowStarts[r + 1])</c> at the ascending slots <c>indices[...]</c>, each checked by the
+    /// caller to lie in <c>[0, InputCount)</c>. The first layer is multiplied over the stored values only; the scores
+    /// are those of the same rows held dense.
+    /// </summary>
+    internal unsafe void ComputeScoresPart(ReadOnlySpan<int> rowStarts, ReadOnlySpan<int> indices, ReadOnlySpan<float> values, int rowCount, Span<float> scores, int part)
+    {
+        if (rowStarts.Length < rowCount + 1 || scores.Length < (long)rowCount * _model.OutputCount || (uint)(2 * part) >= (uint)_blockBuffers.Length
+            || (rowCount > 0 && (rowStarts[rowCount] > indices.Length || rowStarts[rowCount] > values.Length)))
+        {
+            throw new ArgumentException($"Buffers too small for {rowCount} sparse rows, or no work buffers for part {part}.");
+        }
+
+        int outputs = _model.OutputCount;
+        int stride = _ping.Length;
+        fixed (int* starts = rowStarts, slots = indices)
+        fixed (float* x = values, output = scores, ping = _blockBuffers[2 * part], pong = _blockBuffers[(2 * part) + 1])
+        {
+            for (int start = 0; start < rowCount; start += _bufferRows)
+            {
+                int m = Math.Min(_bufferRows, rowCount - start);
+                RunSparse(starts + start, slots, x, m, output + ((long)start * outputs), ping, pong, stride);
+            }
+        }
+    }
+
+    /// <summary>The first layer of <paramref name="rows"/> sparse rows into <paramref name="ping"/>, then <see cref="Run"/> from the second layer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void RunSparse(int* starts, int* indices, float* values, int rows, float* scores, float* ping, float* pong, nint stride)
+    {
+        ParameterLayout layout = _model.Layout;
+        int n = layout.Sizes[1];
+        bool hidden = layout.LayerCount > 1;
+        fixed (float* weights = _weights[0])
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                var output = new Span<float>(ping + (r * stride), _widths[0]);
+                SparseRows.MultiplyAdd(indices, values, starts[r], starts[r + 1], weights, _widths[0], _biases[0], output);
+                if (hidden)
+                {
+                    _model.HiddenActivation.Forward(output[..n]);
+                }
+                else
+                {
+                    output[..n].CopyTo(new Span<float>(scores + (r * n), n));
+                }
+            }
+        }
+
+        if (hidden)
+        {
+            Run(ping, rows, scores, ping, pong, stride, firstLayer: 1);
         }
     }
 
@@ -164,9 +272,19 @@ public sealed class MlpPredictor
         }
     }
 
-    /// <summary>Makes sure work buffer pairs <c>0 .. parts-1</c> exist; not thread-safe, call before scoring in parallel.</summary>
-    internal void EnsureBlockBuffers(int parts)
+    /// <summary>
+    /// Makes sure work buffer pairs <c>0 .. parts-1</c> exist, each buffer <paramref name="rows"/> rows of
+    /// <see cref="RowStride"/> floats (blocks are scored that many rows at a time); not thread-safe, call before
+    /// scoring in parallel.
+    /// </summary>
+    internal void EnsureBlockBuffers(int parts, int rows = BlockRows)
     {
+        if (rows != _bufferRows)
+        {
+            _blockBuffers = [];
+            _bufferRows = Math.Max(rows, 1);
+        }
+
         if (_blockBuffers.Length >= 2 * parts)
         {
             return;
@@ -177,7 +295,7 @@ public sealed class MlpPredictor
         Array.Copy(_blockBuffers, grown, _blockBuffers.Length);
         for (int i = _blockBuffers.Length; i < grown.Length; i++)
         {
-            grown[i] = new float[BlockRows * stride];
+            grown[i] = new float[checked(_bufferRows * stride)];
         }
 
         _blockBuffers = grown;
@@ -229,13 +347,13 @@ public sealed class MlpPredictor
     /// Relu and identity are fused into the products; other activations run after each hidden layer.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void Run(float* input, int rows, float* scores, float* ping, float* pong, nint stride)
+    private unsafe void Run(float* input, int rows, float* scores, float* ping, float* pong, nint stride, int firstLayer = 0)
     {
         ParameterLayout layout = _model.Layout;
         HiddenActivation activation = _model.HiddenActivation;
         int layers = layout.LayerCount;
-        nint inputStride = layout.InputWidth;
-        for (int l = 0; l < layers; l++)
+        nint inputStride = firstLayer == 0 ? layout.InputWidth : stride;
+        for (int l = firstLayer; l < layers; l++)
         {
             int k = layout.Sizes[l];
             int n = layout.Sizes[l + 1];
@@ -301,7 +419,7 @@ public sealed class MlpPredictor
         return head;
     }
 
-    private static void CheckWidth(int actual, int expected, string parameter, string what)
+    private static void CheckWidth(long actual, long expected, string parameter, string what)
     {
         if (actual != expected)
         {

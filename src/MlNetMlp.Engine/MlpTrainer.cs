@@ -89,7 +89,7 @@ public sealed class MlpTrainer
     internal static int ChunkRows(MlpOptions options, MlpDataset data, ParameterLayout layout, int batchRows)
     {
         long held = data.ByteCount + ((sizeof(float) + options.Solver.BytesPerParameter) * layout.Count);
-        return Backprop.ChunkRows(layout, batchRows, (long)(held * WorkShare));
+        return Backprop.ChunkRows(layout, batchRows, (long)(held * WorkShare), data.IsSparse);
     }
 
     /// <summary>
@@ -110,7 +110,7 @@ public sealed class MlpTrainer
         long indices = rows * (keepsBest ? sizeof(int) + 1 + (2 * sizeof(int)) + sizeof(int) : sizeof(int));
         long history = (keepsBest ? 2 : 1) * sizeof(double) * (long)Math.Min(options.MaxEpochs, Run.ReservedEpochs);
         int chunk = ChunkRows(options, data, layout, solver.BatchRows(options, data.RowCount));
-        return (perParameter * layout.Count) + Backprop.WorkBytes(layout, chunk) + indices + history + BookkeepingBytes;
+        return (perParameter * layout.Count) + Backprop.WorkBytes(layout, chunk, data.IsSparse) + indices + history + BookkeepingBytes;
     }
 
     /// <summary>
@@ -256,7 +256,7 @@ public sealed class MlpTrainer
 
             int n = train.Length;
             int batchSize = _options.Solver.BatchRows(_options, n);
-            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, batchSize), _options.NumberOfThreads);
+            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, batchSize), _options.NumberOfThreads, _data.IsSparse);
             var gradient = new float[Layout.Count];
             _optimizer ??= _options.Solver.CreateOptimizer(Layout.Count)!;
             float[]? best = earlyStopping ? (float[])_parameters.Clone() : null;
@@ -354,7 +354,7 @@ public sealed class MlpTrainer
                 rows[i] = i;
             }
 
-            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, solver.BatchRows(_options, n)), _options.NumberOfThreads);
+            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, solver.BatchRows(_options, n)), _options.NumberOfThreads, _data.IsSparse);
             ReserveHistory(_options.MaxEpochs, validation: false);
             double alpha = _options.L2Regularization;
             var lbfgs = new Lbfgs(Layout.Count, solver.HistorySize, (x, g) =>

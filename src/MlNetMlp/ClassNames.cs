@@ -164,13 +164,16 @@ internal sealed class ClassNames
         }
     }
 
+    /// <summary>Reads class names written by <see cref="Write"/>; <paramref name="expectedCount"/> -1 accepts any count a model can have (the caller checks it against the network).</summary>
     public static ClassNames Read(BinaryReader reader, int expectedCount)
     {
         byte code = reader.ReadByte();
         int count = reader.ReadInt32();
-        if (count != expectedCount)
+        if (expectedCount >= 0 ? count != expectedCount : count < 2 || count > MlNetMlp.Engine.MlpOptions.MaxLayerWidth)
         {
-            throw new MlNetMlp.Engine.MlpModelFormatException($"The model file lists {count} class names for {expectedCount} classes.");
+            throw new MlNetMlp.Engine.MlpModelFormatException(expectedCount >= 0
+                ? $"The model file lists {count} class names for {expectedCount} classes."
+                : $"The model file lists {count} class names; a model has between 2 and {MlNetMlp.Engine.MlpOptions.MaxLayerWidth} classes.");
         }
 
         PrimitiveDataViewType type = code switch

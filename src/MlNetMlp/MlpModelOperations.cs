@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
+using System.Linq;
 using System.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -30,32 +31,39 @@ public static class MlpModelOperations
     private const string TransformerMagic = "MLNMLPT1";
     private const int MaxParts = 10_000;
     private const long MaxEntryBytes = int.MaxValue;
+    private const int MaxManifestBytes = 1 << 20;
+
+    /// <summary>Most bytes deflate can inflate one compressed byte to (its limit is about 1,032).</summary>
+    private const long MaxDeflateRatio = 1032;
+
+    /// <summary>
+    /// A nested ML.NET part may declare at most this many times its own size in inflated entries, plus
+    /// <see cref="NestedAllowanceBytes"/>: ML.NET's model streams (parameters, key and n-gram tables) compress a few
+    /// times at most, while a nested zip bomb claims hundreds of times more.
+    /// </summary>
+    private const long MaxNestedRatio = 64;
+
+    private const long NestedAllowanceBytes = 64L << 20;
+
+    /// <summary>
+    /// The most bytes read from a stream that cannot seek: a zip keeps its directory at its end, so such a stream is
+    /// read into memory first, and one that does not end within this many bytes is refused.
+    /// </summary>
+    public const long MaxUnseekableStreamBytes = 256L << 20;
 
     /// <summary>
     /// Saves <paramref name="model"/> (any chain of ML.NET transformers and MLP models) with its input schema to
-    /// <paramref name="filePath"/>. The file is written to a temporary file first and renamed over the target, so an
-    /// existing file survives a failed save intact.
+    /// <paramref name="filePath"/>. The file is written to a temporary file in the same folder first
+    /// (<c>.mlnetmlp-save-XXXXXXXX.tmp</c>) and renamed over the target, so an existing file survives a failed save
+    /// intact; after a failure the temporary file is removed and the original error is thrown. A temporary file left by
+    /// a killed process is removed by a later save into the same folder once it is a day old.
     /// </summary>
     public static void SaveWithMlp(this ModelOperationsCatalog catalog, ITransformer model, DataViewSchema inputSchema, string filePath)
     {
-        ArgumentNullException.ThrowIfNull(filePath);
-        string full = Path.GetFullPath(filePath);
-        string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                catalog.SaveWithMlp(model, inputSchema, stream);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        AtomicFile.Write(filePath, nameof(filePath), stream => catalog.SaveWithMlp(model, inputSchema, stream));
     }
 
     /// <summary>Saves <paramref name="model"/> with its input schema as a zip into <paramref name="stream"/>.</summary>
@@ -115,16 +123,28 @@ public static class MlpModelOperations
         return catalog.LoadWithMlp(stream, out inputSchema);
     }
 
-    /// <summary>Loads a pipeline saved by <see cref="SaveWithMlp(ModelOperationsCatalog, ITransformer, DataViewSchema, Stream)"/>.</summary>
+    /// <summary>
+    /// Loads a pipeline saved by <see cref="SaveWithMlp(ModelOperationsCatalog, ITransformer, DataViewSchema, Stream)"/>.
+    /// Nothing in the data is trusted: every size is checked against what the zip can hold before anything is allocated
+    /// for it, each part's SHA-256 is computed as it streams, MLP parts are parsed as they stream (a forged one is
+    /// rejected at its first impossible field), nested ML.NET parts are refused when their entries claim more than
+    /// such parts can be, and each MLP part is checked against its own network and against the schema it follows.
+    /// A stream that cannot seek is read into memory first, up to <see cref="MaxUnseekableStreamBytes"/>.
+    /// </summary>
     /// <exception cref="MlpModelFormatException">The data is not a valid MlNetMlp pipeline.</exception>
-    public static ITransformer LoadWithMlp(this ModelOperationsCatalog catalog, Stream stream, out DataViewSchema inputSchema)
+    public static ITransformer LoadWithMlp(this ModelOperationsCatalog catalog, Stream stream, out DataViewSchema inputSchema) =>
+        LoadWithMlp(catalog, stream, out inputSchema, MaxUnseekableStreamBytes);
+
+    /// <summary>As <see cref="LoadWithMlp(ModelOperationsCatalog, Stream, out DataViewSchema)"/> with another cap for streams that cannot seek (tests use a small one).</summary>
+    internal static ITransformer LoadWithMlp(this ModelOperationsCatalog catalog, Stream stream, out DataViewSchema inputSchema, long maxUnseekableBytes)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(stream);
+        Stream source = stream.CanSeek ? stream : ReadUnseekable(stream, maxUnseekableBytes);
         ZipArchive zip;
         try
         {
-            zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+            zip = new ZipArchive(source, ZipArchiveMode.Read, leaveOpen: true);
         }
         catch (InvalidDataException e)
         {
@@ -133,7 +153,8 @@ public static class MlpModelOperations
 
         using (zip)
         {
-            string[] lines = Encoding.UTF8.GetString(ReadEntry(zip, ManifestEntry, 1 << 20)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            long fileBytes = source.Length;
+            string[] lines = Encoding.UTF8.GetString(ReadEntry(zip, ManifestEntry, MaxManifestBytes, fileBytes, expectedHash: null)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
             if (lines.Length < 3 || lines[0] != ManifestMagic)
             {
                 throw new MlpModelFormatException("The zip is not an MlNetMlp pipeline: its manifest is missing or damaged.");
@@ -150,50 +171,172 @@ public static class MlpModelOperations
             }
 
             var transformers = new List<ITransformer>();
-            DataViewSchema? schema = null;
+            DataViewSchema? input = null;
+            DataViewSchema? current = null;
             for (int i = 2; i < lines.Length; i++)
             {
                 string[] fields = lines[i].Split(' ');
-                if (fields.Length != 3 || (fields[0] != "mlp" && fields[0] != "mlnet") || fields[1] != PartName(i - 2, fields[0]))
+                if (fields.Length != 3 || (fields[0] != "mlp" && fields[0] != "mlnet") || fields[1] != PartName(i - 2, fields[0]) || !IsSha256(fields[2]))
                 {
                     throw new MlpModelFormatException($"Manifest line {i + 1} ('{lines[i]}') is not a valid part.");
                 }
 
-                byte[] bytes = ReadEntry(zip, fields[1], MaxEntryBytes);
-                if (Hash(bytes) != fields[2])
-                {
-                    throw new MlpModelFormatException($"Part {fields[1]} of the pipeline file is damaged: its SHA-256 does not match the manifest.");
-                }
-
+                string name = fields[1];
                 if (fields[0] == "mlnet")
                 {
+                    byte[] bytes = ReadEntry(zip, name, MaxEntryBytes, fileBytes, fields[2]);
+                    CheckNestedZip(bytes, name);
                     ITransformer part;
                     DataViewSchema partSchema;
                     try
                     {
                         part = catalog.Load(new MemoryStream(bytes, writable: false), out partSchema);
+                        current = part.GetOutputSchema(current ?? partSchema);
                     }
-                    catch (Exception e) when (e is not OutOfMemoryException)
+                    catch (Exception e) when (e is not OutOfMemoryException and not MlpModelFormatException)
                     {
-                        throw new MlpModelFormatException($"ML.NET could not load part {fields[1]}: {e.Message}");
+                        throw new MlpModelFormatException($"ML.NET could not load part {name}, or it does not fit the schema before it: {e.Message}");
                     }
 
-                    schema ??= partSchema;
+                    input ??= partSchema;
                     transformers.Add(part);
                 }
                 else
                 {
-                    if (schema is null)
+                    if (current is null)
                     {
                         throw new MlpModelFormatException("The pipeline's first part must be an ML.NET part carrying the input schema.");
                     }
 
-                    transformers.Add(ReadTransformer(bytes));
+                    MlpPredictionTransformer mlp = ReadMlpEntry(zip, name, fileBytes, fields[2]);
+                    CheckFitsSchema(mlp, current, name);
+                    current = mlp.GetOutputSchema(current);
+                    transformers.Add(mlp);
                 }
             }
 
-            inputSchema = schema ?? throw new MlpModelFormatException("The manifest lists no parts.");
+            inputSchema = input ?? throw new MlpModelFormatException("The manifest lists no parts.");
             return new TransformerChain<ITransformer>(transformers.ToArray());
+        }
+    }
+
+    /// <summary>Reads a stream that cannot seek into memory, refusing one that goes on past <see cref="MaxUnseekableStreamBytes"/>.</summary>
+    private static MemoryStream ReadUnseekable(Stream stream, long limit)
+    {
+        var memory = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            if (memory.Length + read > limit)
+            {
+                throw new MlpModelFormatException($"The stream goes on past {limit:N0} bytes without ending; a pipeline read from a stream that cannot seek may have at most that many. Load larger pipelines from a file (or a seekable stream).");
+            }
+
+            memory.Write(chunk, 0, read);
+        }
+
+        memory.Position = 0;
+        return memory;
+    }
+
+    private static bool IsSha256(string text) => text.Length == 64 && text.All(Uri.IsHexDigit);
+
+    /// <summary>The entry <paramref name="name"/>, after checking what it claims against what a zip of <paramref name="fileBytes"/> bytes can hold.</summary>
+    private static ZipArchiveEntry CheckedEntry(ZipArchive zip, string name, long limit, long fileBytes)
+    {
+        ZipArchiveEntry entry = zip.GetEntry(name) ?? throw new MlpModelFormatException($"The pipeline file has no entry '{name}'.");
+        if (entry.Length > limit)
+        {
+            throw new MlpModelFormatException($"Entry '{name}' claims {entry.Length:N0} bytes; at most {limit:N0} are accepted.");
+        }
+
+        if (entry.CompressedLength > fileBytes || entry.Length > (entry.CompressedLength * MaxDeflateRatio) + 1024)
+        {
+            throw new MlpModelFormatException($"Entry '{name}' claims {entry.Length:N0} bytes from {entry.CompressedLength:N0} compressed bytes in a {fileBytes:N0}-byte file; no zip entry inflates that much.");
+        }
+
+        return entry;
+    }
+
+    /// <summary>Reads an entry whole (ML.NET parts and the manifest: ML.NET needs a seekable stream), hashing it on the way.</summary>
+    private static byte[] ReadEntry(ZipArchive zip, string name, long limit, long fileBytes, string? expectedHash)
+    {
+        try
+        {
+            ZipArchiveEntry entry = CheckedEntry(zip, name, limit, fileBytes);
+            using var source = new HashingReadStream(entry.Open(), entry.Length, name);
+            var bytes = new byte[entry.Length];
+            source.ReadExactly(bytes);
+            source.RequireEnd();
+            if (expectedHash is not null)
+            {
+                source.CheckHash(expectedHash);
+            }
+
+            return bytes;
+        }
+        catch (EndOfStreamException)
+        {
+            throw new MlpModelFormatException($"Entry '{name}' of the pipeline file holds fewer bytes than its header says.");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new MlpModelFormatException($"The pipeline file is damaged (entry '{name}'): {e.Message}", e);
+        }
+    }
+
+    /// <summary>Refuses a nested ML.NET zip whose entries claim more than such a part can hold, before ML.NET inflates them.</summary>
+    private static void CheckNestedZip(byte[] bytes, string name)
+    {
+        try
+        {
+            using var nested = new ZipArchive(new MemoryStream(bytes, writable: false), ZipArchiveMode.Read);
+            long limit = NestedAllowanceBytes + (MaxNestedRatio * bytes.Length);
+            long total = 0;
+            foreach (ZipArchiveEntry entry in nested.Entries)
+            {
+                total += entry.Length;
+                if (entry.Length < 0 || entry.Length > MaxEntryBytes || total > limit)
+                {
+                    throw new MlpModelFormatException($"Part {name} (an ML.NET model of {bytes.Length:N0} bytes) claims {total:N0} bytes once inflated (entry '{entry.FullName}': {entry.Length:N0}); at most {limit:N0} are accepted.");
+                }
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new MlpModelFormatException($"Part {name} is not a valid ML.NET model zip: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Parses an MLP part as it streams out of the zip, hashing it on the way.</summary>
+    private static MlpPredictionTransformer ReadMlpEntry(ZipArchive zip, string name, long fileBytes, string expectedHash)
+    {
+        try
+        {
+            ZipArchiveEntry entry = CheckedEntry(zip, name, MlpModelSerializer.MaxModelBytes + (1 << 20), fileBytes);
+            using var source = new HashingReadStream(entry.Open(), entry.Length, name);
+            MlpPredictionTransformer transformer = ReadTransformer(source);
+            source.RequireEnd();
+            source.CheckHash(expectedHash);
+            return transformer;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new MlpModelFormatException($"The pipeline file is damaged (entry '{name}'): {e.Message}", e);
+        }
+    }
+
+    /// <summary>Checks that an MLP part finds its features column, with its feature count, in the schema before it.</summary>
+    private static void CheckFitsSchema(MlpPredictionTransformer mlp, DataViewSchema schema, string name)
+    {
+        try
+        {
+            ScoreColumns.CheckFeatureColumn(schema, mlp.FeatureColumnName, mlp.Model.FeatureCount);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new MlpModelFormatException($"Part {name} does not fit the pipeline before it: {e.Message}", e);
         }
     }
 
@@ -242,38 +385,6 @@ public static class MlpModelOperations
         }
     }
 
-    private static byte[] ReadEntry(ZipArchive zip, string name, long limit)
-    {
-        try
-        {
-            ZipArchiveEntry entry = zip.GetEntry(name) ?? throw new MlpModelFormatException($"The pipeline file has no entry '{name}'.");
-            if (entry.Length > limit)
-            {
-                throw new MlpModelFormatException($"Entry '{name}' claims {entry.Length} bytes; at most {limit} are accepted.");
-            }
-
-            using Stream source = entry.Open();
-            using var buffer = new MemoryStream();
-            var chunk = new byte[81920];
-            int read;
-            while ((read = source.Read(chunk, 0, chunk.Length)) > 0)
-            {
-                if (buffer.Length + read > entry.Length)
-                {
-                    throw new MlpModelFormatException($"Entry '{name}' holds more bytes than its header says.");
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return buffer.ToArray();
-        }
-        catch (InvalidDataException e)
-        {
-            throw new MlpModelFormatException($"The pipeline file is damaged (entry '{name}'): {e.Message}", e);
-        }
-    }
-
     private static void WriteTransformer(MlpPredictionTransformer transformer, Stream destination)
     {
         using var writer = new BinaryWriter(destination, Encoding.UTF8, leaveOpen: true);
@@ -290,11 +401,12 @@ public static class MlpModelOperations
         writer.Write(model.GetBuffer(), 0, (int)model.Length);
     }
 
-    private static MlpPredictionTransformer ReadTransformer(byte[] bytes)
+    /// <summary>Reads an MLP part from <paramref name="source"/> (its entry, <see cref="HashingReadStream.Length"/> bytes), checking the header against the network.</summary>
+    private static MlpPredictionTransformer ReadTransformer(HashingReadStream source)
     {
         try
         {
-            using var reader = new BinaryReader(new MemoryStream(bytes, writable: false), Encoding.UTF8);
+            using var reader = new BinaryReader(source, Encoding.UTF8, leaveOpen: true);
             if (Encoding.ASCII.GetString(reader.ReadBytes(TransformerMagic.Length)) != TransformerMagic)
             {
                 throw new MlpModelFormatException("An MLP part of the pipeline file does not start with the MLP transformer header.");
@@ -310,32 +422,24 @@ public static class MlpModelOperations
             string featureColumn = reader.ReadString();
             bool isVector = reader.ReadBoolean();
             bool hasNames = reader.ReadBoolean();
-            long namesStart = reader.BaseStream.Position;
-            long modelLength;
-            MlpModel network;
-            ClassNames? names = null;
-            if (hasNames)
+            ClassNames? names = hasNames ? ClassNames.Read(reader, expectedCount: -1) : null;
+            long modelLength = reader.ReadInt64();
+            if (modelLength != source.Length - source.Position)
             {
-                // Class names come before the network; read the network first to know the class count, then come back.
-                SkipClassNames(reader);
+                throw new MlpModelFormatException($"An MLP part's network length ({modelLength:N0}) does not match the {source.Length - source.Position:N0} bytes left in its entry.");
             }
 
-            modelLength = reader.ReadInt64();
-            if (modelLength < 0 || modelLength != reader.BaseStream.Length - reader.BaseStream.Position)
-            {
-                throw new MlpModelFormatException("An MLP part's network length does not match the bytes present.");
-            }
+            MlpModel network = MlpModelSerializer.Load(source, modelLength);
 
-            network = MlpModelSerializer.Load(new MemoryStream(bytes, (int)reader.BaseStream.Position, (int)modelLength, writable: false));
-            if (hasNames)
-            {
-                reader.BaseStream.Position = namesStart;
-                names = ClassNames.Read(reader, network.ClassCount);
-            }
-
+            // The header's task, class names and feature column must describe the network they come with.
             if (task != network.Task)
             {
-                throw new MlpModelFormatException($"An MLP part says {task} but holds a {network.Task} network. (Earlier versions wrote a two-class multiclass model with a binary network; retrain such a model.)");
+                throw new MlpModelFormatException($"An MLP part says {task} but holds a {network.Task} network with {network.OutputCount} outputs. (Earlier versions wrote a two-class multiclass model with a binary network; retrain such a model.)");
+            }
+
+            if (names is not null && (task != MlpTask.MulticlassClassification || names.Count != network.ClassCount))
+            {
+                throw new MlpModelFormatException($"An MLP part for {task} lists {names.Count} class names; its network has {network.ClassCount} classes.");
             }
 
             if (!isVector && network.InputCount != 1)
@@ -350,31 +454,94 @@ public static class MlpModelOperations
         {
             throw new MlpModelFormatException("An MLP part of the pipeline file is truncated.");
         }
-        catch (InvalidDataException e)
+    }
+}
+
+/// <summary>
+/// Reads a zip entry of a known length, computing its SHA-256 as it streams and refusing to give more bytes than
+/// the length; the pipeline's parts are checked against the manifest's hash without being buffered whole.
+/// </summary>
+internal sealed class HashingReadStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly string _name;
+    private readonly System.Security.Cryptography.IncrementalHash _hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+    private long _position;
+
+    public HashingReadStream(Stream inner, long length, string name)
+    {
+        _inner = inner;
+        Length = length;
+        _name = name;
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length { get; }
+
+    public override long Position
+    {
+        get => _position;
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        int read = _inner.Read(buffer[..(int)Math.Min(buffer.Length, Math.Max(0, Length - _position))]);
+        _hash.AppendData(buffer[..read]);
+        _position += read;
+        return read;
+    }
+
+    /// <summary>Checks that the entry holds no bytes beyond what was read, and exactly its length.</summary>
+    public void RequireEnd()
+    {
+        if (_position != Length)
         {
-            throw new MlpModelFormatException($"An MLP part of the pipeline file is damaged: {e.Message}");
+            throw new MlpModelFormatException($"Entry '{_name}' holds {Length - _position:N0} bytes more than its contents use.");
+        }
+
+        Span<byte> probe = stackalloc byte[1];
+        if (_inner.Read(probe) != 0)
+        {
+            throw new MlpModelFormatException($"Entry '{_name}' holds more bytes than its header says.");
         }
     }
 
-    private static void SkipClassNames(BinaryReader reader)
+    /// <summary>Compares the SHA-256 of what was read with the manifest's (in either case of hex digits).</summary>
+    public void CheckHash(string expected)
     {
-        byte code = reader.ReadByte();
-        int count = reader.ReadInt32();
-        if (count < 0 || count > MlpOptions.MaxLayerWidth)
+        string actual = Convert.ToHexString(_hash.GetHashAndReset());
+        if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
         {
-            throw new MlpModelFormatException($"An MLP part lists {count} class names.");
+            throw new MlpModelFormatException($"Part {_name} of the pipeline file is damaged: its SHA-256 does not match the manifest.");
+        }
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _inner.Dispose();
+            _hash.Dispose();
         }
 
-        for (int i = 0; i < count; i++)
-        {
-            if (code == 1)
-            {
-                reader.ReadString();
-            }
-            else
-            {
-                reader.ReadDouble();
-            }
-        }
+        base.Dispose(disposing);
     }
 }

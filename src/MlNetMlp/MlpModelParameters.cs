@@ -48,7 +48,11 @@ public sealed class MlpModelParameters
     /// <summary>Validation score per epoch with early stopping (accuracy, or R² for regression).</summary>
     public IReadOnlyList<double> ValidationScores => Network.ValidationScores;
 
-    /// <summary>Lowest training loss reached.</summary>
+    /// <summary>
+    /// Lowest training loss reached over the epochs run (L2 penalty included), also under early stopping: there the
+    /// weights kept are those of the epoch with the best validation score (<see cref="ValidationScores"/>), which need
+    /// not be the epoch of this loss. (scikit-learn leaves <c>best_loss_</c> unset under early stopping.)
+    /// </summary>
     public double BestLoss => Network.BestLoss;
 
     /// <summary>Epochs (L-BFGS: iterations) run.</summary>

@@ -13,6 +13,17 @@ namespace MlNetMlp;
 /// context's API is internal to ML.NET). Save pipelines containing this transformer with
 /// <see cref="MlpModelOperations.SaveWithMlp(ModelOperationsCatalog, ITransformer, DataViewSchema, string)"/> and load
 /// them with <see cref="MlpModelOperations.LoadWithMlp(ModelOperationsCatalog, string, out DataViewSchema)"/>.
+/// <para>
+/// Features are not checked for NaN or infinity at prediction (training refuses them): a NaN feature makes every
+/// score NaN (binary: Score and Probability NaN, PredictedLabel false, since the rule is Score &gt; 0; multiclass: every
+/// probability NaN, PredictedLabel key 1); an infinite one makes the scores infinite or NaN. Filter or replace such
+/// values first (<c>ReplaceMissingValues</c>) where that matters.
+/// </para>
+/// <para>
+/// ML.NET's generic <c>PermutationFeatureImportance(predictionTransformer, data)</c> overloads take this transformer;
+/// the dictionary overloads (<c>PermutationFeatureImportanceNonCalibrated(model, data)</c> and the like, which look
+/// for ML.NET's own predictor types inside the model) cannot, and throw ArgumentNullException.
+/// </para>
 /// </remarks>
 public sealed class MlpPredictionTransformer : ISingleFeaturePredictionTransformer<MlpModelParameters>
 {

@@ -58,7 +58,12 @@ public abstract class MlpTrainerOptions
     /// <summary>Shuffle the rows before each epoch. scikit-learn's <c>shuffle</c>. Default true.</summary>
     public bool Shuffle { get; set; } = EngineDefaults.Shuffle;
 
-    /// <summary>Seed for the initial weights, shuffling and the validation split; null uses the <c>MLContext</c>'s random source (its seed). scikit-learn's <c>random_state</c>. Default null.</summary>
+    /// <summary>
+    /// Seed for the initial weights, shuffling and the validation split. scikit-learn's <c>random_state</c>. Default
+    /// null: each <c>Fit</c> draws a new seed from the <c>MLContext</c>'s random source, so two fits with one trainer (or
+    /// one context) give different models, while a context created with the same seed repeats the same sequence of
+    /// fits. Set it to make every fit the same.
+    /// </summary>
     public int? Seed { get; set; }
 
     /// <summary>Minimum improvement of the loss (or validation score) per epoch; L-BFGS: gradient tolerance. scikit-learn's <c>tol</c>. Default 0.0001.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -85,38 +86,27 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         return new MlpPredictionTransformer(new MlpModelParameters(model, names), _options.FeatureColumnName, data.FeatureType);
     }
 
-    /// <summary>The input shape plus the prediction columns; checks the features, label and weight columns.</summary>
+    /// <summary>The input shape plus the prediction columns; checks the features, label and weight columns as <c>Fit</c> does.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        SchemaShape.Column features = Require(inputSchema, _options.FeatureColumnName, "Features");
-        if (features.ItemType != NumberDataViewType.Single || features.IsKey || features.Kind == SchemaShape.Column.VectorKind.VariableVector)
-        {
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Features column '{features.Name}' is {features.Kind} of {features.ItemType}; it must be a known-size vector of Single.");
-        }
-
-        SchemaShape.Column label = Require(inputSchema, _options.LabelColumnName, "Label");
+        SchemaShape.Column features = Require(inputSchema, _options.FeatureColumnName, "Features", nameof(_options.FeatureColumnName));
+        TrainingColumns.CheckFeatures(TrainingColumns.Of(features));
+        SchemaShape.Column label = Require(inputSchema, _options.LabelColumnName, "Label", nameof(_options.LabelColumnName));
         TaskColumns columns = TaskColumns.For(_task);
-        if (!columns.AcceptsLabel(label))
-        {
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Label column '{label.Name}' has an unsuitable type for {_task}: {label.Kind} of {(label.IsKey ? "key " : string.Empty)}{label.ItemType}.");
-        }
+        columns.CheckLabel(TrainingColumns.Of(label));
 
         ClassNames? names = columns.PlaceholderNames(label);
         if (_options.ExampleWeightColumnName is string weightName)
         {
-            SchemaShape.Column weight = Require(inputSchema, weightName, "Example weight");
-            if (weight.ItemType != NumberDataViewType.Single || weight.Kind != SchemaShape.Column.VectorKind.Scalar)
-            {
-                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Example weight column '{weightName}' must be a Single scalar.");
-            }
+            TrainingColumns.CheckWeight(TrainingColumns.Of(Require(inputSchema, weightName, "Example weight", nameof(_options.ExampleWeightColumnName))));
         }
 
         return SchemaShapes.Extend(inputSchema, columns.Describe(2, names, 1));
     }
 
-    private static SchemaShape.Column Require(SchemaShape shape, string name, string role) =>
-        SchemaShapes.Find(shape, name) ?? throw new ArgumentOutOfRangeException(nameof(shape), $"{role} column '{name}' not found in the input schema.");
+    private static SchemaShape.Column Require(SchemaShape shape, string name, string role, string option) =>
+        SchemaShapes.Find(shape, name) ?? throw TrainingColumns.Missing(role, name, option, shape.Select(c => c.Name));
 }
 
 /// <summary>

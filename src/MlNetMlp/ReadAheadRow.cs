@@ -14,7 +14,8 @@ namespace MlNetMlp;
 /// it keeps the position, batch and id, the values of the pass-through columns the consumer asked for (vectors
 /// copied, so a later row cannot overwrite them) and hands the features to a <see cref="BlockScorer"/>, which scores
 /// the whole block at once. Blocks start small (a consumer that reads a few rows, such as <c>Preview</c>, reads few
-/// ahead) and double up to <see cref="MaxBlock"/> rows. There are two blocks of buffers: once blocks are large, the
+/// ahead) and double up to the scorer's <see cref="BlockScorer.MaxBlockRows"/>, which follows a memory budget
+/// (<see cref="BlockScorer.BudgetBytes"/>). There are two blocks of buffers: once blocks are large, the
 /// next block is read while the current one is scored, both cut into chunks that <see cref="WorkerPool"/> spreads
 /// over the cores (the reading is one chunk, run on the consumer's own thread: the input cursor never sees another). Rows do
 /// not interact, so the scores do not depend on the number of threads.
@@ -24,7 +25,6 @@ namespace MlNetMlp;
 internal sealed class ReadAheadRow : DataViewRow, IParallelWork, IScoreSource
 {
     private const int FirstBlock = 16;
-    private const int MaxBlock = 1024;
 
     /// <summary>Rows per scoring chunk: small enough that the threads finish close together.</summary>
     private const int PartRows = 128;
@@ -137,7 +137,7 @@ internal sealed class ReadAheadRow : DataViewRow, IParallelWork, IScoreSource
         int rows = _blocks[index].Count;
         int other = 1 - index;
         bool readAhead = !_inputDone && rows >= ReadAheadRows;
-        int parts = Math.Min(BlockScorer.MaxParts, (rows + PartRows - 1) / PartRows);
+        int parts = Math.Min(_scorer.Parts, (rows + PartRows - 1) / PartRows);
         if (!readAhead && (parts < 2 || rows * _scorer.MultiplyAddsPerRow < MlpPredictor.ParallelThreshold))
         {
             _scorer.ScoreRows(index, 0, rows);
@@ -175,7 +175,7 @@ internal sealed class ReadAheadRow : DataViewRow, IParallelWork, IScoreSource
     private void Read(int index)
     {
         Block block = _blocks[index];
-        _blockSize = Math.Min(MaxBlock, Math.Max(FirstBlock, 2 * _blockSize));
+        _blockSize = Math.Min(_scorer.MaxBlockRows, Math.Max(FirstBlock, 2 * _blockSize));
         block.Reserve(_blockSize);
         _scorer.Reserve(index, _blockSize);
         foreach (CachedColumn column in _reads)
@@ -186,7 +186,7 @@ internal sealed class ReadAheadRow : DataViewRow, IParallelWork, IScoreSource
         int n = 0;
         try
         {
-            while (n < _blockSize && _input.MoveNext())
+            while (n < _blockSize && _scorer.HasRoom(index, n) && _input.MoveNext())
             {
                 block.Positions[n] = _input.Position;
                 block.Batches[n] = _input.Batch;
@@ -200,7 +200,7 @@ internal sealed class ReadAheadRow : DataViewRow, IParallelWork, IScoreSource
                 n++;
             }
 
-            _inputDone = n < _blockSize;
+            _inputDone = n < _blockSize && _scorer.HasRoom(index, n);
         }
         catch (Exception e)
         {

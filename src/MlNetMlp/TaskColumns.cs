@@ -28,11 +28,18 @@ internal abstract class TaskColumns
 
     public static TaskColumns For(MlpTask task) => All[(int)OutputHead.For(task).Task];
 
-    /// <summary>Checks the label column's type; returns the class count (0 for regression).</summary>
-    public abstract int CheckLabelType(DataViewSchema.Column label);
+    /// <summary>
+    /// The label the task trains on, for both the estimator's <c>GetOutputSchema</c> and <c>Fit</c>: the same column
+    /// gets the same message on both paths, naming the column, its type and the types allowed.
+    /// </summary>
+    public abstract void CheckLabel(TrainingColumns.Shape label);
 
-    /// <summary>Whether a label of this shape can be trained on (the estimator's schema check).</summary>
-    public abstract bool AcceptsLabel(SchemaShape.Column label);
+    /// <summary>Checks the label column (<see cref="CheckLabel"/>) and returns the class count (0 for regression).</summary>
+    public virtual int CheckLabelType(DataViewSchema.Column label)
+    {
+        CheckLabel(TrainingColumns.Of(label));
+        return Head.IsClassifier ? 2 : 0;
+    }
 
     /// <summary>The class names to promise in the output shape for <paramref name="label"/> (placeholders), or null.</summary>
     public virtual ClassNames? PlaceholderNames(SchemaShape.Column label) => null;
@@ -70,8 +77,10 @@ internal abstract class TaskColumns
         return builder.ToAnnotations();
     }
 
-    protected static bool IsScalarNumber(SchemaShape.Column label) =>
+    protected static bool IsScalarNumber(TrainingColumns.Shape label) =>
         label.Kind == SchemaShape.Column.VectorKind.Scalar && !label.IsKey && (label.ItemType == NumberDataViewType.Single || label.ItemType == NumberDataViewType.Double);
+
+    protected static string Start(TrainingColumns.Shape label) => $"Label column '{label.Name}' has type {label.Description}";
 
     protected static ArgumentOutOfRangeException BadAdded(int added) => new(nameof(added), added, "No such added column.");
 }
@@ -95,19 +104,14 @@ internal sealed class BinaryColumns : TaskColumns
 
     public override MlpTask Task => MlpTask.BinaryClassification;
 
-    public override int CheckLabelType(DataViewSchema.Column label)
+    public override void CheckLabel(TrainingColumns.Shape label)
     {
-        DataViewType type = label.Type;
-        if (type == BooleanDataViewType.Instance || type == NumberDataViewType.Single || type == NumberDataViewType.Double)
+        bool boolean = label.Kind == SchemaShape.Column.VectorKind.Scalar && !label.IsKey && label.ItemType == BooleanDataViewType.Instance;
+        if (!boolean && !IsScalarNumber(label))
         {
-            return 2;
+            throw new ArgumentOutOfRangeException(nameof(MlpTrainerOptions.LabelColumnName), $"{Start(label)}; binary classification needs a scalar Boolean label, or Single or Double holding 0 and 1.");
         }
-
-        throw new ArgumentOutOfRangeException(nameof(label), $"Label column '{label.Name}' has type {type}; binary classification needs Boolean (or Single/Double holding 0 and 1).");
     }
-
-    public override bool AcceptsLabel(SchemaShape.Column label) =>
-        IsScalarNumber(label) || (label.Kind == SchemaShape.Column.VectorKind.Scalar && !label.IsKey && label.ItemType == BooleanDataViewType.Instance);
 
     public override string DescribeClass(int index, ClassNames? names) => index == 1 ? "true" : "false";
 
@@ -147,23 +151,33 @@ internal sealed class MulticlassColumns : TaskColumns
 {
     public override MlpTask Task => MlpTask.MulticlassClassification;
 
-    public override int CheckLabelType(DataViewSchema.Column label)
-    {
-        DataViewType type = label.Type;
-        if (type is KeyDataViewType key && key.RawType == typeof(uint))
-        {
-            if (key.Count < 2 || key.Count > MlpOptions.MaxLayerWidth)
-            {
-                throw new ArgumentOutOfRangeException(nameof(label), $"Label column '{label.Name}' is a key with {key.Count} values; multiclass classification needs between 2 and {MlpOptions.MaxLayerWidth} classes.");
-            }
+    /// <summary>The raw types a key label may have.</summary>
+    private static readonly Type[] KeyRawTypes = [typeof(byte), typeof(ushort), typeof(uint), typeof(ulong)];
 
-            return (int)key.Count;
+    public override void CheckLabel(TrainingColumns.Shape label)
+    {
+        if (label.Kind == SchemaShape.Column.VectorKind.Scalar && label.IsKey && Array.IndexOf(KeyRawTypes, label.ItemType.RawType) >= 0)
+        {
+            return;
         }
 
-        throw new ArgumentOutOfRangeException(nameof(label), $"Label column '{label.Name}' has type {type}; multiclass classification needs a key-typed label. Add mlContext.Transforms.Conversion.MapValueToKey(\"{label.Name}\") before the trainer.");
+        string advice = label.IsKey && label.Kind == SchemaShape.Column.VectorKind.Scalar
+            ? "Map it with mlContext.Transforms.Conversion.MapValueToKey, which makes UInt32 keys."
+            : $"Add mlContext.Transforms.Conversion.MapValueToKey(\"{label.Name}\") before the trainer.";
+        throw new ArgumentOutOfRangeException(nameof(MlpTrainerOptions.LabelColumnName), $"{Start(label)}; multiclass classification needs a scalar key label (a key of Byte, UInt16, UInt32 or UInt64). {advice}");
     }
 
-    public override bool AcceptsLabel(SchemaShape.Column label) => label.Kind == SchemaShape.Column.VectorKind.Scalar && label.IsKey;
+    public override int CheckLabelType(DataViewSchema.Column label)
+    {
+        CheckLabel(TrainingColumns.Of(label));
+        var key = (KeyDataViewType)label.Type;
+        if (key.Count < 2 || key.Count > MlpOptions.MaxLayerWidth)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MlpTrainerOptions.LabelColumnName), $"Label column '{label.Name}' is a key with {key.Count} values; multiclass classification needs between 2 and {MlpOptions.MaxLayerWidth} classes.");
+        }
+
+        return (int)key.Count;
+    }
 
     public override ClassNames? PlaceholderNames(SchemaShape.Column label) =>
         SchemaShapes.Find(label.Annotations, "KeyValues") is SchemaShape.Column values && values.ItemType is PrimitiveDataViewType itemType
@@ -209,18 +223,13 @@ internal sealed class RegressionColumns : TaskColumns
 {
     public override MlpTask Task => MlpTask.Regression;
 
-    public override int CheckLabelType(DataViewSchema.Column label)
+    public override void CheckLabel(TrainingColumns.Shape label)
     {
-        DataViewType type = label.Type;
-        if (type == NumberDataViewType.Single || type == NumberDataViewType.Double)
+        if (!IsScalarNumber(label))
         {
-            return 0;
+            throw new ArgumentOutOfRangeException(nameof(MlpTrainerOptions.LabelColumnName), $"{Start(label)}; regression needs a scalar Single or Double label.");
         }
-
-        throw new ArgumentOutOfRangeException(nameof(label), $"Label column '{label.Name}' has type {type}; regression needs Single or Double.");
     }
-
-    public override bool AcceptsLabel(SchemaShape.Column label) => IsScalarNumber(label);
 
     public override List<(string Name, DataViewType Type, DataViewSchema.Annotations Annotations)> Describe(int classes, ClassNames? names, uint scoreSetId) =>
         [(Score, NumberDataViewType.Single, Annotate(scoreSetId, "Regression", Score, null))];

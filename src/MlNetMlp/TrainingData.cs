@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Threading;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlp.Engine;
@@ -6,8 +8,10 @@ using MlNetMlp.Engine;
 namespace MlNetMlp;
 
 /// <summary>
-/// Reads an <see cref="IDataView"/> once into the engine's single float32 block, checking every value: a bad
-/// value stops training with the column, row and value named; no row is skipped.
+/// Reads an <see cref="IDataView"/> once into the engine's rows (one float32 block, or sparse rows when the features
+/// come sparse), checking every value: a bad value stops training with the column, row and value named; no row is
+/// skipped. Memory grows with the rows delivered, never with the count the view claims, and the cancellation token
+/// is checked before every row.
 /// </summary>
 internal static class TrainingData
 {
@@ -16,8 +20,11 @@ internal static class TrainingData
     public static Result Load(IDataView data, MlpTrainerOptions options, MlpTask task)
     {
         ArgumentNullException.ThrowIfNull(data);
+        CancellationToken cancellation = options.CancellationToken;
+        cancellation.ThrowIfCancellationRequested();
         DataViewSchema schema = data.Schema;
         DataViewSchema.Column features = FindColumn(schema, options.FeatureColumnName, "Features", nameof(options.FeatureColumnName));
+        TrainingColumns.CheckFeatures(TrainingColumns.Of(features));
         int featureCount = FeatureCount(features);
         DataViewSchema.Column label = FindColumn(schema, options.LabelColumnName, "Label", nameof(options.LabelColumnName));
         TaskColumns taskColumns = TaskColumns.For(task);
@@ -27,79 +34,39 @@ internal static class TrainingData
         if (options.ExampleWeightColumnName is string weightName)
         {
             weight = FindColumn(schema, weightName, "Example weight", nameof(options.ExampleWeightColumnName));
-            if (weight.Value.Type != NumberDataViewType.Single)
-            {
-                throw new ArgumentOutOfRangeException(nameof(data), $"Example weight column '{weightName}' has type {weight.Value.Type}; it must be Single (float).");
-            }
+            TrainingColumns.CheckWeight(TrainingColumns.Of(weight.Value));
         }
 
-        long rows = data.GetRowCount() ?? CountRows(data);
-        if (rows == 0)
-        {
-            throw new ArgumentException("The training data has no rows; training needs at least one.", nameof(data));
-        }
-
-        if (rows * featureCount > Array.MaxLength)
-        {
-            throw new ArgumentOutOfRangeException(nameof(data), $"The training data has {rows:N0} rows of {featureCount:N0} features, {rows * featureCount:N0} values; one float32 block holds at most {Array.MaxLength:N0}. Train on a sample or reduce the features.");
-        }
-
-        int n = (int)rows;
-        var x = new float[n * featureCount];
-        int[]? labels = classifier ? new int[n] : null;
-        float[]? targets = classifier ? null : new float[n];
-        float[]? weights = weight is null ? null : new float[n];
-
+        // The row count a view reports is not trusted (it may be -1, or far more than it delivers): everything grows
+        // with the rows actually read, a block at a time.
+        var rows = new FeatureRows(featureCount);
+        var labels = new GrowingArray<int>();
+        var targets = new GrowingArray<float>();
+        var weights = new GrowingArray<float>();
         var columns = weight is DataViewSchema.Column w ? new[] { features, label, w } : new[] { features, label };
+        long r = 0;
         using (DataViewRowCursor cursor = data.GetRowCursor(columns))
         {
-            ValueGetter<VBuffer<float>>? vectorGetter = features.Type is VectorDataViewType ? cursor.GetGetter<VBuffer<float>>(features) : null;
-            ValueGetter<float>? scalarGetter = vectorGetter is null ? cursor.GetGetter<float>(features) : null;
+            var source = new FeatureSource(cursor, features, featureCount);
             Func<long, int>? readLabel = classifier ? ClassReader(cursor, label, classCount) : null;
             Func<long, float>? readTarget = classifier ? null : TargetReader(cursor, label);
             ValueGetter<float>? weightGetter = weight is DataViewSchema.Column wc ? cursor.GetGetter<float>(wc) : null;
-            var buffer = default(VBuffer<float>);
-            int r = 0;
-            while (cursor.MoveNext())
+            while (true)
             {
-                if (r == n)
+                cancellation.ThrowIfCancellationRequested();
+                if (!cursor.MoveNext())
                 {
-                    throw new InvalidOperationException($"The training data yielded more than the {n} rows it reported; it must not change while training reads it.");
+                    break;
                 }
 
-                Span<float> row = x.AsSpan(r * featureCount, featureCount);
-                if (vectorGetter is not null)
+                rows.Add(source, features.Name, r);
+                if (readLabel is not null)
                 {
-                    vectorGetter(ref buffer);
-                    if (buffer.Length != featureCount)
-                    {
-                        throw new InvalidOperationException($"Features column '{features.Name}' has {buffer.Length} values in row {r}; every row must have {featureCount}.");
-                    }
-
-                    FeatureReader.CopyDense(in buffer, row);
+                    labels.Add(readLabel(r));
                 }
                 else
                 {
-                    scalarGetter!(ref row[0]);
-                }
-
-                for (int j = 0; j < row.Length; j++)
-                {
-                    if (!float.IsFinite(row[j]))
-                    {
-                        throw new InvalidOperationException(
-                            $"Features column '{features.Name}' has {row[j]} in slot {j} of row {r}; MLP trainers need finite features and do not skip rows. " +
-                            "Replace missing values with mlContext.Transforms.ReplaceMissingValues, or drop the rows with mlContext.Data.FilterRowsByMissingValues.");
-                    }
-                }
-
-                if (labels is not null)
-                {
-                    labels[r] = readLabel!(r);
-                }
-                else
-                {
-                    targets![r] = readTarget!(r);
+                    targets.Add(readTarget!(r));
                 }
 
                 if (weightGetter is not null)
@@ -111,54 +78,48 @@ internal static class TrainingData
                         throw new InvalidOperationException($"Example weight column '{weight!.Value.Name}' has {value} in row {r}; weights must be finite and non-negative.");
                     }
 
-                    weights![r] = value;
+                    weights.Add(value);
                 }
 
                 r++;
             }
+        }
 
-            if (r != n)
-            {
-                throw new InvalidOperationException($"The training data yielded {r} rows after reporting {n}; it must not change while training reads it.");
-            }
+        if (r == 0)
+        {
+            throw new ArgumentException("The training data has no rows; training needs at least one.", nameof(data));
         }
 
         ClassNames? names = taskColumns.NamesFromLabel(label, classCount);
+        float[]? weightArray = weight is null ? null : weights.ToArray();
         MlpDataset dataset;
         if (classifier)
         {
-            CheckTwoClasses(labels!, label.Name, taskColumns, names);
-            CheckEveryClassTrains(labels!, weights, classCount, label.Name, options, taskColumns, names);
-            dataset = MlpDataset.ForClassification(x, featureCount, labels!, classCount, weights, task);
+            int[] labelArray = labels.ToArray();
+            CheckTwoClasses(labelArray, label.Name, taskColumns, names);
+            CheckEveryClassTrains(labelArray, weightArray, classCount, label.Name, options, taskColumns, names);
+            dataset = rows.ToSparse() is MlpSparseFeatures sparse
+                ? MlpDataset.ForClassification(sparse, labelArray, classCount, weightArray, task)
+                : MlpDataset.ForClassification(rows.ToDense(), featureCount, labelArray, classCount, weightArray, task);
         }
         else
         {
-            dataset = MlpDataset.ForRegression(x, featureCount, targets!, 1, weights);
+            float[] targetArray = targets.ToArray();
+            dataset = rows.ToSparse() is MlpSparseFeatures sparse
+                ? MlpDataset.ForRegression(sparse, targetArray, 1, weightArray)
+                : MlpDataset.ForRegression(rows.ToDense(), featureCount, targetArray, 1, weightArray);
         }
 
         return new Result(dataset, features.Type, names);
     }
 
     /// <summary>The number of features a features column provides, or an error naming it.</summary>
-    public static int FeatureCount(DataViewSchema.Column features)
-    {
-        switch (features.Type)
-        {
-            case VectorDataViewType vector when vector.ItemType == NumberDataViewType.Single && vector.Size > 0:
-                return vector.Size;
-            case VectorDataViewType vector when vector.ItemType == NumberDataViewType.Single:
-                throw new ArgumentOutOfRangeException(nameof(features), $"Features column '{features.Name}' is a vector of varying length ({vector}); MLP trainers need the same number of features in every row. Build it with Concatenate from fixed-size columns.");
-            case NumberDataViewType number when number == NumberDataViewType.Single:
-                return 1;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(features), $"Features column '{features.Name}' has type {features.Type}; it must be a known-size vector of Single (float). Convert it with mlContext.Transforms.Conversion.ConvertType and build it with mlContext.Transforms.Concatenate.");
-        }
-    }
+    public static int FeatureCount(DataViewSchema.Column features) => features.Type is VectorDataViewType vector ? vector.Size : 1;
 
     private static DataViewSchema.Column FindColumn(DataViewSchema schema, string name, string role, string option) =>
-        schema.GetColumnOrNull(name) ?? throw new ArgumentOutOfRangeException(option, $"{role} column '{name}' not found in the training data (set by {option}). Columns present: {string.Join(", ", ColumnNames(schema))}.");
+        schema.GetColumnOrNull(name) ?? throw TrainingColumns.Missing(role, name, option, ColumnNames(schema));
 
-    private static System.Collections.Generic.IEnumerable<string> ColumnNames(DataViewSchema schema)
+    private static IEnumerable<string> ColumnNames(DataViewSchema schema)
     {
         foreach (DataViewSchema.Column column in schema)
         {
@@ -167,18 +128,6 @@ internal static class TrainingData
                 yield return column.Name;
             }
         }
-    }
-
-    private static long CountRows(IDataView data)
-    {
-        long count = 0;
-        using DataViewRowCursor cursor = data.GetRowCursor([]);
-        while (cursor.MoveNext())
-        {
-            count++;
-        }
-
-        return count;
     }
 
     /// <summary>A reader of the current row's class index: Boolean, key (k to k - 1) or 0/1 numbers.</summary>
@@ -198,12 +147,11 @@ internal static class TrainingData
 
         if (label.Type is KeyDataViewType)
         {
-            ValueGetter<uint> getter = cursor.GetGetter<uint>(label);
+            Func<ulong> getter = KeyReader(cursor, label);
             return row =>
             {
-                uint value = 0;
-                getter(ref value);
-                if (value == 0 || value > classCount)
+                ulong value = getter();
+                if (value == 0 || value > (ulong)classCount)
                 {
                     throw new InvalidOperationException($"Label column '{name}' is missing in row {row} (key 0: a value not seen when the key mapping was built); MLP trainers need a label on every row. Filter those rows first, or build the key mapping from all labels.");
                 }
@@ -225,6 +173,52 @@ internal static class TrainingData
         };
     }
 
+    /// <summary>A reader of a key column of any unsigned raw type, as its raw value.</summary>
+    private static Func<ulong> KeyReader(DataViewRowCursor cursor, DataViewSchema.Column label)
+    {
+        Type raw = label.Type.RawType;
+        if (raw == typeof(byte))
+        {
+            ValueGetter<byte> getter = cursor.GetGetter<byte>(label);
+            return () =>
+            {
+                byte value = 0;
+                getter(ref value);
+                return value;
+            };
+        }
+
+        if (raw == typeof(ushort))
+        {
+            ValueGetter<ushort> getter = cursor.GetGetter<ushort>(label);
+            return () =>
+            {
+                ushort value = 0;
+                getter(ref value);
+                return value;
+            };
+        }
+
+        if (raw == typeof(ulong))
+        {
+            ValueGetter<ulong> getter = cursor.GetGetter<ulong>(label);
+            return () =>
+            {
+                ulong value = 0;
+                getter(ref value);
+                return value;
+            };
+        }
+
+        ValueGetter<uint> uintGetter = cursor.GetGetter<uint>(label);
+        return () =>
+        {
+            uint value = 0;
+            uintGetter(ref value);
+            return value;
+        };
+    }
+
     /// <summary>A reader of the current row's regression target.</summary>
     private static Func<long, float> TargetReader(DataViewRowCursor cursor, DataViewSchema.Column label)
     {
@@ -232,9 +226,14 @@ internal static class TrainingData
         return row =>
         {
             double value = read();
-            if (!double.IsFinite(value) || Math.Abs(value) > float.MaxValue)
+            if (!double.IsFinite(value))
             {
                 throw new InvalidOperationException($"Label column '{label.Name}' has {value} in row {row}; regression labels must be finite. Filter missing labels first (mlContext.Data.FilterRowsByMissingValues).");
+            }
+
+            if (Math.Abs(value) > float.MaxValue)
+            {
+                throw new InvalidOperationException($"Label column '{label.Name}' has {value} in row {row}, out of float range (at most {float.MaxValue} in magnitude): MLP trainers compute in float32. Scale the label first, for example with mlContext.Transforms.NormalizeMeanVariance.");
             }
 
             return (float)value;
@@ -290,5 +289,205 @@ internal static class TrainingData
 
         string which = taskColumns.DescribeClass(only, names);
         throw new ArgumentException($"Label column '{name}' has only one class ({which}) in all {labels.Length} training rows; a classifier needs at least two classes.", nameof(labels));
+    }
+}
+
+/// <summary>
+/// The feature rows read so far, in blocks that grow with the rows delivered: dense, or (when the first row of a vector
+/// column comes sparse) as compressed rows of the non-zero values, kept so unless they would take more memory than
+/// the dense block.
+/// </summary>
+internal sealed class FeatureRows
+{
+    private readonly int _featureCount;
+    private readonly GrowingArray<float> _dense = new();
+    private readonly GrowingArray<int> _starts = new();
+    private readonly GrowingArray<int> _indices = new();
+    private readonly GrowingArray<float> _values = new();
+    private bool? _sparse;
+    private long _rows;
+
+    public FeatureRows(int featureCount)
+    {
+        _featureCount = featureCount;
+        _starts.Add(0);
+    }
+
+    /// <summary>Reads and checks the current row of <paramref name="source"/> (row <paramref name="row"/> of column <paramref name="column"/>).</summary>
+    public void Add(FeatureSource source, string column, long row)
+    {
+        if (!source.IsVector)
+        {
+            Span<float> one = AppendDense(row);
+            source.Read(one);
+            CheckFinite(one[0], 0, column, row);
+            _rows++;
+            return;
+        }
+
+        ref readonly VBuffer<float> vector = ref source.Vector();
+        _sparse ??= !vector.IsDense && _featureCount > 1;
+        if (_sparse == false)
+        {
+            Span<float> destination = AppendDense(row);
+            FeatureReader.CopyDense(in vector, destination);
+            for (int j = 0; j < destination.Length; j++)
+            {
+                CheckFinite(destination[j], j, column, row);
+            }
+        }
+        else
+        {
+            ReadOnlySpan<float> values = vector.GetValues();
+            ReadOnlySpan<int> indices = vector.IsDense ? default : vector.GetIndices();
+            for (int i = 0; i < values.Length; i++)
+            {
+                int slot = vector.IsDense ? i : indices[i];
+                CheckFinite(values[i], slot, column, row);
+                if (values[i] != 0)
+                {
+                    if (_values.Count == Array.MaxLength)
+                    {
+                        throw new ArgumentOutOfRangeException(nameof(MlpTrainerOptions.FeatureColumnName), $"The training data's features column '{column}' stores more than {Array.MaxLength:N0} non-zero values by row {row}; sparse rows hold at most that many. Train on a sample or reduce the features.");
+                    }
+
+                    _indices.Add(slot);
+                    _values.Add(values[i]);
+                }
+            }
+
+            _starts.Add((int)_values.Count);
+        }
+
+        _rows++;
+    }
+
+    /// <summary>The rows as sparse rows, or null when they are dense (or would take less memory dense).</summary>
+    public MlpSparseFeatures? ToSparse()
+    {
+        if (_sparse != true || PreferDense)
+        {
+            return null;
+        }
+
+        return new MlpSparseFeatures(_featureCount, _starts.ToArray(), _indices.ToArray(), _values.ToArray());
+    }
+
+    /// <summary>The rows as one row-major block.</summary>
+    public float[] ToDense()
+    {
+        if (_sparse != true)
+        {
+            return _dense.ToArray();
+        }
+
+        int[] starts = _starts.ToArray();
+        int[] indices = _indices.ToArray();
+        float[] values = _values.ToArray();
+        var dense = new float[_rows * _featureCount];
+        for (long r = 0; r < _rows; r++)
+        {
+            for (int i = starts[r]; i < starts[r + 1]; i++)
+            {
+                dense[(r * _featureCount) + indices[i]] = values[i];
+            }
+        }
+
+        return dense;
+    }
+
+    /// <summary>Whether compressed rows (8 bytes a value) would not be smaller than the dense block, which fits in one array.</summary>
+    private bool PreferDense => _values.Count * 2 >= _rows * _featureCount && _rows * _featureCount <= Array.MaxLength;
+
+    private Span<float> AppendDense(long row)
+    {
+        if ((_rows + 1) * _featureCount > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MlpTrainerOptions.FeatureColumnName), $"The training data has more than {row:N0} rows of {_featureCount:N0} features; one float32 block holds at most {Array.MaxLength:N0} values. Train on a sample or reduce the features.");
+        }
+
+        return _dense.Append(_featureCount);
+    }
+
+    private static void CheckFinite(float value, int slot, string column, long row)
+    {
+        if (!float.IsFinite(value))
+        {
+            throw new InvalidOperationException(
+                $"Features column '{column}' has {value} in slot {slot} of row {row}; MLP trainers need finite features and do not skip rows. " +
+                "Replace missing values with mlContext.Transforms.ReplaceMissingValues, or drop the rows with mlContext.Data.FilterRowsByMissingValues.");
+        }
+    }
+}
+
+/// <summary>
+/// Values appended one or a run at a time into blocks that double from 1,024 up to 2^20 values (a run longer than
+/// that gets a block of its own), then copied once into one exact array: memory follows what was appended.
+/// </summary>
+internal sealed class GrowingArray<T>
+{
+    private const int FirstBlock = 1024;
+    private const int LargestBlock = 1 << 20;
+
+    private readonly List<(T[] Block, int Used)> _full = [];
+    private T[] _current = [];
+    private int _used;
+
+    /// <summary>Values appended so far.</summary>
+    public long Count { get; private set; }
+
+    public void Add(T value)
+    {
+        if (_used == _current.Length)
+        {
+            Grow(1);
+        }
+
+        _current[_used++] = value;
+        Count++;
+    }
+
+    /// <summary>Appends <paramref name="count"/> contiguous values and returns them to fill.</summary>
+    public Span<T> Append(int count)
+    {
+        if (_current.Length - _used < count)
+        {
+            Grow(count);
+        }
+
+        Span<T> run = _current.AsSpan(_used, count);
+        _used += count;
+        Count += count;
+        return run;
+    }
+
+    /// <summary>Everything appended, in order, in one array; the blocks are released.</summary>
+    public T[] ToArray()
+    {
+        var result = new T[Count];
+        long at = 0;
+        foreach ((T[] block, int used) in _full)
+        {
+            Array.Copy(block, 0, result, at, used);
+            at += used;
+        }
+
+        Array.Copy(_current, 0, result, at, _used);
+        _full.Clear();
+        _current = [];
+        _used = 0;
+        return result;
+    }
+
+    private void Grow(int atLeast)
+    {
+        if (_used > 0)
+        {
+            _full.Add((_current, _used));
+        }
+
+        int size = Math.Max(atLeast, Math.Min(LargestBlock, Math.Max(FirstBlock, 2 * _current.Length)));
+        _current = new T[size];
+        _used = 0;
     }
 }

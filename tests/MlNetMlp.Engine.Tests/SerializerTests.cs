@@ -300,6 +300,23 @@ public class SerializerTests
     }
 
     [Fact]
+    public void AnInflatedBodyIsRejectedAtItsFirstImpossibleFieldWithoutBufferingIt()
+    {
+        // A valid header announcing 1.5 GB, then an endless run of zeros (what a zip bomb inflates to): the body is
+        // parsed as it streams, so the zero leaky-relu slope stops it after a few dozen bytes.
+        (_, MlpModel model, _) = Get("binary relu early stopping");
+        byte[] header = Save(model).AsSpan(0, MlpModelSerializer.HeaderSize).ToArray();
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(Fields.BodyLength), 1_500_000_000);
+        var zeros = new EndlessStream(header);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.Throws<MlpModelFormatException>(() => MlpModelSerializer.Load(zeros));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Contains("leaky-relu slope is 0", error.Message, StringComparison.Ordinal);
+        Assert.InRange(zeros.BytesRead, 1, 1 << 17);
+        Assert.InRange(allocated, 0, 1 << 20);
+    }
+
+    [Fact]
     public void StreamsLongerThanTheCapAreRejected()
     {
         byte[] bytes = Save(Get("binary relu early stopping").Model);
@@ -406,6 +423,55 @@ public class SerializerTests
         Assert.Empty(folder.FileNames());
         Assert.Throws<DirectoryNotFoundException>(() => MlpModelSerializer.Save(Get("binary relu early stopping").Model, Path.Combine(folder.Path, "missing", "model.mlp")));
         Assert.Empty(Directory.GetFileSystemEntries(folder.Path));
+    }
+
+    [Fact]
+    public void TheLongestValidFileNameSaves()
+    {
+        // 255 characters is the longest name Linux, macOS and Windows allow; the temporary name must not add to it.
+        using var folder = new TemporaryFolder();
+        string path = Path.Combine(folder.Path, new string('m', 251) + ".mlp");
+        MlpModel model = Get("binary relu early stopping").Model;
+        MlpModelSerializer.Save(model, path);
+        AssertSameModel(model, MlpModelSerializer.Load(path));
+        Assert.Equal([Path.GetFileName(path)], folder.FileNames());
+    }
+
+    [Fact]
+    public void TemporaryFilesHaveAFixedPrefixAndStaleOnesAreRemoved()
+    {
+        using var folder = new TemporaryFolder();
+        string path = Path.Combine(folder.Path, "model.mlp");
+        MlpModel model = Get("binary relu early stopping").Model;
+        string[] during = [];
+        MlpModelSerializer.Save(model, path, file =>
+        {
+            during = folder.FileNames();
+            return file;
+        });
+        string temporary = Assert.Single(during);
+        Assert.StartsWith(AtomicFile.TemporaryPrefix, temporary, StringComparison.Ordinal);
+        Assert.EndsWith(AtomicFile.TemporarySuffix, temporary, StringComparison.Ordinal);
+        Assert.True(temporary.Length <= 27, temporary);
+
+        // What a killed save leaves: two days old is removed by the next save, one minute old may be a save in progress.
+        string stale = Path.Combine(folder.Path, AtomicFile.TemporaryPrefix + "0badf00d" + AtomicFile.TemporarySuffix);
+        string young = Path.Combine(folder.Path, AtomicFile.TemporaryPrefix + "00c0ffee" + AtomicFile.TemporarySuffix);
+        File.WriteAllBytes(stale, [1, 2, 3]);
+        File.WriteAllBytes(young, [1, 2, 3]);
+        File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddDays(-2));
+        File.SetLastWriteTimeUtc(young, DateTime.UtcNow.AddMinutes(-1));
+        MlpModelSerializer.Save(model, path);
+        Assert.Equal([Path.GetFileName(young), "model.mlp"], folder.FileNames());
+    }
+
+    [Fact]
+    public void SavingIntoAMissingFolderNamesTheFolder()
+    {
+        using var folder = new TemporaryFolder();
+        string missing = Path.Combine(folder.Path, "missing");
+        var error = Assert.Throws<DirectoryNotFoundException>(() => MlpModelSerializer.Save(Get("binary relu early stopping").Model, Path.Combine(missing, "model.mlp")));
+        Assert.Contains($"the folder '{missing}' does not exist", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

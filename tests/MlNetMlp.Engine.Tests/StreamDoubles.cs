@@ -88,3 +88,52 @@ internal sealed class FailingWriteStream : Stream
 
     public override void SetLength(long value) => throw new NotSupportedException();
 }
+
+/// <summary>A non-seekable stream of a given start followed by zeros without end; counts the bytes handed out.</summary>
+internal sealed class EndlessStream : Stream
+{
+    private readonly byte[] _start;
+
+    public EndlessStream(byte[] start)
+    {
+        _start = start;
+    }
+
+    public long BytesRead { get; private set; }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            long at = BytesRead + i;
+            buffer[offset + i] = at < _start.Length ? _start[at] : (byte)0;
+        }
+
+        BytesRead += count;
+        return count;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}

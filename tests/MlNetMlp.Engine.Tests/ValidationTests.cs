@@ -237,6 +237,16 @@ public class ValidationTests
     }
 
     [Fact]
+    public void BlockScoringSizeChecksDoNotOverflow()
+    {
+        // 429,497 rows x 10,000 outputs wraps to 2,704 in int32: the check must see the true product and refuse.
+        MlpModel model = MlpModel.FromParameters(MlpTask.MulticlassClassification, 1, [], 10_000, Activation.Identity, new float[20_000]);
+        var error = Assert.Throws<ArgumentException>(() => model.CreatePredictor().ComputeScores(new float[429_497], 429_497, new float[2_704]));
+        Assert.Equal("scores", error.ParamName);
+        Assert.Contains("4294970000", error.Message.Replace(",", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WarmStartWithAModelOfAnotherShapeIsRejected()
     {
         MlpDataset data = Synthetic.Blobs(1, 40, 4, 3, 2);

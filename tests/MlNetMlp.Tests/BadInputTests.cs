@@ -200,6 +200,140 @@ public class BadInputTests
         Assert.Contains("Lower the learning rate", error.Message);
     }
 
+    /// <summary>A view of <paramref name="rows"/> dense 3-feature rows; the label alternates.</summary>
+    private static HandMadeDataView Counted(int rows, long? claimed = null, Action<int>? onLabel = null) => new(
+        3,
+        rows,
+        r => new VBuffer<float>(3, [r / (float)rows, (r % 7) / 7f, 1f]),
+        r =>
+        {
+            onLabel?.Invoke(r);
+            return r % 2 == 0;
+        },
+        claimed);
+
+    [Fact]
+    public void ACancelledTokenStopsTheReadingOfTheData()
+    {
+        using var cancelled = new System.Threading.CancellationTokenSource();
+        cancelled.Cancel();
+        HandMadeDataView before = Counted(100_000);
+        Assert.IsAssignableFrom<OperationCanceledException>(FitBinary(before, new MlpBinaryTrainer.Options { CancellationToken = cancelled.Token }));
+        Assert.Equal(0, before.RowsDelivered);
+
+        // Cancelled while the rows are read: the next row is not read.
+        using var during = new System.Threading.CancellationTokenSource();
+        HandMadeDataView slow = Counted(100_000, onLabel: r =>
+        {
+            if (r == 50)
+            {
+                during.Cancel();
+            }
+        });
+        Assert.IsAssignableFrom<OperationCanceledException>(FitBinary(slow, new MlpBinaryTrainer.Options { CancellationToken = during.Token }));
+        Assert.Equal(51, slow.RowsDelivered);
+    }
+
+    [Theory]
+    [InlineData(-1L)]
+    [InlineData(400_000_000L)]
+    [InlineData(3L)]
+    public void TheRowCountAViewClaimsIsNotTrusted(long claimed)
+    {
+        var options = new MlpBinaryTrainer.Options { HiddenLayerSizes = [4], NumberOfIterations = 3, Seed = 1 };
+        var honest = Ml.BinaryClassification.Trainers.Mlp(Ml, options).Fit(Counted(40, claimed: 40));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var lied = Ml.BinaryClassification.Trainers.Mlp(Ml, options).Fit(Counted(40, claimed));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // 400 M claimed rows of 3 features would be 4.8 GB allocated before a row is read.
+        Assert.InRange(allocated, 1, 64L << 20);
+        Assert.Equal(honest.Model.Network.GetParameters(), lied.Model.Network.GetParameters());
+    }
+
+    [Fact]
+    public void LabelTypeErrorsNameTheAllowedTypesAndAgreeBetweenSchemaAndFit()
+    {
+        var data = Ml.Data.LoadFromEnumerable(Enumerable.Range(0, 6).Select(i => new TextRow { Features = [i, 1], Species = "a" }));
+        var options = new MlpBinaryTrainer.Options { LabelColumnName = "Species", NumberOfIterations = 1 };
+        var trainer = Ml.BinaryClassification.Trainers.Mlp(Ml, options);
+        var fromShape = Assert.IsType<ArgumentOutOfRangeException>(Record.Exception(() => trainer.GetOutputSchema(SchemaShapes.FromSchema(data.Schema))));
+        var fromFit = Assert.IsType<ArgumentOutOfRangeException>(Record.Exception(() => trainer.Fit(data)));
+        Assert.Contains("Label column 'Species'", fromShape.Message);
+        Assert.Contains("Boolean", fromShape.Message);
+        Assert.Contains("Single or Double holding 0 and 1", fromShape.Message);
+        Assert.Contains("Single or Double holding 0 and 1", fromFit.Message);
+        Assert.Equal("LabelColumnName", fromShape.ParamName);
+        Assert.Equal("LabelColumnName", fromFit.ParamName);
+
+        var regression = Ml.Regression.Trainers.Mlp(Ml, new MlpRegressionTrainer.Options { LabelColumnName = "Species" });
+        Assert.Contains("regression needs a scalar Single or Double label", Assert.ThrowsAny<ArgumentException>(() => regression.GetOutputSchema(SchemaShapes.FromSchema(data.Schema))).Message);
+        var multiclass = Ml.MulticlassClassification.Trainers.Mlp(Ml, new MlpMulticlassTrainer.Options { LabelColumnName = "Species" });
+        string message = Assert.ThrowsAny<ArgumentException>(() => multiclass.GetOutputSchema(SchemaShapes.FromSchema(data.Schema))).Message;
+        Assert.Contains("a key of Byte, UInt16, UInt32 or UInt64", message);
+        Assert.Contains("MapValueToKey(\"Species\")", message);
+    }
+
+    [Fact]
+    public void AByteKeyLabelTrainsAMulticlassModel()
+    {
+        var definition = Microsoft.ML.Data.SchemaDefinition.Create(typeof(ByteKeyRow));
+        definition["Label"].ColumnType = new KeyDataViewType(typeof(byte), 3);
+        var rows = Enumerable.Range(0, 60).Select(i => new ByteKeyRow { Features = [i % 3 == 0 ? 3 : 0, i % 3 == 1 ? 3 : 0], Label = (byte)(i % 3) }).ToArray();
+        IDataView data = Ml.Data.LoadFromEnumerable(rows, definition);
+        var trainer = Ml.MulticlassClassification.Trainers.Mlp(Ml, new MlpMulticlassTrainer.Options { HiddenLayerSizes = [8], NumberOfIterations = 200, Seed = 1, Solver = new AdamSolver { LearningRate = 0.05 } });
+        Assert.Contains(trainer.GetOutputSchema(SchemaShapes.FromSchema(data.Schema)), c => c.Name == "PredictedLabel");
+        var model = trainer.Fit(data);
+        Assert.Equal(3, model.Model.ClassCount);
+        uint[] predicted = model.Transform(data).GetColumn<uint>("PredictedLabel").ToArray();
+        // The enumerable's byte values 0, 1, 2 are the keys 1, 2, 3.
+        Assert.Equal(rows.Select(r => (uint)r.Label + 1), predicted);
+    }
+
+    [Fact]
+    public void ARegressionLabelBeyondFloatRangeIsCalledSo()
+    {
+        var rows = Enumerable.Range(0, 8).Select(i => new DoubleLabelRow { Features = [i, 1], Label = i == 3 ? 1e300 : i });
+        var error = Assert.Throws<InvalidOperationException>(() => Ml.Regression.Trainers.Mlp(Ml, hiddenLayerSizes: [2], numberOfIterations: 2).Fit(Ml.Data.LoadFromEnumerable(rows)));
+        Assert.Contains("'Label' has 1E+300 in row 3, out of float range", error.Message);
+        Assert.DoesNotContain("finite", error.Message);
+    }
+
+    [Theory]
+    [InlineData("index", "stores slot 3 after slot 0 in row 7")]
+    [InlineData("descending", "stores slot 0 after slot 2 in row 7")]
+    [InlineData("short", "has 2 values in row 7")]
+    public void MalformedVectorsAtTransformNameTheColumnAndRow(string defect, string expected)
+    {
+        MlpPredictionTransformer model = Ml.BinaryClassification.Trainers.Mlp(Ml, hiddenLayerSizes: [2], numberOfIterations: 2).Fit(Good());
+        var bad = new HandMadeDataView(3, 20, r => r != 7 ? new VBuffer<float>(3, [1f, 2f, 3f]) : defect switch
+        {
+            "index" => new VBuffer<float>(3, 2, [1f, 2f], [0, 3]),
+            "descending" => new VBuffer<float>(3, 2, [1f, 2f], [2, 0]),
+            _ => new VBuffer<float>(2, [1f, 2f]),
+        }, _ => true);
+        IDataView scored = model.Transform(bad);
+        var error = Assert.Throws<InvalidOperationException>(() => scored.GetColumn<float>("Score").ToArray());
+        Assert.Contains("Features column 'Features'", error.Message);
+        Assert.Contains(expected, error.Message);
+
+        var engine = Ml.Model.CreatePredictionEngine<Row, CancerOutput>(model, ignoreMissingColumns: true);
+        using DataViewRowCursor cursor = bad.GetRowCursor(bad.Schema);
+        var rowMapper = model.GetRowToRowMapper(bad.Schema);
+        using DataViewRow mapped = rowMapper.GetRow(cursor, rowMapper.OutputSchema.Where(c => c.Name == "Score"));
+        ValueGetter<float> score = mapped.GetGetter<float>(mapped.Schema["Score"]);
+        float value = 0;
+        for (int r = 0; r < 7; r++)
+        {
+            Assert.True(cursor.MoveNext());
+            score(ref value);
+        }
+
+        Assert.True(cursor.MoveNext());
+        Assert.Contains(expected, Assert.Throws<InvalidOperationException>(() => score(ref value)).Message);
+        GC.KeepAlive(engine);
+    }
+
     [Fact]
     public void OneTransformerServesEightThreadsWithSingleThreadResults()
     {
@@ -224,6 +358,22 @@ public class BadInputTests
             }
         });
         Assert.All(results, r => Assert.Equal(expected, r));
+    }
+
+    private sealed class ByteKeyRow
+    {
+        [VectorType(2)]
+        public float[] Features { get; set; } = [];
+
+        public byte Label { get; set; }
+    }
+
+    private sealed class DoubleLabelRow
+    {
+        [VectorType(2)]
+        public float[] Features { get; set; } = [];
+
+        public double Label { get; set; }
     }
 
     private sealed class Row

@@ -107,6 +107,26 @@ public sealed class PersistenceTests : IDisposable
     }
 
     [Fact]
+    public void SavingKeepsTheOriginalErrorAndTakesTheLongestValidName()
+    {
+        var ml = new MLContext(seed: 5);
+        IDataView data = Data.BreastCancer(ml);
+        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2).Fit(data);
+
+        // A missing folder: the error names it, not a temporary file that a cleanup failed to delete.
+        string missing = Path.Combine(_folder, "missing");
+        var error = Assert.Throws<DirectoryNotFoundException>(() => ml.Model.SaveWithMlp(model, data.Schema, Path.Combine(missing, "model.zip")));
+        Assert.Contains($"the folder '{missing}' does not exist", error.Message);
+        Assert.DoesNotContain(".tmp", error.Message);
+
+        // A 255-character name, the longest file systems allow: the temporary name does not grow with it.
+        string path = Path.Combine(_folder, new string('p', 251) + ".zip");
+        ml.Model.SaveWithMlp(model, data.Schema, path);
+        Assert.NotNull(ml.Model.LoadWithMlp(path, out _));
+        Assert.Equal([path], Directory.GetFiles(_folder));
+    }
+
+    [Fact]
     public void DamagedPipelineFilesAreRejectedWithOurError()
     {
         var ml = new MLContext(seed: 6);

@@ -36,6 +36,10 @@ public static class MlpModelOperations
     /// <paramref name="filePath"/>. The file is written to a temporary file first and renamed over the target, so an
     /// existing file survives a failed save intact.
     /// </summary>
+    /// <example>
+    /// Save, load in a fresh MLContext and predict: <c>samples/Examples/Persistence.cs</c>, run with
+    /// <c>dotnet run -c Release --project samples/Examples -- Persistence</c>.
+    /// </example>
     public static void SaveWithMlp(this ModelOperationsCatalog catalog, ITransformer model, DataViewSchema inputSchema, string filePath)
     {
         ArgumentNullException.ThrowIfNull(filePath);

@@ -14,6 +14,11 @@ namespace MlNetMlp;
 /// <see cref="MlpModelOperations.SaveWithMlp(ModelOperationsCatalog, ITransformer, DataViewSchema, string)"/> and load
 /// them with <see cref="MlpModelOperations.LoadWithMlp(ModelOperationsCatalog, string, out DataViewSchema)"/>.
 /// </remarks>
+/// <example>
+/// Finding the MLP in any chain (for example one ending in <c>MapKeyToValue</c>): <c>samples/Examples/MlpFromAnyChain.cs</c>;
+/// permutation feature importance: <c>samples/Examples/PermutationFeatureImportance.cs</c>. Run either with
+/// <c>dotnet run -c Release --project samples/Examples -- &lt;name&gt;</c>.
+/// </example>
 public sealed class MlpPredictionTransformer : ISingleFeaturePredictionTransformer<MlpModelParameters>
 {
     internal MlpPredictionTransformer(MlpModelParameters model, string featureColumnName, DataViewType featureColumnType)

@@ -46,6 +46,10 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
     /// Trains on <paramref name="trainData"/>, starting from <paramref name="initialModel"/>'s weights when given
     /// (scikit-learn's <c>warm_start</c>): its loss curve and epoch count continue, the optimizer starts afresh.
     /// </summary>
+    /// <example>
+    /// Ten epochs, then ten more from the fitted weights: <c>samples/Examples/WarmStart.cs</c>, run with
+    /// <c>dotnet run -c Release --project samples/Examples -- WarmStart</c>.
+    /// </example>
     public MlpPredictionTransformer Fit(IDataView trainData, MlpModelParameters? initialModel)
     {
         ArgumentNullException.ThrowIfNull(trainData);

@@ -8,10 +8,7 @@ using MlNetMlp;
 
 namespace Examples;
 
-/// <summary>
-/// Regression with the Options overload on a standardized label (diabetes progression, 25 to 346), with the
-/// metrics reported in the label's own units.
-/// </summary>
+/// <summary>Regression with the Options overload on a standardized label, metrics in the label's units (diabetes, 25-346).</summary>
 public static class RegressionWithStandardizedLabel
 {
     public static void Run()

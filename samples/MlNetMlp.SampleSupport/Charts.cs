@@ -47,13 +47,14 @@ public static class Charts
             var line = plot.Add.ScatterLine(epochs, scores.ToArray(), Palette(curves.Count));
             line.LineWidth = 2;
             line.LinePattern = LinePattern.Dashed;
-            line.LegendText = label + " (right axis)";
+            string name = label.Split(" (")[0]; // the legend drops the axis label's unit
+            line.LegendText = name + " (right axis)";
             line.Axes.YAxis = plot.Axes.Right;
             plot.Axes.Right.Label.Text = label;
             plot.Axes.Right.Label.FontSize = 14;
             int best = IndexOfBest(scores, lower: false);
             var mark = plot.Add.VerticalLine(best + 1, 1.5f, Colors.Black, LinePattern.Dotted);
-            mark.LegendText = $"best epoch {best + 1} ({label} {scores[best]:F4}): weights kept";
+            mark.LegendText = $"best epoch {best + 1} ({name} {scores[best]:F4}): weights kept";
         }
 
         LogTicks(plot.Axes.Left, curves.SelectMany(c => c.Loss));

@@ -10,11 +10,10 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlp;
-using MlNetMlp.Engine;
 using MlNetMlp.SampleSupport;
+using Spectre.Console;
 
-CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+SampleConsole.Configure();
 var clock = Stopwatch.StartNew();
 
 // One seed drives the split and the network's initialization and shuffling. With about 114 test rows one mistake
@@ -31,13 +30,11 @@ DataOperationsCatalog.TrainTestData split = mlContext.Data.TrainTestSplit(data, 
 Console.WriteLine($"Breast cancer (Wisconsin diagnostic): {DataViews.CountRows(split.TrainSet)} training rows, {DataViews.CountRows(split.TestSet)} test rows, split seed {seed}.");
 
 // 2. Pipeline: standardize the features, then a (64, 32) ReLU network trained with Adam (see BuildPipeline below).
-var progress = new EpochProgress("MLP (64, 32)", maxEpochs: 200);
-var pipeline = BuildPipeline(mlContext, seed, progress.Report);
+var pipeline = BuildPipeline(mlContext, seed);
 
 // 3. Train.
 var trainClock = Stopwatch.StartNew();
 var model = pipeline.Fit(split.TrainSet);
-progress.Complete();
 MlpModelParameters network = model.LastTransformer.Model;
 Console.WriteLine($"Trained in {trainClock.Elapsed.TotalSeconds:F1} s: {network.EpochsRun} epochs, final training loss {network.LossCurve[^1]:F4}.");
 
@@ -45,30 +42,29 @@ Console.WriteLine($"Trained in {trainClock.Elapsed.TotalSeconds:F1} s: {network.
 IDataView scored = model.Transform(split.TestSet);
 Console.WriteLine();
 Console.WriteLine("A few test rows, three of each class (positive class = benign):");
-var rows = new ConsoleTable("row", "actual", "predicted", "P(benign)");
+var rows = new Table().AddColumns("row", "actual", "predicted", "P(benign)");
 int index = 0;
 Prediction[] testPredictions = mlContext.Data.CreateEnumerable<Prediction>(scored, reuseRowObject: false).ToArray();
 foreach (Prediction p in testPredictions.Where(p => !p.Label).Take(3).Concat(testPredictions.Where(p => p.Label).Take(3)))
 {
-    rows.AddRow(++index, Name(p.Label), Name(p.PredictedLabel), p.Probability.ToString("F4", CultureInfo.InvariantCulture));
+    rows.AddRow($"{++index}", Name(p.Label), Name(p.PredictedLabel), $"{p.Probability:F4}");
 }
 
-rows.Write();
+AnsiConsole.Write(rows);
 
 // 5. Evaluate on the held-out 20%.
 CalibratedBinaryClassificationMetrics metrics = mlContext.BinaryClassification.Evaluate(scored);
 Console.WriteLine();
 Console.WriteLine("Test metrics:");
-new ConsoleTable("metric", "value")
-    .AddRow("accuracy", metrics.Accuracy.ToString("F4", CultureInfo.InvariantCulture))
-    .AddRow("precision (benign)", metrics.PositivePrecision.ToString("F4", CultureInfo.InvariantCulture))
-    .AddRow("recall (benign)", metrics.PositiveRecall.ToString("F4", CultureInfo.InvariantCulture))
-    .AddRow("F1 (benign)", metrics.F1Score.ToString("F4", CultureInfo.InvariantCulture))
-    .AddRow("precision (malignant)", metrics.NegativePrecision.ToString("F4", CultureInfo.InvariantCulture))
-    .AddRow("recall (malignant)", metrics.NegativeRecall.ToString("F4", CultureInfo.InvariantCulture))
-    .AddRow("AUC", metrics.AreaUnderRocCurve.ToString("F4", CultureInfo.InvariantCulture))
-    .AddRow("log-loss (bits, as ML.NET reports it)", metrics.LogLoss.ToString("F4", CultureInfo.InvariantCulture))
-    .Write();
+AnsiConsole.Write(new Table().AddColumns("metric", "value")
+    .AddRow("accuracy", metrics.Accuracy.ToString("F4"))
+    .AddRow("precision (benign)", metrics.PositivePrecision.ToString("F4"))
+    .AddRow("recall (benign)", metrics.PositiveRecall.ToString("F4"))
+    .AddRow("F1 (benign)", metrics.F1Score.ToString("F4"))
+    .AddRow("precision (malignant)", metrics.NegativePrecision.ToString("F4"))
+    .AddRow("recall (malignant)", metrics.NegativeRecall.ToString("F4"))
+    .AddRow("AUC", metrics.AreaUnderRocCurve.ToString("F4"))
+    .AddRow("log-loss (bits, as ML.NET reports it)", metrics.LogLoss.ToString("F4")));
 Console.WriteLine();
 Console.WriteLine("Confusion matrix (rows: actual, columns: predicted; positive = benign):");
 Console.WriteLine(metrics.ConfusionMatrix.GetFormattedConfusionTable());
@@ -90,29 +86,27 @@ Console.WriteLine($"Reloaded in a fresh MLContext (input columns: {string.Join("
 using PredictionEngine<Patient, Prediction> engine = serving.Model.CreatePredictionEngine<Patient, Prediction>(loaded, inputSchema: inputSchema);
 Console.WriteLine();
 Console.WriteLine("New rows through a PredictionEngine on the reloaded pipeline:");
-var newRows = new ConsoleTable("row", "predicted", "P(benign)");
+var newRows = new Table().AddColumns("row", "predicted", "P(benign)");
 foreach ((string name, Patient patient) in new[] { ("median benign tumour", Patient.TypicalBenign), ("median malignant tumour", Patient.TypicalMalignant) })
 {
     Prediction p = engine.Predict(patient);
-    newRows.AddRow(name, Name(p.PredictedLabel), p.Probability.ToString("F4", CultureInfo.InvariantCulture));
+    newRows.AddRow(name, Name(p.PredictedLabel), $"{p.Probability:F4}");
 }
 
-newRows.Write();
+AnsiConsole.Write(newRows);
 
-// 9. The training loss curve.
-string lossPath = Path.Combine(outputDirectory, "loss-curve.svg");
-new SvgPlot("Breast cancer: MLP (64, 32) training loss", "epoch", "mean log-loss (+ L2 penalty)") { LogY = true }
-    .Line("Adam, learning rate 0.001", Enumerable.Range(1, network.LossCurve.Count).Select(e => (double)e).ToArray(), network.LossCurve.ToArray())
-    .Save(lossPath);
+// 9. The training loss curve (PNG and SVG).
+var lossPlot = Charts.TrainingCurves("Breast cancer: MLP (64, 32) training loss", "log-loss + L2 penalty, nats per row", [("Adam, learning rate 0.001", network.LossCurve)]);
+string[] lossFiles = Charts.Save(lossPlot, Path.Combine(outputDirectory, "loss-curve"));
 Console.WriteLine();
-Console.WriteLine($"Wrote {SamplePaths.Display(lossPath)}");
+Console.WriteLine($"Wrote {string.Join(" and ", lossFiles.Select(SamplePaths.Display))}");
 
 // 10. How much does the split matter? The same pipeline on ten split seeds.
 double[] sweep = Enumerable.Range(1, 10).Select(s =>
 {
     var context = new MLContext(s);
     var parts = context.Data.TrainTestSplit(data, testFraction: 0.2, seed: s);
-    return context.BinaryClassification.Evaluate(BuildPipeline(context, s, null).Fit(parts.TrainSet).Transform(parts.TestSet)).Accuracy;
+    return context.BinaryClassification.Evaluate(BuildPipeline(context, s).Fit(parts.TrainSet).Transform(parts.TestSet)).Accuracy;
 }).ToArray();
 Console.WriteLine($"Split seeds 1-10: test accuracy {string.Join(" ", sweep.Select(a => a.ToString("F3", CultureInfo.InvariantCulture)))}");
 Console.WriteLine($"  mean {sweep.Average():F4}, min {sweep.Min():F4}, max {sweep.Max():F4} (this run: seed {seed}, accuracy {metrics.Accuracy:F4}).");
@@ -127,7 +121,7 @@ return 0;
 
 // Standardize every feature to mean 0 and variance 1 (fixZero: false also centers, like scikit-learn's
 // StandardScaler; ML.NET's default only scales), then a (64, 32) ReLU network trained with Adam.
-static EstimatorChain<MlpPredictionTransformer> BuildPipeline(MLContext mlContext, int seed, Action<MlpEpochReport>? progress) =>
+static EstimatorChain<MlpPredictionTransformer> BuildPipeline(MLContext mlContext, int seed) =>
     mlContext.Transforms.NormalizeMeanVariance("Features", fixZero: false)
         .Append(mlContext.BinaryClassification.Trainers.Mlp(mlContext, new MlpBinaryTrainer.Options
         {
@@ -137,7 +131,6 @@ static EstimatorChain<MlpPredictionTransformer> BuildPipeline(MLContext mlContex
             L2Regularization = 1e-4,
             NumberOfIterations = 200,
             Seed = seed,
-            Progress = progress,
         }));
 
 static string Name(bool benign) => benign ? "benign" : "malignant";

@@ -13,10 +13,11 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 using MlNetMlp;
-using MlNetMlp.Engine;
 using MlNetMlp.SampleSupport;
+using ScottPlot;
+using Spectre.Console;
 
-CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+SampleConsole.Configure();
 var clock = Stopwatch.StartNew();
 const int Seed = 1;
 const int MaxEpochs = 200;
@@ -50,7 +51,6 @@ var featurize = mlContext.Transforms.ReplaceMissingValues(numeric.Select(c => ne
 
 // 4. An MLP with early stopping: 10% of the training rows are held out and training stops when their accuracy
 //    has not improved for 10 epochs; the best weights are kept.
-var progress = new EpochProgress("MLP (64, 32)", MaxEpochs, printEvery: 5);
 var trainer = mlContext.BinaryClassification.Trainers.Mlp(mlContext, new MlpBinaryTrainer.Options
 {
     HiddenLayerSizes = [64, 32],
@@ -62,11 +62,9 @@ var trainer = mlContext.BinaryClassification.Trainers.Mlp(mlContext, new MlpBina
     ValidationFraction = 0.1,
     EpochsWithoutImprovement = 10,
     Seed = Seed,
-    Progress = progress.Report,
 });
 var trainClock = Stopwatch.StartNew();
 var model = featurize.Append(trainer).Fit(split.TrainSet);
-progress.Complete();
 MlpModelParameters network = model.LastTransformer.Model;
 Console.WriteLine($"Trained on {network.FeatureCount} features in {trainClock.Elapsed.TotalSeconds:F1} s: {network.EpochsRun} epochs, best validation accuracy {network.ValidationScores.Max():F4} (epoch {IndexOfMax(network.ValidationScores) + 1}).");
 
@@ -75,115 +73,64 @@ IDataView scored = model.Transform(split.TestSet);
 CalibratedBinaryClassificationMetrics metrics = mlContext.BinaryClassification.Evaluate(scored);
 Console.WriteLine();
 Console.WriteLine("Test metrics at the default threshold 0.5 (positive = earns over $50K):");
-new ConsoleTable("accuracy", "AUC", "precision", "recall", "F1", "log-loss (bits)")
-    .AddRow(F(metrics.Accuracy), F(metrics.AreaUnderRocCurve), F(metrics.PositivePrecision), F(metrics.PositiveRecall), F(metrics.F1Score), F(metrics.LogLoss))
-    .Write();
+AnsiConsole.Write(new Table().AddColumns("accuracy", "AUC", "precision", "recall", "F1", "log-loss (bits)")
+    .AddRow(F(metrics.Accuracy), F(metrics.AreaUnderRocCurve), F(metrics.PositivePrecision), F(metrics.PositiveRecall), F(metrics.F1Score), F(metrics.LogLoss)));
 
-// 6. The ROC curve, from the scores: sort by probability, lower the threshold one distinct score at a time.
+// 6. The ROC curve, from the scores: sort by probability, lower the threshold one distinct score at a time; the
+//    thresholds of the table below are marked on it.
 (bool Label, float Probability)[] test = mlContext.Data.CreateEnumerable<Prediction>(scored, reuseRowObject: false).Select(p => (p.Label, p.Probability)).ToArray();
-List<(double Threshold, double FalsePositiveRate, double TruePositiveRate)> roc = RocCurve(test);
-double auc = 0;
-for (int i = 1; i < roc.Count; i++)
-{
-    auc += (roc[i].FalsePositiveRate - roc[i - 1].FalsePositiveRate) * (roc[i].TruePositiveRate + roc[i - 1].TruePositiveRate) / 2;
-}
-
-Console.WriteLine($"ROC curve: {roc.Count} points; trapezoidal AUC {auc:F4} (ML.NET's evaluator: {metrics.AreaUnderRocCurve:F4}).");
+(Plot rocPlot, double auc) = Charts.RocCurve("Census income: MLP ROC curve on the test set", test, [0.1, 0.3, 0.5, 0.7, 0.9]);
+Console.WriteLine($"ROC curve: trapezoidal AUC {auc:F4} (ML.NET's evaluator: {metrics.AreaUnderRocCurve:F4}).");
 
 // 7. Thresholds: a lower threshold flags more people (higher recall) at the cost of more false alarms (lower precision).
 Console.WriteLine();
 Console.WriteLine("Decision thresholds on the test set:");
-var table = new ConsoleTable("threshold", "flagged", "precision", "recall", "F1", "accuracy", "false positive rate");
+var table = new Table().AddColumns("threshold", "flagged", "precision", "recall", "F1", "accuracy", "false positive rate");
 double bestF1 = 0;
 double bestThreshold = 0.5;
 foreach (double threshold in new[] { 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9 })
 {
     Counts c = CountAt(test, threshold);
-    table.AddRow(threshold.ToString("F1", CultureInfo.InvariantCulture), $"{c.Flagged / (double)test.Length:P1}", F(c.Precision), F(c.Recall), F(c.F1), F(c.Accuracy), F(c.FalsePositiveRate));
+    table.AddRow($"{threshold:F1}", $"{c.Flagged / (double)test.Length:P1}", F(c.Precision), F(c.Recall), F(c.F1), F(c.Accuracy), F(c.FalsePositiveRate));
     if (c.F1 > bestF1)
     {
         (bestF1, bestThreshold) = (c.F1, threshold);
     }
 }
 
-table.Write();
+AnsiConsole.Write(table);
 Console.WriteLine($"Highest F1 among these: {bestF1:F4} at threshold {bestThreshold:F1}. (Choose the threshold on validation data, not on the test set, for a real decision.)");
 
-// 8. Pictures: the ROC curve with the thresholds of the table marked, and precision/recall against the threshold.
-double[] markedThresholds = [0.1, 0.3, 0.5, 0.7, 0.9];
-Counts[] marked = markedThresholds.Select(t => CountAt(test, t)).ToArray();
-string rocPath = Path.Combine(outputDirectory, "roc-curve.svg");
-new SvgPlot("Census income: MLP ROC curve on the test set", "false positive rate (1 - specificity)", "true positive rate (recall)")
-{
-    XRange = (0, 1),
-    YRange = (0, 1),
-    Width = 640,
-    Height = 600,
-    Legend = LegendPosition.BottomRight,
-}
-    .Line("chance (AUC 0.5)", [0, 1], [0, 1], color: "#7f7f7f", dashed: true, width: 1.5)
-    .Line($"MLP (64, 32), AUC {auc:F3}", roc.Select(p => p.FalsePositiveRate).ToArray(), roc.Select(p => p.TruePositiveRate).ToArray(), color: SvgPlot.Palette[0])
-    .Scatter("thresholds 0.1, 0.3, 0.5, 0.7, 0.9", marked.Select(c => c.FalsePositiveRate).ToArray(), marked.Select(c => c.Recall).ToArray(), color: SvgPlot.Palette[3], radius: 5, opacity: 1)
-    .Save(rocPath);
-
+// 8. Pictures: the ROC curve, precision/recall/F1 against the threshold, and the training curves.
 double[] sweep = Enumerable.Range(1, 99).Select(i => i / 100.0).ToArray();
 Counts[] curve = sweep.Select(t => CountAt(test, t)).ToArray();
-string thresholdPath = Path.Combine(outputDirectory, "precision-recall-vs-threshold.svg");
-new SvgPlot("Census income: precision and recall against the decision threshold", "threshold on P(earns over $50K)", "test-set value")
+var thresholdPlot = new Plot();
+Charts.Label(thresholdPlot, "Census income: precision and recall against the decision threshold", "threshold on P(earns over $50K)", "test-set precision, recall, F1 (fraction)");
+foreach ((string name, Func<Counts, double> value, int colour) in new (string, Func<Counts, double>, int)[] { ("precision", c => c.Precision, 0), ("recall", c => c.Recall, 1), ("F1", c => c.F1, 2) })
 {
-    XRange = (0, 1),
-    YRange = (0, 1),
+    var line = thresholdPlot.Add.ScatterLine(sweep, curve.Select(value).ToArray(), Charts.Palette(colour));
+    line.LineWidth = 2;
+    line.LegendText = name;
 }
-    .Line("precision", sweep, curve.Select(c => c.Precision).ToArray())
-    .Line("recall", sweep, curve.Select(c => c.Recall).ToArray())
-    .Line("F1", sweep, curve.Select(c => c.F1).ToArray())
-    .Save(thresholdPath);
 
-string lossPath = Path.Combine(outputDirectory, "training-curves.svg");
-double[] epochs = Enumerable.Range(1, network.LossCurve.Count).Select(e => (double)e).ToArray();
-new SvgPlot("Census income: training loss and validation error per epoch", "epoch", "value")
-    .Line("training log-loss (+ L2 penalty)", epochs, network.LossCurve.ToArray())
-    .Line("validation error (1 - accuracy)", epochs, network.ValidationScores.Select(v => 1 - v).ToArray())
-    .Save(lossPath);
+var chosen = thresholdPlot.Add.VerticalLine(bestThreshold, 1.5f, Colors.Black, LinePattern.Dotted);
+chosen.LegendText = $"highest F1 of the table, threshold {bestThreshold:F1}";
+thresholdPlot.Axes.SetLimits(0, 1, 0, 1.02);
+thresholdPlot.ShowLegend(Alignment.LowerLeft);
+var trainingPlot = Charts.TrainingCurves("Census income: training loss and validation accuracy per epoch", "log-loss + L2 penalty, nats per row", [("training loss", network.LossCurve)], ("validation accuracy (fraction correct)", network.ValidationScores));
 
 Console.WriteLine();
-Console.WriteLine($"Wrote {SamplePaths.Display(rocPath)}");
-Console.WriteLine($"Wrote {SamplePaths.Display(thresholdPath)}");
-Console.WriteLine($"Wrote {SamplePaths.Display(lossPath)}");
+foreach (string path in Charts.Save(rocPlot, Path.Combine(outputDirectory, "roc-curve"), 640, 600)
+    .Concat(Charts.Save(thresholdPlot, Path.Combine(outputDirectory, "precision-recall-vs-threshold")))
+    .Concat(Charts.Save(trainingPlot, Path.Combine(outputDirectory, "training-curves"))))
+{
+    Console.WriteLine($"Wrote {SamplePaths.Display(path)}");
+}
 Console.WriteLine($"Done in {clock.Elapsed.TotalSeconds:F1} s.");
 
 static string F(double value) => value.ToString("F4", CultureInfo.InvariantCulture);
 
 static int IndexOfMax(IReadOnlyList<double> values) => values.Count == 0 ? -1 : values.Select((v, i) => (v, i)).MaxBy(t => t.v).i;
-
-// ROC points from (0, 0) to (1, 1): one per distinct probability, ties taken together.
-static List<(double Threshold, double FalsePositiveRate, double TruePositiveRate)> RocCurve((bool Label, float Probability)[] rows)
-{
-    var sorted = rows.OrderByDescending(r => r.Probability).ToArray();
-    double positives = sorted.Count(r => r.Label);
-    double negatives = sorted.Length - positives;
-    var points = new List<(double, double, double)> { (double.PositiveInfinity, 0, 0) };
-    int truePositives = 0;
-    int falsePositives = 0;
-    for (int i = 0; i < sorted.Length; i++)
-    {
-        if (sorted[i].Label)
-        {
-            truePositives++;
-        }
-        else
-        {
-            falsePositives++;
-        }
-
-        if (i == sorted.Length - 1 || sorted[i + 1].Probability != sorted[i].Probability)
-        {
-            points.Add((sorted[i].Probability, falsePositives / negatives, truePositives / positives));
-        }
-    }
-
-    return points;
-}
 
 // The confusion counts when everyone with a probability of at least the threshold is flagged.
 static Counts CountAt((bool Label, float Probability)[] rows, double threshold)

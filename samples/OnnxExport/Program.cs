@@ -16,8 +16,9 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.Transforms;
 using MlNetMlp;
 using MlNetMlp.SampleSupport;
+using Spectre.Console;
 
-CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+SampleConsole.Configure();
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string outputDirectory = SamplePaths.OutputDirectory("onnx-export");
 var mlContext = new MLContext(seed: 1);
@@ -78,12 +79,13 @@ IDataView scalars = fresh.Transforms.CustomMapping<OneElement, Scalar>((v, s) =>
 CalibratedBinaryClassificationMetrics a = mlContext.BinaryClassification.Evaluate(ours);
 CalibratedBinaryClassificationMetrics b = fresh.BinaryClassification.Evaluate(scalars);
 Console.WriteLine();
-new ConsoleTable("metric", "MlNetMlp pipeline", "reloaded ONNX zip")
-    .AddRow("accuracy", a.Accuracy.ToString("F4", CultureInfo.InvariantCulture), b.Accuracy.ToString("F4", CultureInfo.InvariantCulture))
-    .AddRow("AUC", a.AreaUnderRocCurve.ToString("F4", CultureInfo.InvariantCulture), b.AreaUnderRocCurve.ToString("F4", CultureInfo.InvariantCulture))
-    .AddRow("F1", a.F1Score.ToString("F4", CultureInfo.InvariantCulture), b.F1Score.ToString("F4", CultureInfo.InvariantCulture))
-    .AddRow("log-loss (bits)", a.LogLoss.ToString("F4", CultureInfo.InvariantCulture), b.LogLoss.ToString("F4", CultureInfo.InvariantCulture))
-    .Write();
+var table = new Table().AddColumns("metric", "MlNetMlp pipeline", "reloaded ONNX zip");
+foreach ((string metric, double mine, double reloaded) in new[] { ("accuracy", a.Accuracy, b.Accuracy), ("AUC", a.AreaUnderRocCurve, b.AreaUnderRocCurve), ("F1", a.F1Score, b.F1Score), ("log-loss (bits)", a.LogLoss, b.LogLoss) })
+{
+    table.AddRow(metric, mine.ToString("F4", CultureInfo.InvariantCulture), reloaded.ToString("F4", CultureInfo.InvariantCulture));
+}
+
+AnsiConsole.Write(table);
 
 static NamedOnnxValue Feed(IDataView data, string name, NodeMetadata meta)
 {

@@ -12,10 +12,11 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 using MlNetMlp;
-using MlNetMlp.Engine;
 using MlNetMlp.SampleSupport;
+using ScottPlot;
+using Spectre.Console;
 
-CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+SampleConsole.Configure();
 var clock = Stopwatch.StartNew();
 // With about 100 test rows the split moves R² a lot (diabetes: 0.28 to 0.57 over split seeds 1-5 for the same
 // MLP). The default, seed 5, is the one closest to the five-seed mean on both data sets; the end of the run
@@ -31,7 +32,7 @@ Dataset[] datasets =
         [new TextLoader.Column("Label", DataKind.Single, 0), new TextLoader.Column("Features", DataKind.Single, 1, 13)],
         separatorChar: '\t',
         hasHeader: true)),
-    new("Diabetes progression", "diabetes", "disease progression after one year", ml => ml.Data.LoadFromTextFile(
+    new("Diabetes progression", "diabetes", "disease progression after one year (score, 25-346)", ml => ml.Data.LoadFromTextFile(
         SamplePaths.DataFile("diabetes.csv"),
         [new TextLoader.Column("Features", DataKind.Single, 0, 9), new TextLoader.Column("Label", DataKind.Single, 10)],
         separatorChar: ',',
@@ -57,43 +58,47 @@ foreach (Dataset dataset in datasets)
     DataOperationsCatalog.TrainTestData split = mlContext.Data.TrainTestSplit(data, testFraction: 0.2, seed: seed);
     Console.WriteLine($"{dataset.Title}: {DataViews.CountRows(split.TrainSet)} training rows, {DataViews.CountRows(split.TestSet)} test rows (split seed {seed}).");
 
-    var table = new ConsoleTable("model", "epochs", "best validation R²", "test RMSE", "test MAE", "test R²");
+    var table = new Table().AddColumns("model", "epochs", "best validation R²", "test RMSE", "test MAE", "test R²");
     Fitted? main = null;
     foreach (Variant variant in variants)
     {
-        var progress = new EpochProgress(variant.Name, MaxEpochs, printEvery: 100);
-        Fitted fitted = Fit(mlContext, split, variant, seed, progress.Report);
-        progress.Complete();
+        Fitted fitted = Fit(mlContext, split, variant, seed);
         MlpModelParameters network = fitted.Network;
-        table.AddRow(variant.Name, network.EpochsRun, network.ValidationScores.Max().ToString("F4", CultureInfo.InvariantCulture), fitted.Metrics.RootMeanSquaredError.ToString("F3", CultureInfo.InvariantCulture), fitted.Metrics.MeanAbsoluteError.ToString("F3", CultureInfo.InvariantCulture), fitted.Metrics.RSquared.ToString("F4", CultureInfo.InvariantCulture));
+        table.AddRow(variant.Name, $"{network.EpochsRun}", $"{network.ValidationScores.Max():F4}", $"{fitted.Metrics.RootMeanSquaredError:F3}", $"{fitted.Metrics.MeanAbsoluteError:F3}", $"{fitted.Metrics.RSquared:F4}");
         main ??= fitted;
     }
 
-    table.Write();
+    AnsiConsole.Write(table);
 
     // Pictures for the first variant: predicted against actual, and residuals against predicted.
     double[] actual = main!.Actual.Select(v => (double)v).ToArray();
     double[] predicted = main.Predicted.Select(v => (double)v).ToArray();
     double[] residual = actual.Zip(predicted, (a, p) => a - p).ToArray();
-    (double low, double high) = SvgPlot.NiceRange(Math.Min(actual.Min(), predicted.Min()), Math.Max(actual.Max(), predicted.Max()));
-    string scatterPath = Path.Combine(outputDirectory, $"{dataset.FilePrefix}-predicted-vs-actual.svg");
-    new SvgPlot($"{dataset.Title}: MLP (64, 32) on the test set (R² {main.Metrics.RSquared:F3})", $"actual {dataset.TargetDescription}", "predicted")
+    double low = Math.Min(actual.Min(), predicted.Min());
+    double high = Math.Max(actual.Max(), predicted.Max());
+    var scatter = new Plot();
+    Charts.Label(scatter, $"{dataset.Title}: MLP (64, 32) on the test set (R² {main.Metrics.RSquared:F3})", $"actual {dataset.TargetDescription}", $"predicted {dataset.TargetDescription}");
+    var diagonal = scatter.Add.Line(low, low, high, high);
+    diagonal.LinePattern = LinePattern.Dashed;
+    diagonal.Color = Colors.Gray;
+    diagonal.LegendText = "perfect prediction (y = x)";
+    var points = scatter.Add.ScatterPoints(actual, predicted, Charts.Palette(0));
+    points.LegendText = $"test rows ({actual.Length})";
+    scatter.Axes.SquareUnits();
+    scatter.ShowLegend(Alignment.UpperLeft);
+    var residuals = new Plot();
+    Charts.Label(residuals, $"{dataset.Title}: residuals of MLP (64, 32) (RMSE {main.Metrics.RootMeanSquaredError:F2})", $"predicted {dataset.TargetDescription}", "residual: actual - predicted (same units)");
+    var zero = residuals.Add.HorizontalLine(0, 1.5f, Colors.Gray, LinePattern.Dashed);
+    zero.LegendText = "zero error";
+    var residualPoints = residuals.Add.ScatterPoints(predicted, residual, Charts.Palette(1));
+    residualPoints.LegendText = $"test rows ({actual.Length})";
+    residuals.ShowLegend(Alignment.UpperRight);
+    // PNG only: Skia's SVG writer prints "Unsupported path effect" once per point of these scatter plots.
+    foreach (string path in Charts.Save(scatter, Path.Combine(outputDirectory, $"{dataset.FilePrefix}-predicted-vs-actual"), 640, 600, svg: false)
+        .Concat(Charts.Save(residuals, Path.Combine(outputDirectory, $"{dataset.FilePrefix}-residuals"), svg: false)))
     {
-        XRange = (low, high),
-        YRange = (low, high),
-        Width = 620,
-        Height = 560,
+        Console.WriteLine($"Wrote {SamplePaths.Display(path)}");
     }
-        .Line("perfect prediction (y = x)", [low, high], [low, high], color: "#7f7f7f", dashed: true, width: 1.5)
-        .Scatter($"test rows ({actual.Length})", actual, predicted, color: SvgPlot.Palette[0])
-        .Save(scatterPath);
-    string residualPath = Path.Combine(outputDirectory, $"{dataset.FilePrefix}-residuals.svg");
-    new SvgPlot($"{dataset.Title}: residuals of MLP (64, 32) (RMSE {main.Metrics.RootMeanSquaredError:F2})", "predicted", "residual (actual - predicted)")
-        .Line("zero error", [predicted.Min(), predicted.Max()], [0, 0], color: "#7f7f7f", dashed: true, width: 1.5)
-        .Scatter($"test rows ({actual.Length})", predicted, residual, color: SvgPlot.Palette[1])
-        .Save(residualPath);
-    Console.WriteLine($"Wrote {SamplePaths.Display(scatterPath)}");
-    Console.WriteLine($"Wrote {SamplePaths.Display(residualPath)}");
     Console.WriteLine();
 }
 
@@ -103,25 +108,25 @@ Console.WriteLine("measured on only 35-40 rows, so it can sit well above or belo
 Console.WriteLine();
 
 // How much does the split matter? The first variant on split seeds 1-5.
-var sweepTable = new ConsoleTable("data set", "test R² on split seeds 1-5", "mean", "this run");
+var sweepTable = new Table().AddColumns("data set", "test R² on split seeds 1-5", "mean", "this run");
 foreach (Dataset dataset in datasets)
 {
     double[] r2 = Enumerable.Range(1, 5).Select(s =>
     {
         var context = new MLContext(s);
         var parts = context.Data.TrainTestSplit(dataset.Load(context), testFraction: 0.2, seed: s);
-        return Fit(context, parts, variants[0], s, null).Metrics.RSquared;
+        return Fit(context, parts, variants[0], s).Metrics.RSquared;
     }).ToArray();
-    sweepTable.AddRow(dataset.Title, string.Join(" ", r2.Select(v => v.ToString("F3", CultureInfo.InvariantCulture))), r2.Average().ToString("F3", CultureInfo.InvariantCulture), $"seed {seed}");
+    sweepTable.AddRow(dataset.Title, string.Join(" ", r2.Select(v => v.ToString("F3"))), $"{r2.Average():F3}", $"seed {seed}");
 }
 
 Console.WriteLine($"{variants[0].Name} with a standardized target, on five splits:");
-sweepTable.Write();
+AnsiConsole.Write(sweepTable);
 Console.WriteLine($"Done in {clock.Elapsed.TotalSeconds:F1} s.");
 
 // Trains one variant and scores the test set; predictions are mapped back to the original units when the target
 // was standardized, and evaluated with ML.NET's regression evaluator.
-static Fitted Fit(MLContext mlContext, DataOperationsCatalog.TrainTestData split, Variant variant, int seed, Action<MlpEpochReport>? progress)
+static Fitted Fit(MLContext mlContext, DataOperationsCatalog.TrainTestData split, Variant variant, int seed)
 {
     var options = new MlpRegressionTrainer.Options
     {
@@ -134,7 +139,6 @@ static Fitted Fit(MLContext mlContext, DataOperationsCatalog.TrainTestData split
         ValidationFraction = 0.1,
         EpochsWithoutImprovement = 20,
         Seed = seed,
-        Progress = progress,
         LabelColumnName = variant.ScaleTarget ? "ScaledLabel" : "Label",
     };
     IEstimator<ITransformer> pipeline = mlContext.Transforms.NormalizeMeanVariance("Features", fixZero: false);

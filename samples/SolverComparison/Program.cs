@@ -13,10 +13,10 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlp;
-using MlNetMlp.Engine;
 using MlNetMlp.SampleSupport;
+using Spectre.Console;
 
-CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+SampleConsole.Configure();
 var clock = Stopwatch.StartNew();
 const int Seed = 1;
 const int Folds = 5;
@@ -37,11 +37,10 @@ Console.WriteLine("Part 1: solvers on MLP (64, 32), L2 0.0001, at most 200 epoch
     ("SGD, learning rate 0.001, Nesterov momentum 0.9", new SgdSolver { LearningRate = 1e-3, Momentum = 0.9, Nesterov = true }),
     ("L-BFGS", new LbfgsSolver()),
 ];
-var solverTable = new ConsoleTable("solver", "epochs", "final loss", "train time", "test accuracy", "test AUC", "stopped because");
-var lossPlot = new SvgPlot("Breast cancer: training loss of MLP (64, 32) by solver", "epoch (L-BFGS: iteration)", "mean log-loss (+ L2 penalty)") { LogY = true };
+var solverTable = new Table().AddColumns("solver", "epochs", "final loss", "train time", "test accuracy", "test AUC", "stopped because");
+var curves = new List<(string, IReadOnlyList<double>)>();
 foreach ((string name, MlpSolver solver) in solvers)
 {
-    var progress = new EpochProgress(name, 200, printEvery: 50);
     var pipeline = mlContext.Transforms.NormalizeMeanVariance("Features", fixZero: false)
         .Append(mlContext.BinaryClassification.Trainers.Mlp(mlContext, new MlpBinaryTrainer.Options
         {
@@ -50,22 +49,23 @@ foreach ((string name, MlpSolver solver) in solvers)
             L2Regularization = 1e-4,
             NumberOfIterations = 200,
             Seed = Seed,
-            Progress = progress.Report,
         }));
     var trainClock = Stopwatch.StartNew();
     var model = pipeline.Fit(split.TrainSet);
     trainClock.Stop();
-    progress.Complete();
     MlpModelParameters network = model.LastTransformer.Model;
     CalibratedBinaryClassificationMetrics metrics = mlContext.BinaryClassification.Evaluate(model.Transform(split.TestSet));
-    solverTable.AddRow(name, network.EpochsRun, network.LossCurve[^1].ToString("F5", CultureInfo.InvariantCulture), $"{trainClock.Elapsed.TotalSeconds:F2} s", metrics.Accuracy.ToString("F4", CultureInfo.InvariantCulture), metrics.AreaUnderRocCurve.ToString("F4", CultureInfo.InvariantCulture), network.Network.History.StopMessage);
-    lossPlot.Line(name, Enumerable.Range(1, network.LossCurve.Count).Select(e => (double)e).ToArray(), network.LossCurve.ToArray());
+    solverTable.AddRow(name, $"{network.EpochsRun}", $"{network.LossCurve[^1]:F5}", $"{trainClock.Elapsed.TotalSeconds:F2} s", $"{metrics.Accuracy:F4}", $"{metrics.AreaUnderRocCurve:F4}", Markup.Escape(network.Network.History.StopMessage));
+    curves.Add((name, network.LossCurve));
 }
 
-solverTable.Write();
-string lossPath = Path.Combine(outputDirectory, "loss-curves-by-solver.svg");
-lossPlot.Save(lossPath);
-Console.WriteLine($"Wrote {SamplePaths.Display(lossPath)}");
+AnsiConsole.Write(solverTable);
+var lossPlot = Charts.TrainingCurves("Breast cancer: training loss of MLP (64, 32) by solver", "log-loss + L2 penalty, nats per row", curves);
+lossPlot.XLabel("epoch (L-BFGS: iteration)", size: 14);
+foreach (string path in Charts.Save(lossPlot, Path.Combine(outputDirectory, "loss-curves-by-solver"), 800, 600))
+{
+    Console.WriteLine($"Wrote {SamplePaths.Display(path)}");
+}
 
 // Part 2: grid search with 5-fold cross-validation on the training part. The normalizer is inside the pipeline, so
 // each fold fits it on its own training rows: the held-out fold never leaks into the scaling.
@@ -109,14 +109,14 @@ foreach (int[] hidden in hiddenSizes)
 GridResult[] ranked = results.OrderByDescending(r => r.MeanAccuracy).ThenByDescending(r => r.MeanAuc).ToArray();
 Console.WriteLine();
 Console.WriteLine($"Ranked by mean {Folds}-fold CV accuracy (± is the standard deviation over folds; log-loss in bits):");
-var gridTable = new ConsoleTable("rank", "hidden", "L2", "learning rate", "CV accuracy", "CV AUC", "CV log-loss");
+var gridTable = new Table().AddColumns("rank", "hidden", "L2", "learning rate", "CV accuracy", "CV AUC", "CV log-loss");
 for (int i = 0; i < ranked.Length; i++)
 {
     GridResult r = ranked[i];
-    gridTable.AddRow(i + 1, Describe(r.Hidden), r.L2.ToString("G", CultureInfo.InvariantCulture), r.LearningRate.ToString("G", CultureInfo.InvariantCulture), $"{r.MeanAccuracy:F4} ± {r.StdAccuracy:F4}", $"{r.MeanAuc:F4} ± {r.StdAuc:F4}", r.MeanLogLoss.ToString("F4", CultureInfo.InvariantCulture));
+    gridTable.AddRow($"{i + 1}", Describe(r.Hidden), $"{r.L2:G}", $"{r.LearningRate:G}", $"{r.MeanAccuracy:F4} ± {r.StdAccuracy:F4}", $"{r.MeanAuc:F4} ± {r.StdAuc:F4}", $"{r.MeanLogLoss:F4}");
 }
 
-gridTable.Write();
+AnsiConsole.Write(gridTable);
 if (results.Any(r => double.IsInfinity(r.MeanLogLoss)))
 {
     Console.WriteLine("An infinite log-loss means some fold had a wrong prediction with probability exactly 0 or 1: the float");

@@ -11,10 +11,11 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlp;
-using MlNetMlp.Engine;
 using MlNetMlp.SampleSupport;
+using ScottPlot;
+using Spectre.Console;
 
-CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+SampleConsole.Configure();
 var clock = Stopwatch.StartNew();
 const double Noise = 0.15;
 const double Target = 0.97;
@@ -36,7 +37,7 @@ Console.WriteLine($"Two moons: {trainPoints.Length} training and {testPoints.Len
 //    training loss to ~0 and draws a sharp, jagged boundary that generalizes slightly worse.
 int[][] candidates = [[], [2], [3], [4], [8]];
 (double XMin, double XMax, double YMin, double YMax) area = (-1.6, 2.6, -1.1, 1.6);
-var table = new ConsoleTable("hidden layer", "parameters", "best training loss", "train accuracy", "test accuracy", $"reaches {Target:F2}");
+var table = new Table().AddColumns("hidden layer", "parameters", "best training loss", "train accuracy", "test accuracy", $"reaches {Target:F2}");
 int[]? smallest = null;
 var pictures = new List<string>();
 foreach (int[] hidden in candidates)
@@ -71,15 +72,14 @@ foreach (int[] hidden in candidates)
         smallest = hidden;
     }
 
-    table.AddRow(Describe(hidden), best.Value.Network.Network.ParameterCount, best.Value.Network.BestLoss.ToString("F4", CultureInfo.InvariantCulture), trainAccuracy.ToString("F4", CultureInfo.InvariantCulture), testAccuracy.ToString("F4", CultureInfo.InvariantCulture), reaches ? "yes" : "no");
+    table.AddRow(Describe(hidden), $"{best.Value.Network.Network.ParameterCount}", $"{best.Value.Network.BestLoss:F4}", $"{trainAccuracy:F4}", $"{testAccuracy:F4}", reaches ? "yes" : "no");
 
     // 3. The decision boundary: predict a grid of points, color each cell by P(class 1), and draw the training points.
-    string path = Path.Combine(outputDirectory, $"decision-boundary-{(hidden.Length == 0 ? "none" : string.Join("-", hidden))}.svg");
-    DrawBoundary(mlContext, best.Value.Model, trainPoints, area, $"Two moons: {(hidden.Length == 0 ? "no hidden layer (logistic regression)" : $"MLP {Describe(hidden)}, tanh")}, L-BFGS (test accuracy {testAccuracy:F3})", path);
-    pictures.Add(path);
+    string path = Path.Combine(outputDirectory, $"decision-boundary-{(hidden.Length == 0 ? "none" : string.Join("-", hidden))}");
+    pictures.AddRange(Charts.Save(DrawBoundary(mlContext, best.Value.Model, trainPoints, area, $"Two moons: {(hidden.Length == 0 ? "no hidden layer (logistic regression)" : $"MLP {Describe(hidden)}, tanh")}, L-BFGS (test accuracy {testAccuracy:F3})"), path, 820, 540));
 }
 
-table.Write();
+AnsiConsole.Write(table);
 Console.WriteLine();
 Console.WriteLine(smallest is null
     ? $"No candidate reached {Target:F2} test accuracy."
@@ -112,8 +112,8 @@ static Point[] Moons(int count, double noise, int seed)
     return points;
 }
 
-// Scores a 160 x 100 grid over the area and writes the picture.
-static void DrawBoundary(MLContext mlContext, ITransformer model, Point[] points, (double XMin, double XMax, double YMin, double YMax) area, string title, string path)
+// Scores a 160 x 100 grid over the area: a heat map of P(class 1) with its colour bar, under the training points.
+static Plot DrawBoundary(MLContext mlContext, ITransformer model, Point[] points, (double XMin, double XMax, double YMin, double YMax) area, string title)
 {
     const int Columns = 160;
     const int Rows = 100;
@@ -122,37 +122,63 @@ static void DrawBoundary(MLContext mlContext, ITransformer model, Point[] points
     {
         for (int c = 0; c < Columns; c++)
         {
+            // Row 0 of a ScottPlot heat map is drawn at the top: the largest y.
             grid[(r * Columns) + c] = new Point
             {
                 X = (float)(area.XMin + ((area.XMax - area.XMin) * (c + 0.5) / Columns)),
-                Y = (float)(area.YMin + ((area.YMax - area.YMin) * (r + 0.5) / Rows)),
+                Y = (float)(area.YMax - ((area.YMax - area.YMin) * (r + 0.5) / Rows)),
             };
         }
     }
 
     float[] probability = mlContext.Data.CreateEnumerable<Prediction>(model.Transform(mlContext.Data.LoadFromEnumerable(grid)), reuseRowObject: false).Select(p => p.Probability).ToArray();
-    var fill = new string[Rows, Columns];
+    var cells = new double[Rows, Columns];
     for (int r = 0; r < Rows; r++)
     {
         for (int c = 0; c < Columns; c++)
         {
-            fill[r, c] = SvgPlot.Diverging(probability[(r * Columns) + c]);
+            cells[r, c] = probability[(r * Columns) + c];
         }
     }
 
-    Point[] upper = points.Where(p => !p.Label).ToArray();
-    Point[] lower = points.Where(p => p.Label).ToArray();
-    new SvgPlot(title, "x", "y")
+    var plot = new Plot();
+    Charts.Label(plot, title, "x (feature 1, data units)", "y (feature 2, data units)");
+    var heatmap = plot.Add.Heatmap(cells);
+    heatmap.Extent = new CoordinateRect(area.XMin, area.XMax, area.YMin, area.YMax);
+    heatmap.Colormap = new LightBlueRed();
+    heatmap.ManualRange = new ScottPlot.Range(0, 1);
+    var colourBar = plot.Add.ColorBar(heatmap);
+    colourBar.Label = "shading: P(class 1, lower moon)";
+    colourBar.LabelStyle.FontSize = 13;
+    colourBar.LabelStyle.OffsetX = -22;
+    colourBar.MinimumSize = 100;
+    colourBar.Axis.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(0.1);
+    foreach ((bool lower, string name, ScottPlot.Color colour) in new[] { (false, "class 0 (upper moon)", Colors.Navy), (true, "class 1 (lower moon)", Colors.DarkRed) })
     {
-        XRange = (area.XMin, area.XMax),
-        YRange = (area.YMin, area.YMax),
-        Width = 760,
-        Height = 540,
+        Point[] subset = points.Where(p => p.Label == lower).ToArray();
+        var markers = plot.Add.ScatterPoints(subset.Select(p => (double)p.X).ToArray(), subset.Select(p => (double)p.Y).ToArray(), colour);
+        markers.MarkerSize = 6;
+        markers.LegendText = $"training points, {name}: {subset.Length}";
     }
-        .Cells(area.XMin, area.XMax, area.YMin, area.YMax, fill)
-        .Scatter("class 0 (upper moon)", upper.Select(p => (double)p.X).ToArray(), upper.Select(p => (double)p.Y).ToArray(), color: "#1f4e99", radius: 3.5, opacity: 0.9)
-        .Scatter("class 1 (lower moon)", lower.Select(p => (double)p.X).ToArray(), lower.Select(p => (double)p.Y).ToArray(), color: "#b2182b", radius: 3.5, opacity: 0.9)
-        .Save(path);
+
+    plot.Axes.SetLimits(area.XMin, area.XMax, area.YMin, area.YMax);
+    plot.ShowLegend(Alignment.LowerLeft);
+    return plot;
+}
+
+/// <summary>Light blue (0) through white (0.5) to light red (1), so that the points drawn on top stay visible.</summary>
+internal sealed class LightBlueRed : IColormap
+{
+    public string Name => "light blue-white-red";
+
+    public ScottPlot.Color GetColor(double position)
+    {
+        double t = double.IsNaN(position) ? 0.5 : Math.Clamp(position, 0, 1);
+        (double r, double g, double b) end = t < 0.5 ? (31, 119, 180) : (214, 39, 40);
+        double strength = Math.Abs(t - 0.5) * 2 * 0.5;
+        byte Mix(double c) => (byte)Math.Round(255 + ((c - 255) * strength));
+        return new ScottPlot.Color(Mix(end.r), Mix(end.g), Mix(end.b));
+    }
 }
 
 /// <summary>A point and its moon.</summary>

@@ -11,18 +11,22 @@ namespace MlNetMlp;
 /// </summary>
 public static class MlpCatalog
 {
-    /// <summary>A binary-classification MLP with Adam.</summary>
+    /// <summary>A binary-classification MLP with Adam: the defaults are scikit-learn's <c>MLPClassifier</c>'s.</summary>
+    /// <example>
+    /// Breast cancer, standardized, with the simple parameters: <c>samples/Examples/BinaryClassification.cs</c>, run with
+    /// <c>dotnet run -c Release --project samples/Examples -- BinaryClassification</c>.
+    /// </example>
     /// <param name="catalog">The binary-classification trainers catalog.</param>
     /// <param name="mlContext">The context the pipeline runs in.</param>
     /// <param name="labelColumnName">The Boolean label column.</param>
     /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
     /// <param name="exampleWeightColumnName">Optional example weights.</param>
-    /// <param name="hiddenLayerSizes">Hidden layer widths; null for { 100 }.</param>
-    /// <param name="activation">Hidden activation.</param>
-    /// <param name="learningRate">Adam's step size.</param>
-    /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha).</param>
-    /// <param name="numberOfIterations">Maximum epochs.</param>
-    /// <param name="batchSize">Rows per mini-batch; 0 for min(200, rows).</param>
+    /// <param name="hiddenLayerSizes">Hidden layer widths; null (the default) for one layer of 100.</param>
+    /// <param name="activation">Hidden activation. Default <see cref="Activation.Relu"/>.</param>
+    /// <param name="learningRate">Adam's step size. Default 0.001.</param>
+    /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha). Default 0.0001.</param>
+    /// <param name="numberOfIterations">Maximum epochs. Default 200: a small data set (one mini-batch per epoch) may stop short of converging, which only an Info line in <c>mlContext.Log</c> reports; raise it then.</param>
+    /// <param name="batchSize">Rows per mini-batch; 0 (the default) for min(200, rows).</param>
     public static MlpBinaryTrainer Mlp(
         this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
         MLContext mlContext,
@@ -41,6 +45,10 @@ public static class MlpCatalog
     }
 
     /// <summary>A binary-classification MLP with every option.</summary>
+    /// <example>
+    /// Every option, a progress callback and the fitted network: <c>samples/Examples/BinaryClassificationWithOptions.cs</c>, run with
+    /// <c>dotnet run -c Release --project samples/Examples -- BinaryClassificationWithOptions</c>.
+    /// </example>
     public static MlpBinaryTrainer Mlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, MLContext mlContext, MlpBinaryTrainer.Options options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
@@ -48,17 +56,21 @@ public static class MlpCatalog
     }
 
     /// <summary>A multiclass MLP with Adam. The label must be a key (MapValueToKey).</summary>
+    /// <example>
+    /// Iris, text labels mapped to keys and back: <c>samples/Examples/MulticlassClassification.cs</c>, run with
+    /// <c>dotnet run -c Release --project samples/Examples -- MulticlassClassification</c>.
+    /// </example>
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="mlContext">The context the pipeline runs in.</param>
     /// <param name="labelColumnName">The key-typed label column.</param>
     /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
     /// <param name="exampleWeightColumnName">Optional example weights.</param>
-    /// <param name="hiddenLayerSizes">Hidden layer widths; null for { 100 }.</param>
-    /// <param name="activation">Hidden activation.</param>
-    /// <param name="learningRate">Adam's step size.</param>
-    /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha).</param>
-    /// <param name="numberOfIterations">Maximum epochs.</param>
-    /// <param name="batchSize">Rows per mini-batch; 0 for min(200, rows).</param>
+    /// <param name="hiddenLayerSizes">Hidden layer widths; null (the default) for one layer of 100.</param>
+    /// <param name="activation">Hidden activation. Default <see cref="Activation.Relu"/>.</param>
+    /// <param name="learningRate">Adam's step size. Default 0.001.</param>
+    /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha). Default 0.0001.</param>
+    /// <param name="numberOfIterations">Maximum epochs. Default 200: a small data set (one mini-batch per epoch) may stop short of converging, which only an Info line in <c>mlContext.Log</c> reports; raise it then.</param>
+    /// <param name="batchSize">Rows per mini-batch; 0 (the default) for min(200, rows).</param>
     public static MlpMulticlassTrainer Mlp(
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         MLContext mlContext,
@@ -77,6 +89,10 @@ public static class MlpCatalog
     }
 
     /// <summary>A multiclass MLP with every option.</summary>
+    /// <example>
+    /// Wine, every option, class probabilities by name: <c>samples/Examples/MulticlassClassificationWithOptions.cs</c>, run with
+    /// <c>dotnet run -c Release --project samples/Examples -- MulticlassClassificationWithOptions</c>.
+    /// </example>
     public static MlpMulticlassTrainer Mlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, MLContext mlContext, MlpMulticlassTrainer.Options options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
@@ -84,17 +100,21 @@ public static class MlpCatalog
     }
 
     /// <summary>A regression MLP with Adam.</summary>
+    /// <example>
+    /// Boston housing with the simple parameters: <c>samples/Examples/Regression.cs</c>, run with
+    /// <c>dotnet run -c Release --project samples/Examples -- Regression</c>.
+    /// </example>
     /// <param name="catalog">The regression trainers catalog.</param>
     /// <param name="mlContext">The context the pipeline runs in.</param>
     /// <param name="labelColumnName">The Single label column.</param>
     /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
     /// <param name="exampleWeightColumnName">Optional example weights.</param>
-    /// <param name="hiddenLayerSizes">Hidden layer widths; null for { 100 }.</param>
-    /// <param name="activation">Hidden activation.</param>
-    /// <param name="learningRate">Adam's step size.</param>
-    /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha).</param>
-    /// <param name="numberOfIterations">Maximum epochs.</param>
-    /// <param name="batchSize">Rows per mini-batch; 0 for min(200, rows).</param>
+    /// <param name="hiddenLayerSizes">Hidden layer widths; null (the default) for one layer of 100.</param>
+    /// <param name="activation">Hidden activation. Default <see cref="Activation.Relu"/>.</param>
+    /// <param name="learningRate">Adam's step size. Default 0.001.</param>
+    /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha). Default 0.0001.</param>
+    /// <param name="numberOfIterations">Maximum epochs. Default 200: a small data set (one mini-batch per epoch) may stop short of converging, which only an Info line in <c>mlContext.Log</c> reports; raise it then.</param>
+    /// <param name="batchSize">Rows per mini-batch; 0 (the default) for min(200, rows).</param>
     public static MlpRegressionTrainer Mlp(
         this RegressionCatalog.RegressionTrainers catalog,
         MLContext mlContext,
@@ -113,6 +133,10 @@ public static class MlpCatalog
     }
 
     /// <summary>A regression MLP with every option.</summary>
+    /// <example>
+    /// Training on a standardized label and reporting metrics in the label's units: <c>samples/Examples/RegressionWithStandardizedLabel.cs</c>, run with
+    /// <c>dotnet run -c Release --project samples/Examples -- RegressionWithStandardizedLabel</c>.
+    /// </example>
     public static MlpRegressionTrainer Mlp(this RegressionCatalog.RegressionTrainers catalog, MLContext mlContext, MlpRegressionTrainer.Options options)
     {
         ArgumentNullException.ThrowIfNull(catalog);

@@ -58,6 +58,10 @@ public static class MlpModelOperations
     /// intact; after a failure the temporary file is removed and the original error is thrown. A temporary file left by
     /// a killed process is removed by a later save into the same folder once it is a day old.
     /// </summary>
+    /// <example>
+    /// Save, load in a fresh MLContext and predict: <c>samples/Examples/Persistence.cs</c>, run with
+    /// <c>dotnet run -c Release --project samples/Examples -- Persistence</c>.
+    /// </example>
     public static void SaveWithMlp(this ModelOperationsCatalog catalog, ITransformer model, DataViewSchema inputSchema, string filePath)
     {
         ArgumentNullException.ThrowIfNull(catalog);

@@ -25,6 +25,11 @@ namespace MlNetMlp;
 /// for ML.NET's own predictor types inside the model) cannot, and throw ArgumentNullException.
 /// </para>
 /// </remarks>
+/// <example>
+/// Finding the MLP in any chain (for example one ending in <c>MapKeyToValue</c>): <c>samples/Examples/MlpFromAnyChain.cs</c>;
+/// permutation feature importance: <c>samples/Examples/PermutationFeatureImportance.cs</c>. Run either with
+/// <c>dotnet run -c Release --project samples/Examples -- &lt;name&gt;</c>.
+/// </example>
 public sealed class MlpPredictionTransformer : ISingleFeaturePredictionTransformer<MlpModelParameters>
 {
     internal MlpPredictionTransformer(MlpModelParameters model, string featureColumnName, DataViewType featureColumnType)

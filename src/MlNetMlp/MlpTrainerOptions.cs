@@ -44,6 +44,10 @@ public abstract class MlpTrainerOptions
     /// <c>nesterovs_momentum</c>, <c>learning_rate</c>, <c>power_t</c>) or <see cref="LbfgsSolver"/> (<c>'lbfgs'</c>,
     /// with <c>max_fun</c>). Default: Adam with learning rate 0.001.
     /// </summary>
+    /// <example>
+    /// The three solvers side by side: <c>samples/Examples/Solvers.cs</c>, run with
+    /// <c>dotnet run -c Release --project samples/Examples -- Solvers</c>.
+    /// </example>
     public MlpSolver Solver { get; set; } = new AdamSolver();
 
     /// <summary>L2 penalty on the weights, scikit-learn's <c>alpha</c> (scaled by the batch size as scikit-learn does). Default 0.0001.</summary>
@@ -73,6 +77,10 @@ public abstract class MlpTrainerOptions
     public int EpochsWithoutImprovement { get; set; } = EngineDefaults.EpochsWithoutImprovement;
 
     /// <summary>Hold out <see cref="ValidationFraction"/> of the rows, stop on the validation score and keep the best weights. scikit-learn's <c>early_stopping</c>. Default false.</summary>
+    /// <example>
+    /// Early stopping on digits: <c>samples/Examples/EarlyStopping.cs</c>, run with
+    /// <c>dotnet run -c Release --project samples/Examples -- EarlyStopping</c>.
+    /// </example>
     public bool EarlyStopping { get; set; }
 
     /// <summary>Fraction held out for early stopping, in (0, 1); stratified for classification. scikit-learn's <c>validation_fraction</c>. Default 0.1.</summary>

@@ -49,6 +49,10 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
     /// Classes are matched by their label values: the same classes under other key numbers (another
     /// <c>MapValueToKey</c> order) are renumbered to the new keys; a different set of classes is an error naming both.
     /// </summary>
+    /// <example>
+    /// Ten epochs, then ten more from the fitted weights: <c>samples/Examples/WarmStart.cs</c>, run with
+    /// <c>dotnet run -c Release --project samples/Examples -- WarmStart</c>.
+    /// </example>
     public MlpPredictionTransformer Fit(IDataView trainData, MlpModelParameters? initialModel)
     {
         ArgumentNullException.ThrowIfNull(trainData);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The quick starts tested as a user runs them: packs MlNetMlp and MlNetMlp.Engine into a temporary folder, then for
+# The quick starts tested as a user runs them: packs MlNetMlp, MlNetMlp.Engine and MlNetMlp.Onnx into a temporary folder, then for
 # each README that has a "## Quick start" C# block (the repository's README and each package's README) creates a
 # fresh console app outside the repository that references the packages from that folder (plus Microsoft.ML from
 # NuGet), pastes the block unchanged as Program.cs, runs it next to breast_cancer.csv and checks what it prints.
@@ -17,12 +17,13 @@ work=$(mktemp -d)
 version="0.1.0-quickstart.$(date +%s).$$"
 cleanup() {
   rm -rf "$work"
-  rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}/mlnetmlp/$version" "${NUGET_PACKAGES:-$HOME/.nuget/packages}/mlnetmlp.engine/$version"
+  local cache="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
+  rm -rf "$cache/mlnetmlp/$version" "$cache/mlnetmlp.engine/$version" "$cache/mlnetmlp.onnx/$version"
 }
 trap cleanup EXIT
 passed=0 failed=0
 
-for project in src/MlNetMlp.Engine src/MlNetMlp; do
+for project in src/MlNetMlp.Engine src/MlNetMlp src/MlNetMlp.Onnx; do
   if ! dotnet pack "$project" -c Release -o "$work/packages" -p:Version="$version" --nologo >"$work/pack.log" 2>&1; then
     cat "$work/pack.log"
     echo "!! quickstart: dotnet pack $project failed"
@@ -89,6 +90,7 @@ EOF
 check README.md MlNetMlp '^accuracy 0\.[0-9]{3}, AUC 0\.[0-9]{3}$'
 check src/MlNetMlp/README.md MlNetMlp '^accuracy 0\.[0-9]{3}, AUC 0\.[0-9]{3}$'
 check src/MlNetMlp.Engine/README.md MlNetMlp.Engine '^epochs [0-9]+, final loss [0-9.]+$'
+check src/MlNetMlp.Onnx/README.md MlNetMlp.Onnx '^model\.onnx [0-9]+ bytes; first row P\(benign\) 0\.[0-9]{3}$'
 
 echo "quickstart: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

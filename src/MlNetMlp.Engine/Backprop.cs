@@ -128,13 +128,18 @@ internal sealed unsafe class Backprop : IParallelWork
         _sizes = layout.Sizes.ToArray();
         int layers = _layers;
         _layout = layout;
-        _layerByLayer = !MaySplit(capacity, layout.WeightCount);
-        bool padWeights = !_layerByLayer;
-        _buffers = new float[(4 * layers) + 1][];
+        Plan = new BackpropBufferPlan(layout, capacity, sparseInput);
+        _layerByLayer = Plan.LayerByLayer;
+        _buffers = new float[Plan.BufferCount][];
         int buffer = 0;
         float* Allocate(long length)
         {
-            float[] array = GC.AllocateArray<float>(checked((int)Math.Max(length, 1)), pinned: true);
+            if (length == 0)
+            {
+                return null;
+            }
+
+            float[] array = GC.AllocateArray<float>(checked((int)length), pinned: true);
             _buffers[buffer++] = array;
             fixed (float* p = array)
             {
@@ -143,39 +148,28 @@ internal sealed unsafe class Backprop : IParallelWork
         }
 
         _act = new float*[layers + 1];
-        _actStride = new nint[layers + 1];
+        _actStride = Plan.ActStride;
         _delta = new float*[layers + 1];
         for (int l = 0; l <= layers; l++)
         {
-            bool hidden = l > 0 && l < layers;
-            _actStride[l] = hidden ? Gemm.PaddedStride(_sizes[l]) : _sizes[l];
-            _act[l] = Allocate(l == 0 && sparseInput ? 1 : (long)capacity * _actStride[l]);
-            if (hidden)
+            _act[l] = Allocate(Plan.ActFloats[l]);
+            if (l > 0 && l < layers)
             {
-                _delta[l] = DeltaOverActivation(_layerByLayer, _sizes[l + 1]) ? _act[l] : Allocate((long)capacity * _actStride[l]);
+                _delta[l] = Plan.DeltaFloats[l] == 0 ? _act[l] : Allocate(Plan.DeltaFloats[l]);
             }
         }
 
         _weightCopy = new float*[layers];
-        _weightStride = new nint[layers];
+        _weightStride = Plan.WeightStride;
         _weightT = new float*[layers];
-        _weightTStride = new nint[layers];
+        _weightTStride = Plan.WeightTStride;
         for (int l = 0; l < layers; l++)
         {
-            _weightStride[l] = padWeights && !(l == 0 && sparseInput) ? Gemm.PaddedStride(_sizes[l + 1]) : _sizes[l + 1];
-            if (_weightStride[l] != _sizes[l + 1])
-            {
-                _weightCopy[l] = Allocate((long)_sizes[l] * _weightStride[l]);
-            }
-
-            if (l > 0)
-            {
-                _weightTStride[l] = padWeights ? Gemm.PaddedStride(_sizes[l]) : _sizes[l];
-                _weightT[l] = Allocate((long)_sizes[l + 1] * _weightTStride[l]);
-            }
+            _weightCopy[l] = Allocate(Plan.WeightCopyFloats[l]);
+            _weightT[l] = Allocate(Plan.WeightTFloats[l]);
         }
 
-        _rowLoss = new double[capacity];
+        _rowLoss = new double[Plan.RowLossDoubles];
         _serialPieces = WeightPieces(int.MaxValue);
         _parallelPieces = _layerByLayer ? _serialPieces : WeightPieces(WeightRowsPerPiece);
         _squareOffsets = new int[layers];
@@ -238,38 +232,25 @@ internal sealed unsafe class Backprop : IParallelWork
         return (even + MinChunkRows - 1) / MinChunkRows * MinChunkRows;
     }
 
-    /// <summary>Bytes of the work buffers a <see cref="Backprop"/> of this capacity allocates (arrays' contents; their headers and the small bookkeeping arrays aside).</summary>
-    public static long WorkBytes(ParameterLayout layout, int capacity, bool sparseInput = false)
+    /// <summary>Bytes of the work buffers a <see cref="Backprop"/> of this capacity allocates (<see cref="BackpropBufferPlan.Bytes"/>: the arrays' contents; their headers and the small bookkeeping arrays aside).</summary>
+    public static long WorkBytes(ParameterLayout layout, int capacity, bool sparseInput = false) => new BackpropBufferPlan(layout, capacity, sparseInput).Bytes;
+
+    /// <summary>The sizes of this instance's work buffers, as allocated.</summary>
+    internal BackpropBufferPlan Plan { get; }
+
+    /// <summary>Bytes of the work buffers this instance actually holds, counted from the arrays themselves (for tests: it must equal <see cref="BackpropBufferPlan.Bytes"/>).</summary>
+    internal long AllocatedWorkBytes
     {
-        ReadOnlySpan<int> sizes = layout.Sizes;
-        int layers = layout.LayerCount;
-        bool layerByLayer = !MaySplit(capacity, layout.WeightCount);
-        long floats = 0;
-        for (int l = 0; l <= layers; l++)
+        get
         {
-            bool hidden = l > 0 && l < layers;
-            long rowFloats = hidden ? Gemm.PaddedStride(sizes[l]) : sizes[l];
-            floats += l == 0 && sparseInput ? 1 : capacity * rowFloats;
-            if (hidden && !DeltaOverActivation(layerByLayer, sizes[l + 1]))
+            long bytes = (long)_rowLoss.Length * sizeof(double);
+            foreach (float[] array in _buffers)
             {
-                floats += capacity * rowFloats;
+                bytes += (long)array.Length * sizeof(float);
             }
+
+            return bytes;
         }
-
-        for (int l = 0; l < layers; l++)
-        {
-            if (!layerByLayer && !(l == 0 && sparseInput) && Gemm.PaddedStride(sizes[l + 1]) != sizes[l + 1])
-            {
-                floats += (long)sizes[l] * Gemm.PaddedStride(sizes[l + 1]);
-            }
-
-            if (l > 0)
-            {
-                floats += (long)sizes[l + 1] * (layerByLayer ? sizes[l] : Gemm.PaddedStride(sizes[l]));
-            }
-        }
-
-        return (floats * sizeof(float)) + ((long)capacity * sizeof(double));
     }
 
     /// <summary>
@@ -411,13 +392,7 @@ internal sealed unsafe class Backprop : IParallelWork
     private WeightPiece[] Pieces => Parallel ? _parallelPieces : _serialPieces;
 
     /// <summary>Whether a chunk of this many rows is large enough to be split between threads (given more than one).</summary>
-    private static bool MaySplit(long rows, long multiplyAddsPerRow) => rows * multiplyAddsPerRow >= ParallelThreshold;
-
-    /// <summary>
-    /// Whether a hidden layer's delta is written over its activations: layer by layer, where the kernel allows it
-    /// (<see cref="Gemm.InputGradient"/>: the accelerated kernels, in one pass over a depth of at most <see cref="Gemm.DepthBlock"/>).
-    /// </summary>
-    private static bool DeltaOverActivation(bool layerByLayer, int nextWidth) => layerByLayer && Gemm.IsAccelerated && nextWidth <= Gemm.DepthBlock;
+    internal static bool MaySplit(long rows, long multiplyAddsPerRow) => rows * multiplyAddsPerRow >= ParallelThreshold;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Begin(int* rowIndex, int rows)

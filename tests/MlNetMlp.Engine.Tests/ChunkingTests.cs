@@ -42,19 +42,36 @@ public class ChunkingTests
     }
 
     [Theory]
-    [InlineData(new[] { 64, 128, 64, 10 }, 200)]
-    [InlineData(new[] { 64, 128, 64, 10 }, 32)]
-    [InlineData(new[] { 30, 64, 32, 1 }, 8)]
-    [InlineData(new[] { 100, 256, 128, 10 }, 256)]
-    [InlineData(new[] { 20, 64, 300, 3 }, 40)]
-    public void WorkBytesIsWhatTheConstructorAllocates(int[] sizes, int capacity)
+    [InlineData(new[] { 64, 128, 64, 10 }, 200, false, false)]
+    [InlineData(new[] { 64, 128, 64, 10 }, 32, false, true)]
+    [InlineData(new[] { 30, 64, 32, 1 }, 8, false, true)]
+    [InlineData(new[] { 100, 256, 128, 10 }, 256, false, false)]
+    [InlineData(new[] { 20, 64, 300, 3 }, 40, false, true)]
+    [InlineData(new[] { 20, 64, 300, 3 }, 96, false, false)]
+    [InlineData(new[] { 500, 64, 3 }, 200, true, false)]
+    [InlineData(new[] { 500, 64, 3 }, 16, true, true)]
+    [InlineData(new[] { 1000, 1 }, 8, true, true)]
+    [InlineData(new[] { 33, 17, 1 }, 1, false, true)]
+    public void WorkBytesIsWhatTheConstructorAllocates(int[] sizes, int capacity, bool sparse, bool layerByLayer)
     {
         var layout = new ParameterLayout(sizes);
         var hidden = new HiddenActivation(Activation.Relu, 0.01f, 1f);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        GC.KeepAlive(new Backprop(layout, hidden, capacity, threads: 2));
+        var backprop = new Backprop(layout, hidden, capacity, threads: 2, sparseInput: sparse);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        long work = Backprop.WorkBytes(layout, capacity);
+        long work = Backprop.WorkBytes(layout, capacity, sparse);
+
+        // The cases cover both ways a chunk runs, and the estimate is the plan the constructor allocated from.
+        Assert.Equal(layerByLayer, backprop.Plan.LayerByLayer);
+        Assert.Equal(work, backprop.Plan.Bytes);
+
+        // Exactly: the buffers the instance holds, counted from the arrays themselves.
+        Assert.Equal(work, backprop.AllocatedWorkBytes);
+
+        // And as the runtime counts it: the buffers plus what WorkBytes leaves aside by design, the array headers
+        // (about 4L + 12 arrays of 24-32 bytes) and the bookkeeping arrays (pointers and strides per layer, 12 bytes
+        // per weight piece of at most 64 rows, 8 bytes per 16 weight rows for the L2 sums): under 2 KiB for these
+        // shapes, so 4 KiB leaves room for the runtime's rounding without hiding a missed buffer of a real row.
         Assert.InRange(allocated - work, 0, 4096);
     }
 

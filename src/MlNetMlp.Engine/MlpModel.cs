@@ -130,34 +130,30 @@ public sealed class MlpModel
     /// <summary>Creates a predictor with its own work buffers; use one per thread.</summary>
     public MlpPredictor CreatePredictor() => new(this);
 
-    /// <summary>Creates a model of the given shape from explicit parameters (for example scikit-learn's coefs_ and intercepts_ packed in order).</summary>
+    /// <summary>
+    /// Creates a model of the given shape from explicit parameters (for example scikit-learn's coefs_ and intercepts_
+    /// packed in order). Throws <see cref="ArgumentException"/> (<see cref="ArgumentOutOfRangeException"/> for a value
+    /// out of range) naming the first value that breaks a rule of <see cref="MlpModelShape"/>, the same rules a model
+    /// file is checked against when it is loaded.
+    /// </summary>
     public static MlpModel FromParameters(MlpTask task, int inputCount, int[] hiddenLayerSizes, int outputCount, Activation activation, float[] parameters, float leakyReluSlope = 0.01f, float eluAlpha = 1f)
     {
         ArgumentNullException.ThrowIfNull(hiddenLayerSizes);
         ArgumentNullException.ThrowIfNull(parameters);
-        var options = new MlpOptions { HiddenLayerSizes = hiddenLayerSizes, Activation = activation, LeakyReluSlope = leakyReluSlope, EluAlpha = eluAlpha };
-        options.Validate();
-        int classCount = ClassCountFor(task, outputCount);
-        if (inputCount < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(inputCount), inputCount, $"{nameof(inputCount)} must be at least 1; got {inputCount}.");
-        }
-
-        foreach (float p in parameters)
-        {
-            if (!float.IsFinite(p))
-            {
-                throw new ArgumentException("Every parameter must be finite.", nameof(parameters));
-            }
-        }
-
-        return new MlpModel(task, inputCount, (int[])hiddenLayerSizes.Clone(), outputCount, classCount, new HiddenActivation(activation, leakyReluSlope, eluAlpha), (float[])parameters.Clone(), new MlpTrainingHistory());
+        MlpModelShape shape = MlpModelShape.Validate(task, inputCount, hiddenLayerSizes, outputCount, activation, leakyReluSlope, eluAlpha);
+        return Create(shape, (float[])parameters.Clone(), new MlpTrainingHistory());
     }
 
-    internal static int ClassCountFor(MlpTask task, int outputCount)
+    /// <summary>
+    /// The one validated way to build a model from outside values (<see cref="FromParameters"/> and
+    /// <see cref="MlpModelSerializer"/>): <paramref name="shape"/> has passed <see cref="MlpModelShape.Validate"/>, and
+    /// the parameters are checked against it here. Takes ownership of <paramref name="parameters"/> and
+    /// <paramref name="history"/>.
+    /// </summary>
+    internal static MlpModel Create(MlpModelShape shape, float[] parameters, MlpTrainingHistory history)
     {
-        int classes = OutputHead.For(task).ClassCountFor(outputCount);
-        return classes >= 0 ? classes : throw new ArgumentOutOfRangeException(nameof(outputCount), outputCount, $"A {task} model cannot have {outputCount} outputs ({OutputHead.AllowedOutputsOfEveryTask}).");
+        shape.CheckParameters(parameters);
+        return new MlpModel(shape.Task, shape.InputCount, shape.HiddenLayerSizes, shape.OutputCount, shape.ClassCount, shape.Activation, parameters, history);
     }
 
     /// <summary>

@@ -273,78 +273,27 @@ public static class MlpModelSerializer
     /// <summary>Checks and decodes the body (without its hash). Every count is checked against the bytes left before anything is allocated for it.</summary>
     private static MlpModel Parse(ref Reader reader)
     {
-        int taskValue = reader.ReadInt32();
-        var task = (MlpTask)taskValue;
-        if (!Enum.IsDefined(task))
-        {
-            throw Invalid($"The task is {taskValue}; known tasks are {Known<MlpTask>()}.");
-        }
-
-        int activationValue = reader.ReadInt32();
-        var activation = (Activation)activationValue;
-        if (!Enum.IsDefined(activation))
-        {
-            throw Invalid($"The activation is {activationValue}; known activations are {Known<Activation>()}.");
-        }
-
+        var task = (MlpTask)reader.ReadInt32();
+        var activation = (Activation)reader.ReadInt32();
         float slope = reader.ReadSingle();
-        if (!(slope > 0 && slope < 1))
-        {
-            throw Invalid($"The leaky-relu slope is {slope}; it must be in (0, 1).");
-        }
-
         float eluAlpha = reader.ReadSingle();
-        if (!(eluAlpha > 0) || float.IsInfinity(eluAlpha))
-        {
-            throw Invalid($"The ELU alpha is {eluAlpha}; it must be a positive finite number.");
-        }
-
         int inputCount = reader.ReadInt32();
-        if (inputCount < 1)
-        {
-            throw Invalid($"The input count is {inputCount}; it must be at least 1.");
-        }
-
         int hiddenCount = reader.ReadCount(4, "hidden layer widths");
         var hidden = new int[hiddenCount];
         for (int i = 0; i < hidden.Length; i++)
         {
             hidden[i] = reader.ReadInt32();
-            if (hidden[i] < 1 || hidden[i] > MlpOptions.MaxLayerWidth)
-            {
-                throw Invalid($"Hidden layer {i} has width {hidden[i]}; widths must be between 1 and {MlpOptions.MaxLayerWidth}.");
-            }
         }
 
         int outputCount = reader.ReadInt32();
         int classCount = reader.ReadInt32();
-        int expectedClasses = OutputHead.For(task).ClassCountFor(outputCount);
-        if (expectedClasses < 0)
-        {
-            throw Invalid($"A {task} model cannot have {outputCount} outputs ({OutputHead.AllowedOutputsOfEveryTask}).");
-        }
 
-        if (classCount != expectedClasses)
-        {
-            throw Invalid($"The class count is {classCount}; a {task} model with {outputCount} outputs has {expectedClasses}.");
-        }
-
-        int[] sizes = [inputCount, .. hidden, outputCount];
-        long needed = CountParameters(sizes);
+        // The shape is checked by the model's own rules (those of MlpModel.FromParameters) before the parameters
+        // that it sizes are read, and the declared count against it before anything is allocated for them.
+        MlpModelShape shape = Rule(() => MlpModelShape.Validate(task, inputCount, hidden, outputCount, activation, slope, eluAlpha, classCount));
         long declared = reader.ReadInt64();
-        if (declared != needed)
-        {
-            throw Invalid($"The file declares {declared:N0} parameters; layers [{Describe(sizes)}] have {needed:N0}.");
-        }
-
-        float[] parameters = reader.ReadSingles(needed, $"{needed:N0} parameters");
-        for (int i = 0; i < parameters.Length; i++)
-        {
-            if (!float.IsFinite(parameters[i]))
-            {
-                throw Invalid($"Parameter {i} is {parameters[i]}; parameters must be finite.");
-            }
-        }
+        Rule(() => shape.CheckParameterCount(declared));
+        float[] parameters = reader.ReadSingles(shape.ParameterCount, $"{shape.ParameterCount:N0} parameters");
 
         var history = new MlpTrainingHistory();
         int losses = reader.ReadCount(8, "loss-curve entries");
@@ -396,7 +345,7 @@ public static class MlpModelSerializer
         int reasonCode = reader.ReadInt32();
         if (!Enum.IsDefined((MlpStopReason)reasonCode))
         {
-            throw Invalid($"The stop reason is {reasonCode}; known stop reasons are {Known<MlpStopReason>()}.");
+            throw Invalid($"The stop reason is {reasonCode}; known stop reasons are {MlpModelShape.Known<MlpStopReason>()}.");
         }
 
         history.StopReason = (MlpStopReason)reasonCode;
@@ -411,26 +360,27 @@ public static class MlpModelSerializer
         }
 
         reader.RequireEnd();
-
-        var hiddenActivation = new HiddenActivation(activation, slope, eluAlpha);
-        return new MlpModel(task, inputCount, hidden, outputCount, classCount, hiddenActivation, parameters, history);
+        return Rule(() => MlpModel.Create(shape, parameters, history));
     }
 
-    /// <summary>Parameters of the layer widths, or an error as soon as the total passes what one array can hold (no overflow: each term is below 2^63 - 2^31).</summary>
-    private static long CountParameters(int[] sizes)
+    /// <summary>Runs a check of <see cref="MlpModelShape"/>'s rules, a broken rule reported as the file's error, with the rule's message.</summary>
+    private static T Rule<T>(Func<T> check)
     {
-        long total = 0;
-        for (int l = 0; l + 1 < sizes.Length; l++)
+        try
         {
-            total += ((long)sizes[l] * sizes[l + 1]) + sizes[l + 1];
-            if (total > ParameterLayout.MaxCount)
-            {
-                throw Invalid($"Layers [{Describe(sizes)}] need more than {ParameterLayout.MaxCount:N0} parameters, more than any model can have.");
-            }
+            return check();
         }
-
-        return total;
+        catch (ArgumentException e)
+        {
+            throw new MlpModelFormatException(MlpModelShape.RuleOf(e), e);
+        }
     }
+
+    private static void Rule(Action check) => Rule(() =>
+    {
+        check();
+        return 0;
+    });
 
     private static double ReadFinite(ref Reader reader, string what)
     {
@@ -464,13 +414,6 @@ public static class MlpModelSerializer
         new($"The model is truncated: its header announces {announced:N0} bytes, but the data ends after {actual:N0}.");
 
     private static MlpModelFormatException Invalid(string message) => new(message);
-
-    private static string Known<T>()
-        where T : struct, Enum => string.Join(", ", Array.ConvertAll(Enum.GetValues<T>(), v => $"{Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture)} ({v})"));
-
-    /// <summary>Layer widths for a message, shortened when a forged file claims thousands of layers.</summary>
-    private static string Describe(int[] sizes) =>
-        sizes.Length <= 12 ? string.Join(", ", sizes) : $"{string.Join(", ", sizes[..10])}, ... ({sizes.Length} widths)";
 
     /// <summary>
     /// Little-endian reads of the body as it streams from the source, hashing every byte read (the header first);

@@ -282,6 +282,68 @@ public class SerializerTests
     }
 
     [Fact]
+    public void FromParametersAndAForgedFileBreakTheSameRuleWithTheSameMessage()
+    {
+        // One rule set (MlpModelShape, through MlpModel.Create): each rule broken once through FromParameters and
+        // once by the matching field of a saved [4, 7, 5, 3] leaky-relu model gives the same rule's message.
+        (_, MlpModel model, _) = Get("multiclass leaky relu");
+        byte[] original = Save(model);
+        var fields = new Fields(model);
+        var task = MlpTask.MulticlassClassification;
+        int[] hidden = [.. model.HiddenLayerSizes];
+        float[] parameters = model.GetParameters();
+        float slope = model.LeakyReluSlope;
+
+        void Same(string fragment, string argument, Func<MlpModel> fromParameters, Action<byte[]> edit)
+        {
+            ArgumentException direct = Assert.ThrowsAny<ArgumentException>(() => fromParameters());
+            MlpModelFormatException loaded = AssertRejectedCheaply(Forge(original, edit));
+            Assert.Equal(argument, direct.ParamName);
+            Assert.Contains(fragment, loaded.Message, StringComparison.Ordinal);
+            Assert.StartsWith(loaded.Message, direct.Message, StringComparison.Ordinal);
+            Assert.Equal(loaded.Message, MlpModelShape.RuleOf(direct));
+            Assert.IsAssignableFrom<ArgumentException>(loaded.InnerException);
+        }
+
+        Same("task is 7", "task", () => MlpModel.FromParameters((MlpTask)7, 4, hidden, 3, Activation.LeakyRelu, parameters, slope),
+            b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(Fields.Task), 7));
+        Same("activation is -2", "activation", () => MlpModel.FromParameters(task, 4, hidden, 3, (Activation)(-2), parameters, slope),
+            b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(Fields.Activation), -2));
+        Same("slope is 0", "leakyReluSlope", () => MlpModel.FromParameters(task, 4, hidden, 3, Activation.LeakyRelu, parameters, 0f),
+            b => BinaryPrimitives.WriteSingleLittleEndian(b.AsSpan(Fields.Slope), 0f));
+        Same("slope is 1", "leakyReluSlope", () => MlpModel.FromParameters(task, 4, hidden, 3, Activation.LeakyRelu, parameters, 1f),
+            b => BinaryPrimitives.WriteSingleLittleEndian(b.AsSpan(Fields.Slope), 1f));
+        Same("alpha is -1", "eluAlpha", () => MlpModel.FromParameters(task, 4, hidden, 3, Activation.LeakyRelu, parameters, slope, -1f),
+            b => BinaryPrimitives.WriteSingleLittleEndian(b.AsSpan(Fields.Alpha), -1f));
+        Same("input count is 0", "inputCount", () => MlpModel.FromParameters(task, 0, hidden, 3, Activation.LeakyRelu, parameters, slope),
+            b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(Fields.Input), 0));
+        Same("width 1073741824", "hiddenLayerSizes", () => MlpModel.FromParameters(task, 4, [1 << 30, 5], 3, Activation.LeakyRelu, parameters, slope),
+            b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(fields.Hidden(0)), 1 << 30));
+        Same("cannot have 3 outputs", "outputCount", () => MlpModel.FromParameters(MlpTask.BinaryClassification, 4, hidden, 3, Activation.LeakyRelu, parameters, slope),
+            b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(Fields.Task), (int)MlpTask.BinaryClassification));
+        Same($"declares {parameters.Length + 1} parameters", "parameters", () => MlpModel.FromParameters(task, 4, hidden, 3, Activation.LeakyRelu, [.. parameters, 0f], slope),
+            b => BinaryPrimitives.WriteInt64LittleEndian(b.AsSpan(fields.ParameterCount), parameters.Length + 1));
+        float[] withNaN = model.GetParameters();
+        withNaN[3] = float.NaN;
+        Same("Parameter 3 is NaN", "parameters", () => MlpModel.FromParameters(task, 4, hidden, 3, Activation.LeakyRelu, withNaN, slope),
+            b => BinaryPrimitives.WriteSingleLittleEndian(b.AsSpan(fields.Parameters + 12), float.NaN));
+    }
+
+    [Fact]
+    public void FromParametersReportsRangesAsOutOfRangeAndMismatchesAsArgumentErrors()
+    {
+        float[] parameters = new float[(4 * 3) + 3];
+        Assert.Throws<ArgumentOutOfRangeException>(() => MlpModel.FromParameters(MlpTask.MulticlassClassification, 4, [], 3, Activation.Relu, parameters, leakyReluSlope: float.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => MlpModel.FromParameters(MlpTask.Regression, 4, [], 0, Activation.Relu, parameters));
+        Assert.Throws<ArgumentException>(() => MlpModel.FromParameters(MlpTask.MulticlassClassification, 4, [], 3, Activation.Relu, new float[5]));
+        Assert.Throws<ArgumentNullException>(() => MlpModel.FromParameters(MlpTask.MulticlassClassification, 4, null!, 3, Activation.Relu, parameters));
+
+        // A model built from the same values as a file holds is the model the file loads as.
+        MlpModel model = MlpModel.FromParameters(MlpTask.MulticlassClassification, 4, [], 3, Activation.Relu, parameters);
+        AssertSameModel(model, MlpModelSerializer.Load(new MemoryStream(Save(model))));
+    }
+
+    [Fact]
     public void AForgedLengthOnAStreamOfUnknownLengthAllocatesOnlyWhatArrives()
     {
         (_, MlpModel model, _) = Get("binary relu early stopping");

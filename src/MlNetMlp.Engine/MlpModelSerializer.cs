@@ -88,16 +88,7 @@ public static class MlpModelSerializer
 
         MlpTrainingHistory history = model.History;
         byte[] stopReason = Encoding.UTF8.GetBytes(history.StopMessage);
-        long bodyLength = MinimumBodyLength
-            + (4L * model.HiddenLayerSizes.Count)
-            + (4L * model.Parameters.Length)
-            + (8L * history.LossCurveList.Count)
-            + (8L * history.ValidationScoresList.Count)
-            + stopReason.Length;
-        if (HeaderSize + bodyLength > MaxModelBytes)
-        {
-            throw new ArgumentException($"The model needs {HeaderSize + bodyLength:N0} bytes; the format holds at most {MaxModelBytes:N0}.", nameof(model));
-        }
+        long bodyLength = SavedLength(model) - HeaderSize;
 
         using var writer = new HashingWriter(destination);
         writer.Write(Signature);
@@ -150,6 +141,28 @@ public static class MlpModelSerializer
         {
             throw new InvalidOperationException($"Internal error: wrote {writer.Written} bytes, announced {HeaderSize + bodyLength}.");
         }
+    }
+
+    /// <summary>
+    /// The bytes <see cref="Save(MlpModel, Stream)"/> writes for <paramref name="model"/>, known before writing (a
+    /// container that records the length first, as a pipeline's MLP part does, needs no buffer or seek-back).
+    /// </summary>
+    /// <exception cref="ArgumentException">The model is larger than the format holds (<see cref="MaxModelBytes"/>).</exception>
+    internal static long SavedLength(MlpModel model)
+    {
+        MlpTrainingHistory history = model.History;
+        long length = HeaderSize + MinimumBodyLength
+            + (4L * model.HiddenLayerSizes.Count)
+            + (4L * model.Parameters.Length)
+            + (8L * history.LossCurveList.Count)
+            + (8L * history.ValidationScoresList.Count)
+            + Encoding.UTF8.GetByteCount(history.StopMessage);
+        if (length > MaxModelBytes)
+        {
+            throw new ArgumentException($"The model needs {length:N0} bytes; the format holds at most {MaxModelBytes:N0}.", nameof(model));
+        }
+
+        return length;
     }
 
     /// <summary>

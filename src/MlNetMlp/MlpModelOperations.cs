@@ -28,7 +28,6 @@ public static class MlpModelOperations
 
     private const string ManifestEntry = "mlnetmlp.manifest";
     private const string ManifestMagic = "MlNetMlp pipeline";
-    private const string TransformerMagic = "MLNMLPT1";
     private const int MaxParts = 10_000;
     private const long MaxEntryBytes = int.MaxValue;
     private const int MaxManifestBytes = 1 << 20;
@@ -86,30 +85,36 @@ public static class MlpModelOperations
         for (int i = 0; i < parts.Count; i++)
         {
             object part = parts[i];
-            using var buffer = new MemoryStream();
-            string kind;
-            if (part is MlpPredictionTransformer mlp)
+            PipelinePartKind kind = part is MlpPredictionTransformer ? PipelinePartKind.Mlp : PipelinePartKind.MlNet;
+            string name = PipelineParts.EntryName(i, kind);
+            string hash;
+            using (var entry = new HashingWriteStream(zip.CreateEntry(name, PipelineParts.Compression(kind)).Open()))
             {
-                kind = "mlp";
-                WriteTransformer(mlp, buffer);
-                schema = mlp.GetOutputSchema(schema);
-            }
-            else
-            {
-                kind = "mlnet";
-                var chain = new TransformerChain<ITransformer>(((List<ITransformer>)part).ToArray());
-                catalog.Save(chain, schema, buffer);
-                schema = chain.GetOutputSchema(schema);
-            }
+                switch (kind)
+                {
+                    case PipelinePartKind.Mlp:
+                        var mlp = (MlpPredictionTransformer)part;
+                        MlpPipelinePart.Write(mlp, entry);
+                        schema = mlp.GetOutputSchema(schema);
+                        break;
+                    default:
+                        // ML.NET's saver gets a seekable buffer, as its own Save to a file would.
+                        var chain = new TransformerChain<ITransformer>(((List<ITransformer>)part).ToArray());
+                        using (var buffer = new MemoryStream())
+                        {
+                            catalog.Save(chain, schema, buffer);
+                            entry.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+                        }
 
-            string name = PartName(i, kind);
-            using (Stream entry = zip.CreateEntry(name, kind == "mlp" ? CompressionLevel.Optimal : CompressionLevel.NoCompression).Open())
-            {
-                entry.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+                        schema = chain.GetOutputSchema(schema);
+                        break;
+                }
+
+                hash = entry.HashHex();
             }
 
             // The zip's CRCs are not checked when ML.NET reads its own entries, so each part carries a SHA-256.
-            manifest.Append(kind).Append(' ').Append(name).Append(' ').Append(Hash(buffer.GetBuffer().AsSpan(0, (int)buffer.Length))).Append('\n');
+            manifest.Append(PipelineParts.Word(kind)).Append(' ').Append(name).Append(' ').Append(hash).Append('\n');
         }
 
         using (var writer = new StreamWriter(zip.CreateEntry(ManifestEntry).Open(), new UTF8Encoding(false)))
@@ -180,13 +185,13 @@ public static class MlpModelOperations
             for (int i = 2; i < lines.Length; i++)
             {
                 string[] fields = lines[i].Split(' ');
-                if (fields.Length != 3 || (fields[0] != "mlp" && fields[0] != "mlnet") || fields[1] != PartName(i - 2, fields[0]) || !IsSha256(fields[2]))
+                if (fields.Length != 3 || !PipelineParts.TryParse(fields[0], out PipelinePartKind kind) || fields[1] != PipelineParts.EntryName(i - 2, kind) || !IsSha256(fields[2]))
                 {
                     throw new MlpModelFormatException($"Manifest line {i + 1} ('{lines[i]}') is not a valid part.");
                 }
 
                 string name = fields[1];
-                if (fields[0] == "mlnet")
+                if (kind == PipelinePartKind.MlNet)
                 {
                     byte[] bytes = ReadEntry(zip, name, MaxEntryBytes, fileBytes, fields[2]);
                     CheckNestedZip(bytes, name);
@@ -320,7 +325,7 @@ public static class MlpModelOperations
         {
             ZipArchiveEntry entry = CheckedEntry(zip, name, MlpModelSerializer.MaxModelBytes + (1 << 20), fileBytes);
             using var source = new HashingReadStream(entry.Open(), entry.Length, name);
-            MlpPredictionTransformer transformer = ReadTransformer(source);
+            MlpPredictionTransformer transformer = MlpPipelinePart.Read(source);
             source.RequireEnd();
             source.CheckHash(expectedHash);
             return transformer;
@@ -343,10 +348,6 @@ public static class MlpModelOperations
             throw new MlpModelFormatException($"Part {name} does not fit the pipeline before it: {e.Message}", e);
         }
     }
-
-    private static string PartName(int index, string kind) => kind == "mlp" ? $"part-{index}.mlp" : $"part-{index}.mlnet.zip";
-
-    private static string Hash(ReadOnlySpan<byte> bytes) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes));
 
     /// <summary>Flattens nested chains; groups runs of ML.NET transformers; part 0 is always an ML.NET run (maybe empty).</summary>
     private static List<object> Split(ITransformer model)
@@ -387,165 +388,5 @@ public static class MlpModelOperations
         {
             leaves.Add(transformer);
         }
-    }
-
-    private static void WriteTransformer(MlpPredictionTransformer transformer, Stream destination)
-    {
-        using var writer = new BinaryWriter(destination, Encoding.UTF8, leaveOpen: true);
-        writer.Write(Encoding.ASCII.GetBytes(TransformerMagic));
-        writer.Write((byte)transformer.Model.Task);
-        writer.Write(transformer.FeatureColumnName);
-        writer.Write(transformer.FeatureColumnType is VectorDataViewType);
-        ClassNames? names = transformer.Model.ClassNames;
-        writer.Write(names is not null);
-        names?.Write(writer);
-        using var model = new MemoryStream();
-        MlpModelSerializer.Save(transformer.Model.Network, model);
-        writer.Write(model.Length);
-        writer.Write(model.GetBuffer(), 0, (int)model.Length);
-    }
-
-    /// <summary>Reads an MLP part from <paramref name="source"/> (its entry, <see cref="HashingReadStream.Length"/> bytes), checking the header against the network.</summary>
-    private static MlpPredictionTransformer ReadTransformer(HashingReadStream source)
-    {
-        try
-        {
-            using var reader = new BinaryReader(source, Encoding.UTF8, leaveOpen: true);
-            if (Encoding.ASCII.GetString(reader.ReadBytes(TransformerMagic.Length)) != TransformerMagic)
-            {
-                throw new MlpModelFormatException("An MLP part of the pipeline file does not start with the MLP transformer header.");
-            }
-
-            byte taskCode = reader.ReadByte();
-            if (!Enum.IsDefined((MlpTask)taskCode))
-            {
-                throw new MlpModelFormatException($"An MLP part names task code {taskCode}, which does not exist.");
-            }
-
-            var task = (MlpTask)taskCode;
-            string featureColumn = reader.ReadString();
-            bool isVector = reader.ReadBoolean();
-            bool hasNames = reader.ReadBoolean();
-            ClassNames? names = hasNames ? ClassNames.Read(reader, expectedCount: -1) : null;
-            long modelLength = reader.ReadInt64();
-            if (modelLength != source.Length - source.Position)
-            {
-                throw new MlpModelFormatException($"An MLP part's network length ({modelLength:N0}) does not match the {source.Length - source.Position:N0} bytes left in its entry.");
-            }
-
-            MlpModel network = MlpModelSerializer.Load(source, modelLength);
-
-            // The header's task, class names and feature column must describe the network they come with.
-            if (task != network.Task)
-            {
-                throw new MlpModelFormatException($"An MLP part says {task} but holds a {network.Task} network with {network.OutputCount} outputs. (Earlier versions wrote a two-class multiclass model with a binary network; retrain such a model.)");
-            }
-
-            if (names is not null && (task != MlpTask.MulticlassClassification || names.Count != network.ClassCount))
-            {
-                throw new MlpModelFormatException($"An MLP part for {task} lists {names.Count} class names; its network has {network.ClassCount} classes.");
-            }
-
-            if (!isVector && network.InputCount != 1)
-            {
-                throw new MlpModelFormatException("An MLP part reads a scalar features column but its network has several inputs.");
-            }
-
-            DataViewType featureType = isVector ? new VectorDataViewType(NumberDataViewType.Single, network.InputCount) : NumberDataViewType.Single;
-            return new MlpPredictionTransformer(new MlpModelParameters(network, names), featureColumn, featureType);
-        }
-        catch (EndOfStreamException)
-        {
-            throw new MlpModelFormatException("An MLP part of the pipeline file is truncated.");
-        }
-    }
-}
-
-/// <summary>
-/// Reads a zip entry of a known length, computing its SHA-256 as it streams and refusing to give more bytes than
-/// the length; the pipeline's parts are checked against the manifest's hash without being buffered whole.
-/// </summary>
-internal sealed class HashingReadStream : Stream
-{
-    private readonly Stream _inner;
-    private readonly string _name;
-    private readonly System.Security.Cryptography.IncrementalHash _hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-    private long _position;
-
-    public HashingReadStream(Stream inner, long length, string name)
-    {
-        _inner = inner;
-        Length = length;
-        _name = name;
-    }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length { get; }
-
-    public override long Position
-    {
-        get => _position;
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
-    {
-        int read = _inner.Read(buffer[..(int)Math.Min(buffer.Length, Math.Max(0, Length - _position))]);
-        _hash.AppendData(buffer[..read]);
-        _position += read;
-        return read;
-    }
-
-    /// <summary>Checks that the entry holds no bytes beyond what was read, and exactly its length.</summary>
-    public void RequireEnd()
-    {
-        if (_position != Length)
-        {
-            throw new MlpModelFormatException($"Entry '{_name}' holds {Length - _position:N0} bytes more than its contents use.");
-        }
-
-        Span<byte> probe = stackalloc byte[1];
-        if (_inner.Read(probe) != 0)
-        {
-            throw new MlpModelFormatException($"Entry '{_name}' holds more bytes than its header says.");
-        }
-    }
-
-    /// <summary>Compares the SHA-256 of what was read with the manifest's (in either case of hex digits).</summary>
-    public void CheckHash(string expected)
-    {
-        string actual = Convert.ToHexString(_hash.GetHashAndReset());
-        if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new MlpModelFormatException($"Part {_name} of the pipeline file is damaged: its SHA-256 does not match the manifest.");
-        }
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _inner.Dispose();
-            _hash.Dispose();
-        }
-
-        base.Dispose(disposing);
     }
 }

@@ -282,6 +282,16 @@ public class SerializerTests
     }
 
     [Fact]
+    public void SavedLengthIsWhatSaveWrites()
+    {
+        // A container records the network's length before writing it (the pipeline's MLP part): it must be exact.
+        foreach ((string name, MlpModel model, _) in TrainedModels.Value)
+        {
+            Assert.True(Save(model).Length == MlpModelSerializer.SavedLength(model), name);
+        }
+    }
+
+    [Fact]
     public void FromParametersAndAForgedFileBreakTheSameRuleWithTheSameMessage()
     {
         // One rule set (MlpModelShape, through MlpModel.Create): each rule broken once through FromParameters and

@@ -19,7 +19,8 @@ namespace MlNetMlp.Engine;
 ///                              L1 cache (see <see cref="Gemm.PaddedStride"/>)
 ///   weightT[l] (s_l+1, s_l)    layer l's weight transposed, for the input gradient (l = 1..L-1), padded likewise
 /// </code>
-/// Hidden-layer activations and deltas are always padded. The weights are copied and transposed once per call
+/// Every buffer's stride and length comes from one <see cref="BackpropBufferPlan"/>, which <see cref="WorkBytes"/> also
+/// reads. Hidden-layer activations and deltas are always padded. The weights are copied and transposed once per call
 /// (prepare). A chunk large enough to be split between threads (<see cref="ParallelThreshold"/>) then runs in two
 /// phases, each cut into independent pieces that <see cref="WorkerPool"/> spreads over the cores:
 /// <list type="number">

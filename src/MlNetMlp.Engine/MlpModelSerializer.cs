@@ -11,7 +11,8 @@ namespace MlNetMlp.Engine;
 /// Saves and loads <see cref="MlpModel"/>s in MlNetMlp's own binary format: little-endian, self-delimiting, and
 /// closed by a SHA-256 of everything before it. Loading trusts nothing in the file: it checks the signature, the
 /// version and the hash first, then checks every count against the bytes actually present before allocating
-/// anything for it, and every value against what a model can hold. No type names are read from the file.
+/// anything for it, and every value against what a model can hold: the model's own rules (<see cref="MlpModelShape"/>,
+/// the same ones <see cref="MlpModel.FromParameters"/> applies), then the history's. No type names are read from the file.
 /// <para>
 /// What is saved: the shape, the activation, the parameters and the training history. What is not: the optimizer
 /// state (Adam's moments, SGD's velocity). Continuing a loaded model with <see cref="MlpTrainer.Fit"/> (warm start)

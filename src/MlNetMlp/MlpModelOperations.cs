@@ -19,7 +19,9 @@ namespace MlNetMlp;
 /// <remarks>
 /// Layout (format 1): <c>mlnetmlp.manifest</c> lists the parts in order; <c>part-N.mlnet.zip</c> is an ML.NET model
 /// (part 0 always, possibly an empty chain, carrying the input schema); <c>part-N.mlp</c> is an MLP. Each manifest line
-/// is <c>kind entry sha256</c>; a part whose bytes do not match its hash is rejected before it is parsed.
+/// is <c>kind entry sha256</c>; a part whose bytes do not match its hash is rejected before it is parsed. The kinds
+/// and their words and entry names: <see cref="PipelineParts"/>; the MLP part's own layout: <see cref="MlpPipelinePart"/>;
+/// hashing as parts stream: <see cref="HashingReadStream"/> and <see cref="HashingWriteStream"/>.
 /// </remarks>
 public static class MlpModelOperations
 {

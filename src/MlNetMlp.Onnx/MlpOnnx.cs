@@ -71,7 +71,7 @@ public static class MlpOnnx
         string raw = MlpOnnxNodes.Forward(graph, model, FeaturesName, "mlp_");
         graph.AddNamed("Identity", ScoreName, [raw]);
         graph.AddOutput(ScoreName, DataType.Float, null, model.OutputCount);
-        if (model.Task == MlpTask.Regression)
+        if (!OutputHead.For(model.Task).IsClassifier)
         {
             return proto;
         }

@@ -169,28 +169,7 @@ public static class MlpOnnxExport
         }
 
         string raw = MlpOnnxNodes.Forward(graph, network, features, prefix);
-        switch (model.Task)
-        {
-            case MlpTask.BinaryClassification:
-                Publish(graph, TaskColumns.Score, raw, DataType.Float, 1);
-                string p = graph.Add("Sigmoid", $"{prefix}Sigmoid", [raw]);
-
-                // The transformer's probability bounds, asked of the transformer's own function at the extremes.
-                p = graph.Clip(p, BinaryColumns.ProbabilityOf(float.NegativeInfinity), BinaryColumns.ProbabilityOf(float.PositiveInfinity), $"{prefix}Probability");
-                Publish(graph, TaskColumns.Probability, p, DataType.Float, 1);
-                Publish(graph, TaskColumns.PredictedLabel, MlpOnnxNodes.Positive(graph, raw, prefix), DataType.Bool, 1);
-                break;
-            case MlpTask.MulticlassClassification:
-                string probabilities = MlpOnnxNodes.Probabilities(graph, network, raw, prefix);
-                Publish(graph, TaskColumns.Score, probabilities, DataType.Float, network.ClassCount);
-                string index = MlpOnnxNodes.ArgMax(graph, probabilities, prefix);
-                string key = graph.Add("Add", $"{prefix}Key", [index, graph.AddInt64s($"{prefix}OneKey", [1L], 1)]);
-                Publish(graph, TaskColumns.PredictedLabel, MlpOnnxNodes.Cast(graph, key, DataType.Uint32, $"{prefix}PredictedLabel"), DataType.Uint32, 1);
-                break;
-            default:
-                Publish(graph, TaskColumns.Score, raw, DataType.Float, network.OutputCount);
-                break;
-        }
+        OnnxHead.For(model.Task).Publish(graph, network, raw, prefix, Publish);
     }
 
     /// <summary>Makes <paramref name="value"/> the graph output of <paramref name="column"/>, hiding an earlier output of that column.</summary>

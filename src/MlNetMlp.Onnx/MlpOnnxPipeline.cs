@@ -70,7 +70,7 @@ public static class MlpOnnxPipeline
             ITransformer onnx = catalog.ApplyOnnxModel(new MemoryStream(proto.ToByteArray(), writable: false)).Fit(view);
             result.Add(onnx);
             view = onnx.Transform(view);
-            if (mlp.Model.Task == MlpTask.MulticlassClassification)
+            if (OnnxHead.For(mlp.Model.Task).PredictsKey)
             {
                 // The graph gives the class name; ML.NET's MapValueToKey, with the names in class order as its terms, makes it the key.
                 var terms = new MLContext().Data.LoadFromEnumerable(ClassNames(mlp).Select(name => new Term { Value = name }));
@@ -100,7 +100,7 @@ public static class MlpOnnxPipeline
             proto.Graph.Output.Remove(passed);
         }
 
-        if (mlp.Model.Task == MlpTask.MulticlassClassification)
+        if (OnnxHead.For(mlp.Model.Task).PredictsKey)
         {
             NameTheClass(proto, ClassNames(mlp));
         }

@@ -11,18 +11,19 @@ namespace MlNetMlp;
 /// </summary>
 public static class MlpCatalog
 {
-    /// <summary>A binary-classification MLP with Adam.</summary>
+    /// <summary>A binary-classification MLP with the tabular recipe (<see cref="MlpRecipe.Tabular"/>).</summary>
     /// <param name="catalog">The binary-classification trainers catalog.</param>
     /// <param name="mlContext">The context the pipeline runs in.</param>
     /// <param name="labelColumnName">The Boolean label column.</param>
     /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
     /// <param name="exampleWeightColumnName">Optional example weights.</param>
-    /// <param name="hiddenLayerSizes">Hidden layer widths; null for { 100 }.</param>
+    /// <param name="hiddenLayerSizes">Hidden layer widths; null for the tabular recipe's { 256, 256 }.</param>
     /// <param name="activation">Hidden activation.</param>
     /// <param name="learningRate">Adam's step size.</param>
     /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha).</param>
-    /// <param name="numberOfIterations">Maximum epochs.</param>
-    /// <param name="batchSize">Rows per mini-batch; 0 for min(200, rows).</param>
+    /// <param name="numberOfIterations">The epoch budget the learning-rate schedule spans.</param>
+    /// <param name="batchSize">Rows per mini-batch; 0 for automatic (the tabular recipe: rows / 16, clamped to [32, 256]).</param>
+    /// <remarks>Every other setting is the <see cref="MlpRecipe.Tabular"/> recipe's; use the overload taking options with <c>Recipe = MlpRecipe.ScikitLearn</c> for scikit-learn's defaults.</remarks>
     public static MlpBinaryTrainer Mlp(
         this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
         MLContext mlContext,
@@ -47,18 +48,19 @@ public static class MlpCatalog
         return new MlpBinaryTrainer(mlContext, options);
     }
 
-    /// <summary>A multiclass MLP with Adam. The label must be a key (MapValueToKey).</summary>
+    /// <summary>A multiclass MLP with the tabular recipe (<see cref="MlpRecipe.Tabular"/>). The label must be a key (MapValueToKey).</summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="mlContext">The context the pipeline runs in.</param>
     /// <param name="labelColumnName">The key-typed label column.</param>
     /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
     /// <param name="exampleWeightColumnName">Optional example weights.</param>
-    /// <param name="hiddenLayerSizes">Hidden layer widths; null for { 100 }.</param>
+    /// <param name="hiddenLayerSizes">Hidden layer widths; null for the tabular recipe's { 256, 256 }.</param>
     /// <param name="activation">Hidden activation.</param>
     /// <param name="learningRate">Adam's step size.</param>
     /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha).</param>
-    /// <param name="numberOfIterations">Maximum epochs.</param>
-    /// <param name="batchSize">Rows per mini-batch; 0 for min(200, rows).</param>
+    /// <param name="numberOfIterations">The epoch budget the learning-rate schedule spans.</param>
+    /// <param name="batchSize">Rows per mini-batch; 0 for automatic (the tabular recipe: rows / 16, clamped to [32, 256]).</param>
+    /// <remarks>Every other setting is the <see cref="MlpRecipe.Tabular"/> recipe's; use the overload taking options with <c>Recipe = MlpRecipe.ScikitLearn</c> for scikit-learn's defaults.</remarks>
     public static MlpMulticlassTrainer Mlp(
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         MLContext mlContext,
@@ -83,18 +85,19 @@ public static class MlpCatalog
         return new MlpMulticlassTrainer(mlContext, options);
     }
 
-    /// <summary>A regression MLP with Adam.</summary>
+    /// <summary>A regression MLP with the tabular recipe (<see cref="MlpRecipe.Tabular"/>).</summary>
     /// <param name="catalog">The regression trainers catalog.</param>
     /// <param name="mlContext">The context the pipeline runs in.</param>
     /// <param name="labelColumnName">The Single label column.</param>
     /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
     /// <param name="exampleWeightColumnName">Optional example weights.</param>
-    /// <param name="hiddenLayerSizes">Hidden layer widths; null for { 100 }.</param>
+    /// <param name="hiddenLayerSizes">Hidden layer widths; null for the tabular recipe's { 256, 256 }.</param>
     /// <param name="activation">Hidden activation.</param>
     /// <param name="learningRate">Adam's step size.</param>
     /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha).</param>
-    /// <param name="numberOfIterations">Maximum epochs.</param>
-    /// <param name="batchSize">Rows per mini-batch; 0 for min(200, rows).</param>
+    /// <param name="numberOfIterations">The epoch budget the learning-rate schedule spans.</param>
+    /// <param name="batchSize">Rows per mini-batch; 0 for automatic (the tabular recipe: rows / 16, clamped to [32, 256]).</param>
+    /// <remarks>Every other setting is the <see cref="MlpRecipe.Tabular"/> recipe's; use the overload taking options with <c>Recipe = MlpRecipe.ScikitLearn</c> for scikit-learn's defaults.</remarks>
     public static MlpRegressionTrainer Mlp(
         this RegressionCatalog.RegressionTrainers catalog,
         MLContext mlContext,
@@ -125,7 +128,7 @@ public static class MlpCatalog
         options.LabelColumnName = label;
         options.FeatureColumnName = features;
         options.ExampleWeightColumnName = weight;
-        options.HiddenLayerSizes = hidden ?? [100];
+        options.HiddenLayerSizes = hidden ?? options.HiddenLayerSizes;
         options.Activation = activation;
         options.Solver = new AdamSolver { LearningRate = learningRate };
         options.L2Regularization = l2;

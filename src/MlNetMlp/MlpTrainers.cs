@@ -17,7 +17,7 @@ namespace MlNetMlp;
 /// | Trainer characteristic | Value |
 /// | -- | -- |
 /// | Machine learning task | Binary classification, multiclass classification, regression |
-/// | Is normalization required? | Yes (standardize with NormalizeMeanVariance, or NormalizeMinMax) |
+/// | Is normalization required? | No with the default recipe (it scales the features itself); with <c>Recipe = MlpRecipe.ScikitLearn</c> yes (NormalizeMeanVariance) |
 /// | Is caching required? | No: the data is read once into memory |
 /// | Required NuGet in addition to Microsoft.ML | MlNetMlp |
 /// | Exportable to ONNX | No |
@@ -56,6 +56,11 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         }
 
         TrainingData.Result data = TrainingData.Load(trainData, _options, _task);
+        if (engineOptions.BatchSize == 0)
+        {
+            engineOptions.BatchSize = MlpRecipes.AutomaticBatchSize(_options.Recipe, data.Data.RowCount);
+        }
+
         using IChannel channel = _host.Start("Training");
         channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"MLP {_task}: {data.Data.RowCount} rows, {data.Data.FeatureCount} features, hidden layers [{string.Join(", ", engineOptions.HiddenLayerSizes)}], {engineOptions.Solver.GetType().Name}."));
         Action<MlpEpochReport>? userProgress = _options.Progress;

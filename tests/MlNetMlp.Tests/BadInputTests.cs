@@ -190,8 +190,10 @@ public class BadInputTests
     public void DivergenceIsReportedWithAdviceAndNoModel()
     {
         var rows = Enumerable.Range(0, 100).Select(i => new RegressionRow { Features = [i * 1000f, (i % 9) * 5000f], Label = i * 1e4f }).ToArray();
+        // The scikit-learn recipe trains on the features and label as given; the tabular recipe would scale both.
         var error = Assert.Throws<MlpDivergenceException>(() => Ml.Regression.Trainers.Mlp(Ml, new MlpRegressionTrainer.Options
         {
+            Recipe = MlpRecipe.ScikitLearn,
             HiddenLayerSizes = [8],
             Solver = new SgdSolver { LearningRate = 10 },
             NumberOfIterations = 50,

@@ -83,6 +83,13 @@ public sealed class MlpOptions
     public int PiecewiseLinearBins { get; set; }
 
     /// <summary>
+    /// With <see cref="PiecewiseLinearBins"/>: a feature with at most this many distinct training values (and at most
+    /// one per 64 training rows) gets each of them as a bin edge (exact thresholds, as a tree would place them)
+    /// instead of quantile bins; values at or below <c>PiecewiseLinearBins + 1</c> change nothing. Default 0.
+    /// </summary>
+    public int PiecewiseLinearDistinctValues { get; set; }
+
+    /// <summary>
     /// Regression: train on standardized targets and fold the mapping back into the output layer, so predictions
     /// are in the label's units. Ignored for classification. Not with <see cref="MlpTrainer.PartialFit"/>. Default false (scikit-learn).
     /// </summary>
@@ -193,6 +200,11 @@ public sealed class MlpOptions
         if (PiecewiseLinearBins < 0 || PiecewiseLinearBins > MaxBins)
         {
             throw new ArgumentOutOfRangeException(nameof(PiecewiseLinearBins), PiecewiseLinearBins, $"{nameof(PiecewiseLinearBins)} must be in [0, {MaxBins}] (0 for no encoding); got {PiecewiseLinearBins}.");
+        }
+
+        if (PiecewiseLinearDistinctValues < 0 || PiecewiseLinearDistinctValues > MaxBins + 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PiecewiseLinearDistinctValues), PiecewiseLinearDistinctValues, $"{nameof(PiecewiseLinearDistinctValues)} must be in [0, {MaxBins + 1}]; got {PiecewiseLinearDistinctValues}.");
         }
 
         if (PiecewiseLinearBins > 0 && Activation != Activation.Relu)

@@ -37,7 +37,7 @@ public sealed class MlpTrainer
     {
         ArgumentNullException.ThrowIfNull(data);
         CheckBothClassesPresent(data);
-        PiecewiseLinearEncoder? encoder = _options.PiecewiseLinearBins > 0 ? PiecewiseLinearEncoder.Fit(data, _options.PiecewiseLinearBins) : null;
+        PiecewiseLinearEncoder? encoder = _options.PiecewiseLinearBins > 0 ? PiecewiseLinearEncoder.Fit(data, _options.PiecewiseLinearBins, _options.PiecewiseLinearDistinctValues) : null;
         if (encoder is not null && initialModel is not null)
         {
             throw new ArgumentException($"A model cannot be continued with {nameof(MlpOptions.PiecewiseLinearBins)} = {_options.PiecewiseLinearBins}: its encoding is part of the model. Set {nameof(MlpOptions.PiecewiseLinearBins)} to 0 to continue a model.", nameof(initialModel));

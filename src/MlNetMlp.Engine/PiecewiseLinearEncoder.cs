@@ -21,6 +21,9 @@ namespace MlNetMlp.Engine;
 /// </summary>
 internal sealed class PiecewiseLinearEncoder
 {
+    /// <summary>Training rows per edge below which a discrete feature's distinct values are not all used as edges.</summary>
+    internal const int RowsPerDistinctEdge = 64;
+
     private readonly int _inputs;
     private readonly double[][] _edges;
     private readonly int[] _offsets;
@@ -39,9 +42,16 @@ internal sealed class PiecewiseLinearEncoder
     /// <summary>Width of the encoded features.</summary>
     public int Width => _offsets[_inputs];
 
-    /// <summary>Bin edges of every feature from <paramref name="data"/>: at most <paramref name="bins"/> bins each, none for a constant feature.</summary>
-    public static PiecewiseLinearEncoder Fit(MlpDataset data, int bins)
+    /// <summary>
+    /// Bin edges of every feature from <paramref name="data"/>: a feature with at most
+    /// <c>max(bins + 1, min(distinctValues, rows / 64))</c> distinct values gets them all as edges (a bin between each
+    /// pair of neighbours: every threshold a tree could place; on small data sets only as many as keep about 64 rows
+    /// per edge, so rare values are not fitted one by one), any other at most <paramref name="bins"/> quantile bins;
+    /// a constant feature none.
+    /// </summary>
+    public static PiecewiseLinearEncoder Fit(MlpDataset data, int bins, int distinctValues = 0)
     {
+        int exact = Math.Max(bins + 1, Math.Min(distinctValues, data.RowCount / RowsPerDistinctEdge));
         int d = data.FeatureCount, n = data.RowCount;
         var edges = new double[d][];
         var column = new float[n];
@@ -61,14 +71,14 @@ internal sealed class PiecewiseLinearEncoder
                 if (distinct.Count == 0 || v > distinct[^1])
                 {
                     distinct.Add(v);
-                    if (distinct.Count > bins + 1)
+                    if (distinct.Count > exact)
                     {
                         break;
                     }
                 }
             }
 
-            if (distinct.Count <= bins + 1)
+            if (distinct.Count <= exact)
             {
                 edges[j] = distinct.Count < 2 ? [] : [.. distinct];
                 continue;

@@ -12,7 +12,7 @@ internal static class MlpDefaults
     public const int TabularWidth = 256;
     public const double LearningRate = 2e-3;
     public const double L2Regularization = 0;
-    public const int NumberOfIterations = 64;
+    public const int NumberOfIterations = 0;
     public const int BatchSize = 0;
     public const int PiecewiseLinearBins = 16;
 }

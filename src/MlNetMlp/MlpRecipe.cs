@@ -35,7 +35,7 @@ internal static class MlpRecipes
         Solver = new AdamSolver { LearningRate = MlpDefaults.LearningRate },
         L2Regularization = MlpDefaults.L2Regularization,
         BatchSize = MlpDefaults.BatchSize,
-        MaxEpochs = MlpDefaults.NumberOfIterations,
+        MaxEpochs = MaxTabularEpochs,
         EarlyStopping = true,
         ValidationFraction = 0.2,
         EarlyStoppingMetric = EarlyStoppingMetric.Loss,
@@ -43,6 +43,7 @@ internal static class MlpRecipes
         InputScaling = InputScaling.Robust,
         StandardizeTargets = true,
         PiecewiseLinearBins = MlpDefaults.PiecewiseLinearBins,
+        PiecewiseLinearDistinctValues = 128,
         WeightDecay = 0,
         LearningRateDecay = LearningRateDecay.Cosine,
         WarmupFraction = 0,
@@ -56,6 +57,23 @@ internal static class MlpRecipes
     public static int AutomaticBatchSize(MlpRecipe recipe, int rows) =>
         recipe == MlpRecipe.Tabular ? Math.Clamp(rows / 16, MinTabularBatch, MaxTabularBatch) : Math.Min(MlpOptions.AutomaticBatchCap, rows);
 
+    /// <summary>
+    /// The epoch budget a <see cref="MlpTrainerOptions.NumberOfIterations"/> of 0 stands for: enough epochs for about
+    /// 1024 optimizer steps, clamped to [16, 64]. Small data sets (a few dozen steps per epoch) get 64 epochs; census
+    /// income (about 80 steps per epoch) gets 16, with the cosine schedule annealed over those instead of stopping
+    /// early at a high learning rate.
+    /// </summary>
+    public static int AutomaticEpochs(int rows, int batchSize, double trainingShare)
+    {
+        long steps = Math.Max(1, (long)Math.Ceiling(rows * trainingShare / batchSize));
+        return (int)Math.Clamp(TabularSteps / steps, MinTabularEpochs, MaxTabularEpochs);
+    }
+
+    /// <summary>The most epochs <see cref="AutomaticEpochs"/> gives (what options validation assumes before the rows are known).</summary>
+    public const int MaxTabularEpochs = 64;
+
+    private const int MinTabularEpochs = 16;
+    private const long TabularSteps = 1024;
     private const int MinTabularBatch = 32;
     private const int MaxTabularBatch = 256;
 

@@ -26,6 +26,7 @@ public abstract class MlpTrainerOptions
     private InputScaling? _inputScaling;
     private bool? _standardizeTargets;
     private int? _piecewiseLinearBins;
+    private int? _piecewiseLinearDistinctValues;
     private double? _weightDecay;
     private LearningRateDecay? _learningRateDecay;
     private double? _warmupFraction;
@@ -75,8 +76,11 @@ public abstract class MlpTrainerOptions
     /// <summary>Rows per mini-batch; 0 for automatic: scikit-learn's <c>min(200, rows)</c>, or for the tabular recipe rows / 16 clamped to [32, 256]. scikit-learn's <c>batch_size</c>. Default 0.</summary>
     public int BatchSize { get => _batchSize ?? Defaults.BatchSize; set => _batchSize = value; }
 
-    /// <summary>Maximum number of epochs (L-BFGS: iterations); with a learning-rate decay, the budget it spans. scikit-learn's <c>max_iter</c>. Tabular 64; scikit-learn 200.</summary>
-    public int NumberOfIterations { get => _numberOfIterations ?? Defaults.MaxEpochs; set => _numberOfIterations = value; }
+    /// <summary>
+    /// Maximum number of epochs (L-BFGS: iterations); with a learning-rate decay, the budget it spans; 0 for automatic
+    /// (about 1024 steps, clamped to [16, 64] epochs). scikit-learn's <c>max_iter</c>. Tabular 0; scikit-learn 200.
+    /// </summary>
+    public int NumberOfIterations { get => _numberOfIterations ?? (Recipe == MlpRecipe.Tabular ? 0 : Defaults.MaxEpochs); set => _numberOfIterations = value; }
 
     /// <summary>Shuffle the rows before each epoch. scikit-learn's <c>shuffle</c>. Default true.</summary>
     public bool Shuffle { get; set; } = true;
@@ -111,6 +115,12 @@ public abstract class MlpTrainerOptions
     /// <see cref="InputScaling"/>. Tabular 16; scikit-learn 0.
     /// </summary>
     public int PiecewiseLinearBins { get => _piecewiseLinearBins ?? Defaults.PiecewiseLinearBins; set => _piecewiseLinearBins = value; }
+
+    /// <summary>
+    /// With <see cref="PiecewiseLinearBins"/>: a feature with at most this many distinct values gets each as a bin
+    /// edge (every threshold a tree could use) instead of quantile bins. Tabular 128; scikit-learn 0.
+    /// </summary>
+    public int PiecewiseLinearDistinctValues { get => _piecewiseLinearDistinctValues ?? Defaults.PiecewiseLinearDistinctValues; set => _piecewiseLinearDistinctValues = value; }
 
     /// <summary>Regression: train on standardized labels and map the predictions back. Tabular true; scikit-learn false.</summary>
     public bool StandardizeTargets { get => _standardizeTargets ?? Defaults.StandardizeTargets; set => _standardizeTargets = value; }
@@ -151,9 +161,9 @@ public abstract class MlpTrainerOptions
             throw new ArgumentException($"{nameof(FeatureColumnName)} must name a column; got '{FeatureColumnName}'.", nameof(FeatureColumnName));
         }
 
-        if (NumberOfIterations < 1)
+        if (NumberOfIterations < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(NumberOfIterations), NumberOfIterations, $"{nameof(NumberOfIterations)} must be at least 1; got {NumberOfIterations}.");
+            throw new ArgumentOutOfRangeException(nameof(NumberOfIterations), NumberOfIterations, $"{nameof(NumberOfIterations)} must be at least 1, or 0 for automatic; got {NumberOfIterations}.");
         }
 
         if (NumberOfThreads is < 1)
@@ -170,7 +180,7 @@ public abstract class MlpTrainerOptions
             Solver = Solver,
             L2Regularization = L2Regularization,
             BatchSize = BatchSize,
-            MaxEpochs = NumberOfIterations,
+            MaxEpochs = NumberOfIterations == 0 ? MlpRecipes.MaxTabularEpochs : NumberOfIterations,
             Shuffle = Shuffle,
             Seed = Seed ?? seed,
             Tolerance = Tolerance,
@@ -181,6 +191,7 @@ public abstract class MlpTrainerOptions
             InputScaling = InputScaling,
             StandardizeTargets = StandardizeTargets,
             PiecewiseLinearBins = PiecewiseLinearBins,
+            PiecewiseLinearDistinctValues = PiecewiseLinearDistinctValues,
             WeightDecay = WeightDecay,
             LearningRateDecay = LearningRateDecay,
             WarmupFraction = WarmupFraction,

@@ -90,6 +90,13 @@ public sealed class MlpOptions
     public int PiecewiseLinearDistinctValues { get; set; }
 
     /// <summary>
+    /// Members trained with seeds <c>Seed, Seed + 1, ...</c> (other initial weights, batches and validation rows) and
+    /// merged into one network that averages their outputs; 1 for a single network. No warm start or
+    /// <see cref="MlpTrainer.PartialFit"/> with more than one. Default 1 (scikit-learn).
+    /// </summary>
+    public int EnsembleSize { get; set; } = 1;
+
+    /// <summary>
     /// Regression: train on standardized targets and fold the mapping back into the output layer, so predictions
     /// are in the label's units. Ignored for classification. Not with <see cref="MlpTrainer.PartialFit"/>. Default false (scikit-learn).
     /// </summary>
@@ -116,6 +123,9 @@ public sealed class MlpOptions
 
     /// <summary>Threads the matrix products may use; results are identical for any value. Default: the processor count.</summary>
     public int NumberOfThreads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>The most members <see cref="EnsembleSize"/> accepts.</summary>
+    public const int MaxEnsembleSize = 64;
 
     /// <summary>The most bins <see cref="PiecewiseLinearBins"/> accepts.</summary>
     public const int MaxBins = 1024;
@@ -205,6 +215,11 @@ public sealed class MlpOptions
         if (PiecewiseLinearDistinctValues < 0 || PiecewiseLinearDistinctValues > MaxBins + 1)
         {
             throw new ArgumentOutOfRangeException(nameof(PiecewiseLinearDistinctValues), PiecewiseLinearDistinctValues, $"{nameof(PiecewiseLinearDistinctValues)} must be in [0, {MaxBins + 1}]; got {PiecewiseLinearDistinctValues}.");
+        }
+
+        if (EnsembleSize < 1 || EnsembleSize > MaxEnsembleSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(EnsembleSize), EnsembleSize, $"{nameof(EnsembleSize)} must be in [1, {MaxEnsembleSize}]; got {EnsembleSize}.");
         }
 
         if (PiecewiseLinearBins > 0 && Activation != Activation.Relu)

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 using System.Threading;
 
 namespace MlNetMlp.Engine;
@@ -37,6 +38,11 @@ public sealed class MlpTrainer
     {
         ArgumentNullException.ThrowIfNull(data);
         CheckBothClassesPresent(data);
+        if (_options.EnsembleSize > 1)
+        {
+            return FitEnsemble(data, initialModel, progress, cancellationToken);
+        }
+
         PiecewiseLinearEncoder? encoder = _options.PiecewiseLinearBins > 0 ? PiecewiseLinearEncoder.Fit(data, _options.PiecewiseLinearBins, _options.PiecewiseLinearDistinctValues) : null;
         if (encoder is not null && initialModel is not null)
         {
@@ -70,6 +76,29 @@ public sealed class MlpTrainer
         return encoder?.Compose(model) ?? model;
     }
 
+    /// <summary>Fits <see cref="MlpOptions.EnsembleSize"/> members with consecutive seeds, one after another, and merges them.</summary>
+    private MlpModel FitEnsemble(MlpDataset data, MlpModel? initialModel, Action<MlpEpochReport>? progress, CancellationToken cancellationToken)
+    {
+        if (initialModel is not null)
+        {
+            throw new ArgumentException($"A model cannot be continued with {nameof(MlpOptions.EnsembleSize)} = {_options.EnsembleSize}: the members are merged into one network. Set {nameof(MlpOptions.EnsembleSize)} to 1 to continue a model.", nameof(initialModel));
+        }
+
+        int seed = _options.Seed ?? Random.Shared.Next();
+        var members = new MlpModel[_options.EnsembleSize];
+        for (int k = 0; k < members.Length; k++)
+        {
+            MlpOptions member = _options.Clone();
+            member.EnsembleSize = 1;
+            member.Seed = unchecked(seed + k);
+            members[k] = new MlpTrainer(member).Fit(data, null, progress, cancellationToken);
+        }
+
+        MlpTrainingHistory history = members[0].History.Clone();
+        history.StopReason = $"{members.Length} members averaged (epochs {string.Join(", ", members.Select(m => m.EpochsRun))}); the first: {history.StopReason}";
+        return EnsembleMerger.Merge(members, history);
+    }
+
     /// <summary>
     /// One epoch over <paramref name="data"/>, continuing <paramref name="model"/> and its optimizer state
     /// (scikit-learn's <c>partial_fit</c>); with a null model a new one is initialized. Returns a new model;
@@ -78,6 +107,11 @@ public sealed class MlpTrainer
     public MlpModel PartialFit(MlpDataset data, MlpModel? model = null, Action<MlpEpochReport>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
+        if (_options.EnsembleSize > 1)
+        {
+            throw new InvalidOperationException($"{nameof(PartialFit)} trains one network; set {nameof(MlpOptions.EnsembleSize)} to 1.");
+        }
+
         if (_options.InputScaling != InputScaling.None || _options.PiecewiseLinearBins > 0 || (_options.StandardizeTargets && data.Task == MlpTask.Regression))
         {
             throw new InvalidOperationException($"{nameof(PartialFit)} sees one batch at a time and cannot scale or encode the data itself: set {nameof(MlpOptions.InputScaling)} to {nameof(InputScaling.None)}, {nameof(MlpOptions.PiecewiseLinearBins)} to 0 and {nameof(MlpOptions.StandardizeTargets)} to false, and scale the data in front of the trainer.");

@@ -69,6 +69,13 @@ internal static class MlpRecipes
         return (int)Math.Clamp(TabularSteps / steps, MinTabularEpochs, MaxTabularEpochs);
     }
 
+    /// <summary>
+    /// The member count an <see cref="MlpTrainerOptions.EnsembleSize"/> of 0 stands for: 3 below 10,000 rows, where
+    /// members are cheap and a single network's seed moves the scores most; 2 from 10,000 rows, which keeps census
+    /// income's fit within about 2.5 times LightGbm's.
+    /// </summary>
+    public static int AutomaticEnsembleSize(int rows) => rows < 10_000 ? 3 : 2;
+
     /// <summary>The most epochs <see cref="AutomaticEpochs"/> gives (what options validation assumes before the rows are known).</summary>
     public const int MaxTabularEpochs = 64;
 

@@ -61,6 +61,11 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
             engineOptions.BatchSize = MlpRecipes.AutomaticBatchSize(_options.Recipe, data.Data.RowCount);
         }
 
+        if (_options.EnsembleSize == 0)
+        {
+            engineOptions.EnsembleSize = MlpRecipes.AutomaticEnsembleSize(data.Data.RowCount);
+        }
+
         if (_options.NumberOfIterations == 0)
         {
             engineOptions.MaxEpochs = MlpRecipes.AutomaticEpochs(data.Data.RowCount, engineOptions.BatchSize, engineOptions.EarlyStopping ? 1 - engineOptions.ValidationFraction : 1);

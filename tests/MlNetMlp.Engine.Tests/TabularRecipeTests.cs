@@ -220,6 +220,36 @@ public class TabularRecipeTests
         Assert.Equal(Synthetic.Bits(Synthetic.Scores(single, data)), Synthetic.Bits(Synthetic.Scores(loaded, data)));
     }
 
+    [Theory]
+    [InlineData(0, 2)]
+    [InlineData(8, 2)]
+    [InlineData(8, 0)]
+    public void AnEnsembleOutputsTheMeanOfItsMembersOutputs(int bins, int hiddenLayers)
+    {
+        MlpDataset data = Skewed(seed: 14, rows: 240, features: 5, "multiclass");
+        var options = new MlpOptions { HiddenLayerSizes = [.. Enumerable.Repeat(12, hiddenLayers)], Seed = 20, MaxEpochs = 5, PiecewiseLinearBins = bins, InputScaling = InputScaling.Robust, EnsembleSize = 3 };
+        MlpModel ensemble = new MlpTrainer(options).Fit(data);
+        var mean = new float[data.RowCount * 3];
+        for (int k = 0; k < 3; k++)
+        {
+            MlpOptions member = options.Clone();
+            member.EnsembleSize = 1;
+            member.Seed = 20 + k;
+            float[] scores = Synthetic.Scores(new MlpTrainer(member).Fit(data), data);
+            for (int i = 0; i < mean.Length; i++)
+            {
+                mean[i] += scores[i] / 3;
+            }
+        }
+
+        AssertClose(mean, Synthetic.Scores(ensemble, data), 1e-4);
+
+        // The encoding layer is the same in every member and kept once; the trained layers sit side by side.
+        int[] expected = bins > 0 ? [ensemble.HiddenLayerSizes[0], .. Enumerable.Repeat(36, hiddenLayers)] : [.. Enumerable.Repeat(36, hiddenLayers)];
+        Assert.Equal(expected, ensemble.HiddenLayerSizes);
+        Assert.Contains("3 members averaged", ensemble.History.StopReason);
+    }
+
     [Fact]
     public void RegressionWithStandardizedTargetsPredictsInTheLabelsUnits()
     {
@@ -241,10 +271,14 @@ public class TabularRecipeTests
         Assert.Equal("WeightDecay", Assert.Throws<ArgumentOutOfRangeException>(() => new MlpTrainer(new MlpOptions { WeightDecay = 1.5 })).ParamName);
         Assert.Equal("WarmupFraction", Assert.Throws<ArgumentOutOfRangeException>(() => new MlpTrainer(new MlpOptions { WarmupFraction = 1 })).ParamName);
         Assert.Equal("InputScaling", Assert.Throws<ArgumentOutOfRangeException>(() => new MlpTrainer(new MlpOptions { InputScaling = (InputScaling)9 })).ParamName);
+        Assert.Equal("EnsembleSize", Assert.Throws<ArgumentOutOfRangeException>(() => new MlpTrainer(new MlpOptions { EnsembleSize = 0 })).ParamName);
 
         MlpDataset data = Synthetic.Blobs(1, 50, 3, 2, 2);
         var scaling = new MlpTrainer(new MlpOptions { InputScaling = InputScaling.Robust, Seed = 1 });
         Assert.Contains("InputScaling", Assert.Throws<InvalidOperationException>(() => scaling.PartialFit(data)).Message);
+        Assert.Contains("EnsembleSize", Assert.Throws<InvalidOperationException>(() => new MlpTrainer(new MlpOptions { EnsembleSize = 2 }).PartialFit(data)).Message);
+        MlpModel single = new MlpTrainer(new MlpOptions { Seed = 1, MaxEpochs = 2 }).Fit(data);
+        Assert.Contains("EnsembleSize", Assert.Throws<ArgumentException>(() => new MlpTrainer(new MlpOptions { EnsembleSize = 2, Seed = 1 }).Fit(data, single)).Message);
         var encoding = new MlpTrainer(new MlpOptions { PiecewiseLinearBins = 4, Seed = 1, MaxEpochs = 2 });
         MlpModel model = encoding.Fit(data);
         Assert.Contains("PiecewiseLinearBins", Assert.Throws<ArgumentException>(() => encoding.Fit(data, model)).Message);
@@ -280,6 +314,7 @@ public class TabularRecipeTests
         WeightDecay = 0.01,
         LearningRateDecay = LearningRateDecay.Cosine,
         WarmupFraction = 0.1,
+        EnsembleSize = 2,
     };
 
     /// <summary>Log-normal columns (skewed, at very different scales), a 0/1 column and a constant one.</summary>

@@ -127,6 +127,7 @@ public class PipelineTests
         Assert.Equal(engine.WeightDecay, resolved.WeightDecay);
         Assert.Equal(engine.LearningRateDecay, resolved.LearningRateDecay);
         Assert.Equal(engine.WarmupFraction, resolved.WarmupFraction);
+        Assert.Equal(engine.EnsembleSize, resolved.EnsembleSize);
         Assert.Equal(((AdamSolver)engine.Solver).LearningRate, ((AdamSolver)resolved.Solver).LearningRate);
 
         // The catalog's constant defaults are the tabular recipe's, which a fresh options object has.

@@ -59,8 +59,8 @@ internal static class MlpRecipes
 
     /// <summary>
     /// The epoch budget a <see cref="MlpTrainerOptions.NumberOfIterations"/> of 0 stands for: enough epochs for about
-    /// 1024 optimizer steps, clamped to [16, 64]. Small data sets (a few dozen steps per epoch) get 64 epochs; census
-    /// income (about 80 steps per epoch) gets 16, with the cosine schedule annealed over those instead of stopping
+    /// 1024 optimizer steps, clamped to [12, 64]. Small data sets (a few dozen steps per epoch) get 64 epochs; census
+    /// income (about 80 steps per epoch) gets 12, with the cosine schedule annealed over those instead of stopping
     /// early at a high learning rate.
     /// </summary>
     public static int AutomaticEpochs(int rows, int batchSize, double trainingShare)
@@ -79,7 +79,7 @@ internal static class MlpRecipes
     /// <summary>The most epochs <see cref="AutomaticEpochs"/> gives (what options validation assumes before the rows are known).</summary>
     public const int MaxTabularEpochs = 64;
 
-    private const int MinTabularEpochs = 16;
+    private const int MinTabularEpochs = 12;
     private const long TabularSteps = 1024;
     private const int MinTabularBatch = 32;
     private const int MaxTabularBatch = 256;

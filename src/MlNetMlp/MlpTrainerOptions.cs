@@ -79,7 +79,7 @@ public abstract class MlpTrainerOptions
 
     /// <summary>
     /// Maximum number of epochs (L-BFGS: iterations); with a learning-rate decay, the budget it spans; 0 for automatic
-    /// (about 1024 steps, clamped to [16, 64] epochs). scikit-learn's <c>max_iter</c>. Tabular 0; scikit-learn 200.
+    /// (about 1024 steps, clamped to [12, 64] epochs). scikit-learn's <c>max_iter</c>. Tabular 0; scikit-learn 200.
     /// </summary>
     public int NumberOfIterations { get => _numberOfIterations ?? (Recipe == MlpRecipe.Tabular ? 0 : Defaults.MaxEpochs); set => _numberOfIterations = value; }
 

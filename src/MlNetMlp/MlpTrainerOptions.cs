@@ -95,7 +95,10 @@ public abstract class MlpTrainerOptions
     /// <summary>Epochs without improvement before stopping (or lowering an adaptive rate). scikit-learn's <c>n_iter_no_change</c>. Tabular 8 (on the validation loss; the best epoch is kept); scikit-learn 10.</summary>
     public int EpochsWithoutImprovement { get => _epochsWithoutImprovement ?? Defaults.EpochsWithoutImprovement; set => _epochsWithoutImprovement = value; }
 
-    /// <summary>Hold out <see cref="ValidationFraction"/> of the rows, stop on the validation score and keep the best weights. scikit-learn's <c>early_stopping</c>. Tabular true; scikit-learn false.</summary>
+    /// <summary>
+    /// Hold out <see cref="ValidationFraction"/> of the rows, stop on the validation score and keep the best weights.
+    /// scikit-learn's <c>early_stopping</c>. Tabular: on below 10,000 rows, off from 10,000 (unless set); scikit-learn false.
+    /// </summary>
     public bool EarlyStopping { get => _earlyStopping ?? Defaults.EarlyStopping; set => _earlyStopping = value; }
 
     /// <summary>Fraction held out for early stopping, in (0, 1); stratified for classification. scikit-learn's <c>validation_fraction</c>. Tabular 0.2; scikit-learn 0.1.</summary>
@@ -152,6 +155,9 @@ public abstract class MlpTrainerOptions
 
     /// <summary>Cancels training between mini-batches; <see cref="OperationCanceledException"/> is thrown. Default none.</summary>
     public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>Whether early stopping follows the data set's size (the tabular recipe, not set explicitly).</summary>
+    internal bool EarlyStoppingIsAutomatic => _earlyStopping is null && Recipe == MlpRecipe.Tabular;
 
     private MlpOptions Defaults => MlpRecipes.Of(Recipe);
 

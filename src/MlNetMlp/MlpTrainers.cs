@@ -61,6 +61,11 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
             engineOptions.BatchSize = MlpRecipes.AutomaticBatchSize(_options.Recipe, data.Data.RowCount);
         }
 
+        if (_options.EarlyStoppingIsAutomatic)
+        {
+            engineOptions.EarlyStopping = MlpRecipes.AutomaticEarlyStopping(data.Data.RowCount);
+        }
+
         if (_options.EnsembleSize == 0)
         {
             engineOptions.EnsembleSize = MlpRecipes.AutomaticEnsembleSize(data.Data.RowCount);

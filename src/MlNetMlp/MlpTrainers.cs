@@ -77,7 +77,7 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         }
 
         using IChannel channel = _host.Start("Training");
-        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"MLP {_task}: {data.Data.RowCount} rows, {data.Data.FeatureCount} features, hidden layers [{string.Join(", ", engineOptions.HiddenLayerSizes)}], {engineOptions.Solver.GetType().Name}."));
+        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"MLP {_task}: {data.Data.RowCount} rows, {data.Data.FeatureCount} features, hidden layers [{string.Join(", ", engineOptions.HiddenLayerSizes)}], {engineOptions.Solver.GetType().Name}, batch {engineOptions.BatchSize}, at most {engineOptions.MaxEpochs} epochs, {engineOptions.EnsembleSize} network(s), early stopping {(engineOptions.EarlyStopping ? "on" : "off")}; {Inputs(engineOptions)}."));
         Action<MlpEpochReport>? userProgress = _options.Progress;
         int maxEpochs = engineOptions.MaxEpochs;
         void Report(MlpEpochReport report)
@@ -133,6 +133,12 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
 
         return SchemaShapes.Extend(inputSchema, ScoreColumns.Describe(_task, 2, names, 1));
     }
+
+    /// <summary>What the trainer does to the features itself, for the log.</summary>
+    private static string Inputs(MlpOptions options) =>
+        options.PiecewiseLinearBins > 0 ? $"features encoded piecewise-linearly ({options.PiecewiseLinearBins} bins), normalization not required"
+        : options.InputScaling != InputScaling.None ? $"features scaled ({options.InputScaling}), normalization not required"
+        : "features used as given (normalize them in front)";
 
     private static SchemaShape.Column Require(SchemaShape shape, string name, string role) =>
         SchemaShapes.Find(shape, name) ?? throw new ArgumentOutOfRangeException(nameof(shape), $"{role} column '{name}' not found in the input schema.");

@@ -59,6 +59,48 @@ public class RecipeTests
         Assert.Equal(Scores(model.Transform(data)), Scores(loaded.Transform(data)));
     }
 
+    [Fact]
+    public void TheTabularRecipesAutomaticSettingsFollowTheDataSize()
+    {
+        // Housing's 404 training rows: batches of 32, 64 epochs (about 11 steps each), 3 networks, early stopping.
+        Assert.Equal(32, MlpRecipes.AutomaticBatchSize(MlpRecipe.Tabular, 404));
+        Assert.Equal(64, MlpRecipes.AutomaticEpochs(404, 32, 0.8));
+        Assert.Equal(3, MlpRecipes.AutomaticEnsembleSize(404));
+        Assert.True(MlpRecipes.AutomaticEarlyStopping(404));
+
+        // Census income's 26,048: batches of 256, 12 epochs (about 100 steps each), 2 networks, all rows for training.
+        Assert.Equal(256, MlpRecipes.AutomaticBatchSize(MlpRecipe.Tabular, 26_048));
+        Assert.Equal(12, MlpRecipes.AutomaticEpochs(26_048, 256, 1));
+        Assert.Equal(2, MlpRecipes.AutomaticEnsembleSize(26_048));
+        Assert.False(MlpRecipes.AutomaticEarlyStopping(26_048));
+
+        // The scikit-learn recipe's batch of 0 is min(200, rows), and its settings are never automatic.
+        Assert.Equal(150, MlpRecipes.AutomaticBatchSize(MlpRecipe.ScikitLearn, 150));
+        var sklearn = new MlpRegressionTrainer.Options { Recipe = MlpRecipe.ScikitLearn };
+        Assert.False(sklearn.EarlyStoppingIsAutomatic);
+        Assert.Equal(1, sklearn.EnsembleSize);
+        Assert.Equal(200, sklearn.NumberOfIterations);
+        Assert.True(new MlpRegressionTrainer.Options().EarlyStoppingIsAutomatic);
+        Assert.False(new MlpRegressionTrainer.Options { EarlyStopping = true }.EarlyStoppingIsAutomatic);
+    }
+
+    [Fact]
+    public void TheLogSaysWhatTheTrainerDoesToTheFeatures()
+    {
+        var ml = new MLContext(seed: 1);
+        var log = new System.Collections.Generic.List<string>();
+        ml.Log += (_, e) =>
+        {
+            lock (log)
+            {
+                log.Add(e.Message);
+            }
+        };
+        IDataView data = Data.Housing(ml);
+        ml.Regression.Trainers.Mlp(ml, new MlpRegressionTrainer.Options { NumberOfIterations = 2 }).Fit(data);
+        Assert.Contains(log, m => m.Contains("normalization not required", System.StringComparison.Ordinal) && m.Contains("3 network(s)", System.StringComparison.Ordinal) && m.Contains("batch 32", System.StringComparison.Ordinal));
+    }
+
     private static float[] Scores(IDataView scored) => scored.GetColumn<float>("Score").ToArray();
 
     private sealed class Row

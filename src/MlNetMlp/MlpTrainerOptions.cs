@@ -116,7 +116,7 @@ public abstract class MlpTrainerOptions
     /// <summary>
     /// Piecewise-linear encoding of each feature into at most this many quantile bins (Gorishniy et al. 2022), done by
     /// the trainer and kept in the model as a fixed relu layer in front; 0 for none. Needs relu; replaces
-    /// <see cref="InputScaling"/>. Tabular 16; scikit-learn 0.
+    /// <see cref="InputScaling"/>. Tabular 16 (0, so robust scaling, when an activation other than relu is chosen and this is not set); scikit-learn 0.
     /// </summary>
     public int PiecewiseLinearBins { get => _piecewiseLinearBins ?? Defaults.PiecewiseLinearBins; set => _piecewiseLinearBins = value; }
 
@@ -208,7 +208,8 @@ public abstract class MlpTrainerOptions
             EarlyStoppingMetric = EarlyStoppingMetric,
             InputScaling = InputScaling,
             StandardizeTargets = StandardizeTargets,
-            PiecewiseLinearBins = PiecewiseLinearBins,
+            // The recipe's encoding is a relu layer: with another activation chosen it gives way to the recipe's scaling.
+            PiecewiseLinearBins = _piecewiseLinearBins is null && Activation != Activation.Relu ? 0 : PiecewiseLinearBins,
             EnsembleSize = EnsembleSize == 0 ? 1 : EnsembleSize,
             PiecewiseLinearDistinctValues = PiecewiseLinearDistinctValues,
             WeightDecay = WeightDecay,

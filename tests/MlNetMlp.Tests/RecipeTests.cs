@@ -85,6 +85,16 @@ public class RecipeTests
     }
 
     [Fact]
+    public void AnotherActivationSwitchesTheRecipesEncodingToScalingUnlessTheEncodingIsAskedFor()
+    {
+        Assert.Equal(0, new MlpBinaryTrainer.Options { Activation = Activation.Tanh }.ToEngineOptions(0).PiecewiseLinearBins);
+        Assert.Equal(InputScaling.Robust, new MlpBinaryTrainer.Options { Activation = Activation.Tanh }.ToEngineOptions(0).InputScaling);
+        Assert.Equal(MlpDefaults.PiecewiseLinearBins, new MlpBinaryTrainer.Options().ToEngineOptions(0).PiecewiseLinearBins);
+        var error = Assert.Throws<System.ArgumentException>(() => new MlpBinaryTrainer.Options { Activation = Activation.Tanh, PiecewiseLinearBins = 8 }.ToEngineOptions(0));
+        Assert.Equal("PiecewiseLinearBins", error.ParamName);
+    }
+
+    [Fact]
     public void TheLogSaysWhatTheTrainerDoesToTheFeatures()
     {
         var ml = new MLContext(seed: 1);

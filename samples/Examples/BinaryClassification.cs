@@ -48,7 +48,7 @@ public static class BinaryClassification
 }
 
 // Expected output (numbers within ±0.002):
-//   Accuracy: 0.956, AUC: 0.991, F1: 0.962
-//   Label: False, predicted: False, probability: 0.000, score: -26.55
-//   Label: False, predicted: False, probability: 0.000, score: -19.59
-//   Label: False, predicted: False, probability: 0.043, score: -3.11
+//   Accuracy: 0.956, AUC: 0.990, F1: 0.962
+//   Label: False, predicted: False, probability: 0.000, score: -12.95
+//   Label: False, predicted: False, probability: 0.000, score: -10.97
+//   Label: False, predicted: False, probability: 0.276, score: -0.97

@@ -24,6 +24,7 @@ public static class EarlyStopping
             HiddenLayerSizes = [128, 64],
             NumberOfIterations = 500,
             EarlyStopping = true,          // scikit-learn's early_stopping=True
+            EarlyStoppingMetric = EarlyStoppingMetric.Score, // stop on validation accuracy, as scikit-learn does (the tabular recipe's default is the validation loss)
             ValidationFraction = 0.1,      // stratified by class
             EpochsWithoutImprovement = 10, // n_iter_no_change
             Tolerance = 1e-4,
@@ -44,5 +45,5 @@ public static class EarlyStopping
 }
 
 // Expected output (numbers within ±0.002):
-//   Stopped after 32 of 500 epochs; best validation accuracy 0.971 at epoch 21
-//   Test accuracy: 0.962
+//   Stopped after 22 of 500 epochs; best validation accuracy 0.978 at epoch 11
+//   Test accuracy: 0.969

@@ -38,6 +38,6 @@ public static class Solvers
 }
 
 // Expected output (numbers within ±0.002):
-//   Adam: 200 iterations, final loss 0.0291, test accuracy 0.965
-//   SGD: 200 iterations, final loss 0.0294, test accuracy 0.974
-//   L-BFGS: 18 iterations, final loss 0.0001, test accuracy 0.930
+//   Adam: 28 iterations, final loss 0.0129, test accuracy 0.956
+//   SGD: 82 iterations, final loss 0.0093, test accuracy 0.974
+//   L-BFGS: 21 iterations, final loss 0.0000, test accuracy 0.947

@@ -23,8 +23,11 @@ public static class WarmStart
         IDataView train = normalizer.Transform(split.TrainSet);
         IDataView test = normalizer.Transform(split.TestSet);
 
+        // Warm start continues one network on features as given: the scikit-learn recipe (the default tabular recipe
+        // encodes the features and averages several networks inside the model, which cannot be continued).
         var trainer = mlContext.BinaryClassification.Trainers.Mlp(mlContext, new MlpBinaryTrainer.Options
         {
+            Recipe = MlpRecipe.ScikitLearn,
             HiddenLayerSizes = [32],
             NumberOfIterations = 10,
             Seed = 1,

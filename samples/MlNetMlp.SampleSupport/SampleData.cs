@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -50,4 +51,65 @@ public static class SampleData
             .Append(ml.Transforms.Concatenate("Numeric", AdultNumeric))
             .Append(ml.Transforms.NormalizeMeanVariance("Numeric", fixZero: false))
             .Append(ml.Transforms.Concatenate("Features", ["Numeric", .. AdultCategorical]));
+
+    /// <summary>Digits: the 64 pixel counts (0-16) as "Features" and the digit as a Single "Digit" (make it a key for multiclass).</summary>
+    public static IDataView Digits(MLContext ml) => ml.Data.LoadFromTextFile(
+        SamplePaths.DataFile("digits.csv"),
+        [new TextLoader.Column("Features", DataKind.Single, 0, 63), new TextLoader.Column("Digit", DataKind.Single, 64)],
+        separatorChar: ',',
+        hasHeader: true);
+
+    /// <summary>Wine: 13 measurements as "Features" and the cultivar (0-2) as a Single "Cultivar".</summary>
+    public static IDataView Wine(MLContext ml) => ml.Data.LoadFromTextFile(
+        SamplePaths.DataFile("wine.csv"),
+        [new TextLoader.Column("Features", DataKind.Single, 0, 12), new TextLoader.Column("Cultivar", DataKind.Single, 13)],
+        separatorChar: ',',
+        hasHeader: true);
+
+    /// <summary>Iris: the four measurements as "Features" and the species as text "Species".</summary>
+    public static IDataView Iris(MLContext ml) => ml.Data.LoadFromTextFile(
+        SamplePaths.DataFile("iris.csv"),
+        [new TextLoader.Column("Features", DataKind.Single, 0, 3), new TextLoader.Column("Species", DataKind.String, 4)],
+        separatorChar: ',',
+        hasHeader: true);
+
+    /// <summary>Boston housing: the 13 features as "Features" and the median home value (in $1000s) as "Label".</summary>
+    public static IDataView Housing(MLContext ml) => ml.Data.LoadFromTextFile(
+        SamplePaths.DataFile("housing.txt"),
+        [new TextLoader.Column("Label", DataKind.Single, 0), new TextLoader.Column("Features", DataKind.Single, 1, 13)],
+        separatorChar: '\t',
+        hasHeader: true);
+
+    /// <summary>Diabetes: the 10 (unscaled) baseline variables as "Features" and the disease progression as "Label".</summary>
+    public static IDataView Diabetes(MLContext ml) => ml.Data.LoadFromTextFile(
+        SamplePaths.DataFile("diabetes.csv"),
+        [new TextLoader.Column("Features", DataKind.Single, 0, 9), new TextLoader.Column("Label", DataKind.Single, 10)],
+        separatorChar: ',',
+        hasHeader: true);
+
+    /// <summary>Titanic: "survived" (yes/no), "sex", "age" (NaN where missing), "passengerClass" and "name", all text but age.</summary>
+    public static IDataView Titanic(MLContext ml) => ml.Data.LoadFromTextFile(
+        SamplePaths.DataFile("titanic.csv"),
+        [
+            new TextLoader.Column("survived", DataKind.String, 0),
+            new TextLoader.Column("sex", DataKind.String, 1),
+            new TextLoader.Column("age", DataKind.Single, 2),
+            new TextLoader.Column("passengerClass", DataKind.String, 3),
+            new TextLoader.Column("name", DataKind.String, 4),
+        ],
+        separatorChar: ',',
+        hasHeader: true,
+        allowQuoting: true);
+
+    /// <summary>
+    /// Titanic's Boolean "Label" (survived) and "Features": age with missing values replaced by the mean plus a
+    /// missing-age indicator, and one-hot sex and passenger class.
+    /// </summary>
+    public static IEstimator<ITransformer> TitanicFeaturizer(MLContext ml) =>
+        ml.Transforms.Conversion.MapValue("Label", new[] { new KeyValuePair<string, bool>("yes", true), new KeyValuePair<string, bool>("no", false) }, "survived")
+            .Append(ml.Transforms.IndicateMissingValues("AgeMissing", "age"))
+            .Append(ml.Transforms.Conversion.ConvertType("AgeMissing", outputKind: DataKind.Single))
+            .Append(ml.Transforms.ReplaceMissingValues("age"))
+            .Append(ml.Transforms.Categorical.OneHotEncoding([new InputOutputColumnPair("sex"), new InputOutputColumnPair("passengerClass")]))
+            .Append(ml.Transforms.Concatenate("Features", "age", "AgeMissing", "sex", "passengerClass"));
 }

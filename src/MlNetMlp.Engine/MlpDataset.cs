@@ -221,6 +221,12 @@ public sealed class MlpDataset
         return new MlpDataset(MlpTask.Regression, features, sparse, featureCount, rows, null, 0, targets, targetCount, weights);
     }
 
+    /// <summary>The same rows with other features (the trainer's own input scaling and encoding).</summary>
+    internal MlpDataset WithFeatures(float[] features, int featureCount) => new(Task, features, null, featureCount, RowCount, Labels, ClassCount, Targets, TargetCount, Weights);
+
+    /// <summary>The same rows with other regression targets of the same shape (the trainer's own target standardization).</summary>
+    internal MlpDataset WithTargets(float[] targets) => new(Task, Features, SparseFeatures, FeatureCount, RowCount, Labels, ClassCount, targets, TargetCount, Weights);
+
     private static int CheckFeatures(float[] features, int featureCount)
     {
         ArgumentNullException.ThrowIfNull(features);

@@ -68,8 +68,67 @@ public sealed class MlpOptions
     /// <summary>Fraction of rows held out for early stopping, in (0, 1). Default 0.1.</summary>
     public double ValidationFraction { get; set; } = 0.1;
 
+    /// <summary>
+    /// Scaling of the features done by the trainer itself and folded into the first layer afterwards, so the model
+    /// takes raw features. Not with <see cref="MlpTrainer.PartialFit"/>. Default <see cref="MlNetMlp.InputScaling.None"/> (scikit-learn).
+    /// </summary>
+    public InputScaling InputScaling { get; set; }
+
+    /// <summary>
+    /// Piecewise-linear encoding of every feature into at most this many quantile bins, done by the trainer and
+    /// turned into a fixed relu layer in front of the network afterwards (so the model takes raw features); 0 for
+    /// none. Needs <see cref="Activation.Relu"/>; replaces <see cref="InputScaling"/> (the encoding does not depend on
+    /// the features' scale); no warm start or <see cref="MlpTrainer.PartialFit"/>. Default 0 (scikit-learn).
+    /// </summary>
+    public int PiecewiseLinearBins { get; set; }
+
+    /// <summary>
+    /// With <see cref="PiecewiseLinearBins"/>: a feature with at most this many distinct training values (and at most
+    /// one per 64 training rows) gets each of them as a bin edge (exact thresholds, as a tree would place them)
+    /// instead of quantile bins; values at or below <c>PiecewiseLinearBins + 1</c> change nothing. Default 0.
+    /// </summary>
+    public int PiecewiseLinearDistinctValues { get; set; }
+
+    /// <summary>
+    /// Members trained with seeds <c>Seed, Seed + 1, ...</c> (other initial weights, batches and validation rows) and
+    /// merged into one network that averages their outputs; 1 for a single network. No warm start or
+    /// <see cref="MlpTrainer.PartialFit"/> with more than one. Default 1 (scikit-learn).
+    /// </summary>
+    public int EnsembleSize { get; set; } = 1;
+
+    /// <summary>
+    /// Regression: train on standardized targets and fold the mapping back into the output layer, so predictions
+    /// are in the label's units. Ignored for classification. Not with <see cref="MlpTrainer.PartialFit"/>. Default false (scikit-learn).
+    /// </summary>
+    public bool StandardizeTargets { get; set; }
+
+    /// <summary>
+    /// Decoupled weight decay (AdamW, Loshchilov and Hutter 2019), on the weights, not the biases: after every step
+    /// <c>W -= rate * WeightDecay * W</c>, with the solver's learning rate times the decay schedule's factor. Not for
+    /// L-BFGS. Default 0.
+    /// </summary>
+    public double WeightDecay { get; set; }
+
+    /// <summary>
+    /// Learning-rate schedule over the epoch budget (<see cref="MaxEpochs"/>), multiplying the solver's rate; not
+    /// for L-BFGS or <see cref="MlpTrainer.PartialFit"/>. Default <see cref="LearningRateDecay.None"/> (scikit-learn).
+    /// </summary>
+    public LearningRateDecay LearningRateDecay { get; set; }
+
+    /// <summary>Share of the steps of the epoch budget over which the rate rises linearly from 0 (warm-up), in [0, 1). Default 0.</summary>
+    public double WarmupFraction { get; set; }
+
+    /// <summary>What early stopping watches on the held-out rows. Default <see cref="MlNetMlp.EarlyStoppingMetric.Score"/> (scikit-learn).</summary>
+    public EarlyStoppingMetric EarlyStoppingMetric { get; set; }
+
     /// <summary>Threads the matrix products may use; results are identical for any value. Default: the processor count.</summary>
     public int NumberOfThreads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>The most members <see cref="EnsembleSize"/> accepts.</summary>
+    public const int MaxEnsembleSize = 64;
+
+    /// <summary>The most bins <see cref="PiecewiseLinearBins"/> accepts.</summary>
+    public const int MaxBins = 1024;
 
     /// <summary>The largest hidden layer accepted, to turn typos such as 1000000 into an error instead of an out-of-memory crash.</summary>
     public const int MaxLayerWidth = 1 << 20;
@@ -147,6 +206,51 @@ public sealed class MlpOptions
         if (!(ValidationFraction > 0 && ValidationFraction < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, $"{nameof(ValidationFraction)} must be in (0, 1); got {ValidationFraction}.");
+        }
+
+        if (!Enum.IsDefined(InputScaling))
+        {
+            throw new ArgumentOutOfRangeException(nameof(InputScaling), InputScaling, $"{nameof(InputScaling)} must be one of {string.Join(", ", Enum.GetNames<InputScaling>())}; got {(int)InputScaling}.");
+        }
+
+        if (PiecewiseLinearBins < 0 || PiecewiseLinearBins > MaxBins)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PiecewiseLinearBins), PiecewiseLinearBins, $"{nameof(PiecewiseLinearBins)} must be in [0, {MaxBins}] (0 for no encoding); got {PiecewiseLinearBins}.");
+        }
+
+        if (PiecewiseLinearDistinctValues < 0 || PiecewiseLinearDistinctValues > MaxBins + 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PiecewiseLinearDistinctValues), PiecewiseLinearDistinctValues, $"{nameof(PiecewiseLinearDistinctValues)} must be in [0, {MaxBins + 1}]; got {PiecewiseLinearDistinctValues}.");
+        }
+
+        if (EnsembleSize < 1 || EnsembleSize > MaxEnsembleSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(EnsembleSize), EnsembleSize, $"{nameof(EnsembleSize)} must be in [1, {MaxEnsembleSize}]; got {EnsembleSize}.");
+        }
+
+        if (PiecewiseLinearBins > 0 && Activation != Activation.Relu)
+        {
+            throw new ArgumentException($"{nameof(PiecewiseLinearBins)} = {PiecewiseLinearBins} needs {nameof(Activation)} {nameof(Activation.Relu)} (the encoding becomes a relu layer of the model); got {Activation}. Set {nameof(PiecewiseLinearBins)} to 0 for other activations.", nameof(PiecewiseLinearBins));
+        }
+
+        if (!Enum.IsDefined(LearningRateDecay))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LearningRateDecay), LearningRateDecay, $"{nameof(LearningRateDecay)} must be one of {string.Join(", ", Enum.GetNames<LearningRateDecay>())}; got {(int)LearningRateDecay}.");
+        }
+
+        if (!Enum.IsDefined(EarlyStoppingMetric))
+        {
+            throw new ArgumentOutOfRangeException(nameof(EarlyStoppingMetric), EarlyStoppingMetric, $"{nameof(EarlyStoppingMetric)} must be one of {string.Join(", ", Enum.GetNames<EarlyStoppingMetric>())}; got {(int)EarlyStoppingMetric}.");
+        }
+
+        if (!(WeightDecay >= 0 && WeightDecay < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, $"{nameof(WeightDecay)} must be in [0, 1); got {WeightDecay}.");
+        }
+
+        if (!(WarmupFraction >= 0 && WarmupFraction < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(WarmupFraction), WarmupFraction, $"{nameof(WarmupFraction)} must be in [0, 1); got {WarmupFraction}.");
         }
 
         if (NumberOfThreads < 1)

@@ -31,6 +31,9 @@ public abstract class MlpSolver
     /// <summary>Whether training runs in shuffled mini-batches (epochs, early stopping, PartialFit) rather than on the whole data set.</summary>
     internal abstract bool TrainsInMiniBatches { get; }
 
+    /// <summary>The initial step size of a mini-batch solver (what decoupled weight decay is scaled by); 0 for L-BFGS.</summary>
+    internal virtual double InitialLearningRate => 0;
+
     /// <summary>
     /// Rows of one loss-and-gradient evaluation over <paramref name="rows"/> training rows: the mini-batch,
     /// <c>min(BatchSize, rows)</c> or <c>min(200, rows)</c> when BatchSize is 0, for the stochastic solvers.
@@ -89,6 +92,8 @@ public sealed class AdamSolver : MlpSolver
     /// <summary>Step size (scikit-learn's <c>learning_rate_init</c>); positive and within float32's range. Default 0.001.</summary>
     public double LearningRate { get; set; } = 1e-3;
 
+    internal override double InitialLearningRate => LearningRate;
+
     /// <summary>Decay of the first-moment estimate, in [0, 1), and below 1 in float32 (at most 0.99999994). Default 0.9.</summary>
     public double Beta1 { get; set; } = 0.9;
 
@@ -127,6 +132,8 @@ public sealed class SgdSolver : MlpSolver
 {
     /// <summary>Initial step size (scikit-learn's <c>learning_rate_init</c>); positive and within float32's range. Default 0.001.</summary>
     public double LearningRate { get; set; } = 1e-3;
+
+    internal override double InitialLearningRate => LearningRate;
 
     /// <summary>Momentum, in [0, 1), and below 1 in float32 (at most 0.99999994). Default 0.9.</summary>
     public double Momentum { get; set; } = 0.9;

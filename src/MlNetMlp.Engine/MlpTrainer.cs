@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 using System.Threading;
 
 namespace MlNetMlp.Engine;
@@ -37,16 +38,71 @@ public sealed class MlpTrainer
     {
         ArgumentNullException.ThrowIfNull(data);
         CheckBothClassesPresent(data);
-        CheckMemory([data.FeatureCount, .. _options.HiddenLayerSizes, data.OutputCount], data, incremental: false);
-        var random = new SeededRandom(_options.Seed ?? Random.Shared.Next());
-        MlpModel start = initialModel is null ? Initialize(data, random) : CheckCompatible(initialModel, data);
-        var run = new Run(_options, data, start, ownsStart: initialModel is null, optimizer: null, random);
-        if (_options.Solver is LbfgsSolver lbfgs)
+        if (_options.EnsembleSize > 1)
         {
-            return run.FitLbfgs(lbfgs, progress, cancellationToken);
+            return FitEnsemble(data, initialModel, progress, cancellationToken);
         }
 
-        return run.FitStochastic(incremental: false, progress, cancellationToken);
+        if (data.IsSparse && (_options.PiecewiseLinearBins > 0 || _options.InputScaling != InputScaling.None))
+        {
+            throw new ArgumentException($"The rows are sparse; {nameof(MlpOptions.PiecewiseLinearBins)} = {_options.PiecewiseLinearBins} and {nameof(MlpOptions.InputScaling)} = {_options.InputScaling} would make every row dense. Set {nameof(MlpOptions.PiecewiseLinearBins)} to 0 and {nameof(MlpOptions.InputScaling)} to {nameof(InputScaling.None)} for sparse features (scale them in front if needed).", nameof(data));
+        }
+
+        PiecewiseLinearEncoder? encoder = _options.PiecewiseLinearBins > 0 ? PiecewiseLinearEncoder.Fit(data, _options.PiecewiseLinearBins, _options.PiecewiseLinearDistinctValues) : null;
+        if (encoder is not null && initialModel is not null)
+        {
+            throw new ArgumentException($"A model cannot be continued with {nameof(MlpOptions.PiecewiseLinearBins)} = {_options.PiecewiseLinearBins}: its encoding is part of the model. Set {nameof(MlpOptions.PiecewiseLinearBins)} to 0 to continue a model.", nameof(initialModel));
+        }
+
+        encoder = encoder?.Width > 0 ? encoder : null;
+        InputScaler? inputs = _options.InputScaling == InputScaling.None || encoder is not null ? null : InputScaler.Fit(data, _options.InputScaling);
+        TargetScaler? targets = _options.StandardizeTargets && !data.Head.IsClassifier ? TargetScaler.Fit(data) : null;
+        MlpDataset train = encoder?.Encode(data) ?? inputs?.Scale(data) ?? data;
+        train = targets?.Scale(train) ?? train;
+        CheckMemory([train.FeatureCount, .. _options.HiddenLayerSizes, train.OutputCount], train, incremental: false);
+        var random = new SeededRandom(_options.Seed ?? Random.Shared.Next());
+        MlpModel start = initialModel is null ? Initialize(train, random) : CheckCompatible(initialModel, data);
+        bool ownsStart = initialModel is null;
+        if (!ownsStart && (inputs is not null || targets is not null))
+        {
+            // Continue in the scaled space: a copy of the model with the scaling taken back out of its weights.
+            var parameters = (float[])start.Parameters.Clone();
+            targets?.Unfold(start.Layout, parameters);
+            inputs?.Unfold(start.Layout, parameters);
+            start = new MlpModel(start.Task, start.InputCount, [.. start.HiddenLayerSizes], start.OutputCount, start.ClassCount, start.HiddenActivation, parameters, start.History.Clone());
+            ownsStart = true;
+        }
+
+        var run = new Run(_options, train, start, ownsStart, optimizer: null, random);
+        MlpModel model = _options.Solver is LbfgsSolver lbfgs
+            ? run.FitLbfgs(lbfgs, progress, cancellationToken)
+            : run.FitStochastic(incremental: false, progress, cancellationToken);
+        inputs?.Fold(model.Layout, model.Parameters);
+        targets?.Fold(model.Layout, model.Parameters);
+        return encoder?.Compose(model) ?? model;
+    }
+
+    /// <summary>Fits <see cref="MlpOptions.EnsembleSize"/> members with consecutive seeds, one after another, and merges them.</summary>
+    private MlpModel FitEnsemble(MlpDataset data, MlpModel? initialModel, Action<MlpEpochReport>? progress, CancellationToken cancellationToken)
+    {
+        if (initialModel is not null)
+        {
+            throw new ArgumentException($"A model cannot be continued with {nameof(MlpOptions.EnsembleSize)} = {_options.EnsembleSize}: the members are merged into one network. Set {nameof(MlpOptions.EnsembleSize)} to 1 to continue a model.", nameof(initialModel));
+        }
+
+        int seed = _options.Seed ?? Random.Shared.Next();
+        var members = new MlpModel[_options.EnsembleSize];
+        for (int k = 0; k < members.Length; k++)
+        {
+            MlpOptions member = _options.Clone();
+            member.EnsembleSize = 1;
+            member.Seed = unchecked(seed + k);
+            members[k] = new MlpTrainer(member).Fit(data, null, progress, cancellationToken);
+        }
+
+        MlpTrainingHistory history = members[0].History.Clone();
+        history.StopMessage = $"{members.Length} members averaged (epochs {string.Join(", ", members.Select(m => m.EpochsRun))}); the first: {history.StopMessage}";
+        return EnsembleMerger.Merge(members, history);
     }
 
     /// <summary>
@@ -57,6 +113,16 @@ public sealed class MlpTrainer
     public MlpModel PartialFit(MlpDataset data, MlpModel? model = null, Action<MlpEpochReport>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
+        if (_options.EnsembleSize > 1)
+        {
+            throw new InvalidOperationException($"{nameof(PartialFit)} trains one network; set {nameof(MlpOptions.EnsembleSize)} to 1.");
+        }
+
+        if (_options.InputScaling != InputScaling.None || _options.PiecewiseLinearBins > 0 || (_options.StandardizeTargets && !data.Head.IsClassifier))
+        {
+            throw new InvalidOperationException($"{nameof(PartialFit)} sees one batch at a time and cannot scale or encode the data itself: set {nameof(MlpOptions.InputScaling)} to {nameof(InputScaling.None)}, {nameof(MlpOptions.PiecewiseLinearBins)} to 0 and {nameof(MlpOptions.StandardizeTargets)} to false, and scale the data in front of the trainer.");
+        }
+
         if (!_options.Solver.TrainsInMiniBatches)
         {
             throw new InvalidOperationException($"{nameof(PartialFit)} needs a mini-batch solver ({nameof(AdamSolver)} or {nameof(SgdSolver)}); L-BFGS works on the whole data set at once.");
@@ -261,6 +327,11 @@ public sealed class MlpTrainer
             _optimizer ??= _options.Solver.CreateOptimizer(Layout.Count)!;
             float[]? best = earlyStopping ? (float[])_parameters.Clone() : null;
             int epochs = incremental ? 1 : _options.MaxEpochs;
+            long batchesPerEpoch = (n + batchSize - 1) / batchSize;
+            var curve = incremental ? default : new LearningRateCurve(_options.LearningRateDecay, _options.WarmupFraction, epochs * batchesPerEpoch);
+            bool scheduled = !incremental && !curve.IsConstant;
+            double decayRate = _options.WeightDecay * _options.Solver.InitialLearningRate;
+            long step = 0;
             _history.StopReason = incremental ? MlpStopReason.PartialFitEpoch : MlpStopReason.MaximumIterations;
             _history.StopMessage = incremental ? "PartialFit ran one epoch" : $"the maximum of {epochs} epochs was reached while the {(earlyStopping ? "validation score" : "training loss")} was still improving";
             ReserveHistory(epochs, earlyStopping);
@@ -285,7 +356,17 @@ public sealed class MlpTrainer
                     }
 
                     accumulated += loss * rows.Length;
+                    double factor = scheduled ? curve.Factor(step++) : 1;
+                    if (scheduled)
+                    {
+                        _optimizer.RateScale = factor;
+                    }
+
                     _optimizer.Step(_parameters, gradient);
+                    if (decayRate > 0)
+                    {
+                        DecayWeights((float)(1 - (decayRate * factor)));
+                    }
                 }
 
                 CheckFinite(_parameters, learningRate);
@@ -325,7 +406,7 @@ public sealed class MlpTrainer
 
                 if (_history.EpochsWithoutImprovement > _options.EpochsWithoutImprovement)
                 {
-                    string what = earlyStopping ? "validation score" : "training loss";
+                    string what = !earlyStopping ? "training loss" : _options.EarlyStoppingMetric == EarlyStoppingMetric.Loss ? "validation loss" : "validation score";
                     if (!_optimizer.TryContinueAfterStall())
                     {
                         _history.StopReason = MlpStopReason.NoImprovement;
@@ -342,6 +423,7 @@ public sealed class MlpTrainer
                 best.CopyTo(_parameters, 0);
             }
 
+            _optimizer.RateScale = 1;
             return Finish(_optimizer);
         }
 
@@ -408,10 +490,41 @@ public sealed class MlpTrainer
         private MlpModel Finish(StochasticOptimizer? optimizer) =>
             new(_start.Task, _start.InputCount, [.. _start.HiddenLayerSizes], _start.OutputCount, _start.ClassCount, _start.HiddenActivation, _parameters, _history, optimizer);
 
-        /// <summary>Accuracy for classification, R² (averaged over targets) for regression, as scikit-learn's <c>score</c>.</summary>
+        /// <summary>Decoupled weight decay: every weight (not the biases) times <paramref name="keep"/>.</summary>
+        private void DecayWeights(float keep)
+        {
+            for (int l = 0; l < Layout.LayerCount; l++)
+            {
+                Kernels.VectorMath.Scale(Layout.Weights(_parameters.AsSpan(), l), keep);
+            }
+        }
+
+        /// <summary>
+        /// Accuracy for classification, R² (averaged over targets) for regression, as scikit-learn's <c>score</c>;
+        /// or, with <see cref="EarlyStoppingMetric.Loss"/>, minus the mean (weighted) loss.
+        /// </summary>
         private double ValidationScore(Backprop backprop, int[] rows)
         {
             int width = Layout.OutputWidth;
+            if (_options.EarlyStoppingMetric == EarlyStoppingMetric.Loss)
+            {
+                var logits = new float[backprop.Capacity * width];
+                var losses = new double[backprop.Capacity];
+                double total = 0;
+                for (int start = 0; start < rows.Length; start += backprop.Capacity)
+                {
+                    ReadOnlySpan<int> chunk = rows.AsSpan(start, Math.Min(backprop.Capacity, rows.Length - start));
+                    backprop.Forward(_parameters, _data, chunk).CopyTo(logits);
+                    _data.Head.ToDelta(_data, chunk, logits.AsSpan(0, chunk.Length * width), losses.AsSpan(0, chunk.Length));
+                    for (int r = 0; r < chunk.Length; r++)
+                    {
+                        total += losses[r];
+                    }
+                }
+
+                return -total / rows.Length;
+            }
+
             ValidationMetric metric = _data.Head.CreateMetric(_data);
             for (int start = 0; start < rows.Length; start += backprop.Capacity)
             {

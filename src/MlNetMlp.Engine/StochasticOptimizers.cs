@@ -15,6 +15,12 @@ internal abstract class StochasticOptimizer
     /// <summary>The learning rate the next step uses.</summary>
     public abstract double LearningRate { get; }
 
+    /// <summary>
+    /// Factor on the learning rate that the trainer's schedule (<see cref="MlpOptions.LearningRateDecay"/>, warm-up)
+    /// sets before each step; 1 otherwise, and again after a fit, so a model continued later starts from the solver's rate.
+    /// </summary>
+    public double RateScale { get; set; } = 1;
+
     /// <summary>Applies one update: <c>parameters += step(gradient)</c>.</summary>
     public abstract void Step(Span<float> parameters, ReadOnlySpan<float> gradient);
 
@@ -79,7 +85,7 @@ internal sealed class AdamOptimizer : StochasticOptimizer
     public override void Step(Span<float> parameters, ReadOnlySpan<float> gradient)
     {
         _t++;
-        _learningRate = _learningRateInit * Math.Sqrt(1 - Math.Pow(_beta2, _t)) / (1 - Math.Pow(_beta1, _t));
+        _learningRate = _learningRateInit * RateScale * Math.Sqrt(1 - Math.Pow(_beta2, _t)) / (1 - Math.Pow(_beta1, _t));
         AdamStep(parameters, gradient, _m, _v, _beta1, _beta2, (float)_learningRate, _epsilon);
     }
 
@@ -207,10 +213,10 @@ internal sealed class SgdOptimizer : StochasticOptimizer
         _velocity = (float[])other._velocity.Clone();
     }
 
-    public override double LearningRate => _learningRate;
+    public override double LearningRate => _learningRate * RateScale;
 
     public override void Step(Span<float> parameters, ReadOnlySpan<float> gradient) =>
-        SgdStep(parameters, gradient, _velocity, _momentum, (float)_learningRate, _nesterov);
+        SgdStep(parameters, gradient, _velocity, _momentum, (float)(_learningRate * RateScale), _nesterov);
 
     public override void EpochEnded(long samplesSeen)
     {

@@ -11,7 +11,7 @@ namespace MlNetMlp;
 /// </summary>
 public static class MlpCatalog
 {
-    /// <summary>A binary-classification MLP with Adam: the defaults are scikit-learn's <c>MLPClassifier</c>'s.</summary>
+    /// <summary>A binary-classification MLP with the tabular recipe (<see cref="MlpRecipe.Tabular"/>).</summary>
     /// <example>
     /// Breast cancer, standardized, with the simple parameters: <c>samples/Examples/BinaryClassification.cs</c>, run with
     /// <c>dotnet run -c Release --project samples/Examples -- BinaryClassification</c>.
@@ -21,12 +21,13 @@ public static class MlpCatalog
     /// <param name="labelColumnName">The Boolean label column.</param>
     /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
     /// <param name="exampleWeightColumnName">Optional example weights.</param>
-    /// <param name="hiddenLayerSizes">Hidden layer widths; null (the default) for one layer of 100.</param>
-    /// <param name="activation">Hidden activation. Default <see cref="Activation.Relu"/>.</param>
-    /// <param name="learningRate">Adam's step size. Default 0.001.</param>
-    /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha). Default 0.0001.</param>
-    /// <param name="numberOfIterations">Maximum epochs. Default 200: a small data set (one mini-batch per epoch) may stop short of converging, which only an Info line in <c>mlContext.Log</c> reports; raise it then.</param>
-    /// <param name="batchSize">Rows per mini-batch; 0 (the default) for min(200, rows).</param>
+    /// <param name="hiddenLayerSizes">Hidden layer widths; null (the default) for the tabular recipe's { 256, 256 }.</param>
+    /// <param name="activation">Hidden activation. Default <see cref="Activation.Relu"/> (another activation makes the recipe scale the features instead of encoding them).</param>
+    /// <param name="learningRate">Adam's step size, the peak of the cosine schedule. Default 0.002.</param>
+    /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha). Default 0.</param>
+    /// <param name="numberOfIterations">The epoch budget the learning-rate schedule spans; 0 (the default) for about 1024 optimizer steps, 12 to 64 epochs.</param>
+    /// <param name="batchSize">Rows per mini-batch; 0 (the default) for rows / 16, clamped to [32, 256].</param>
+    /// <remarks>Every other setting is the <see cref="MlpRecipe.Tabular"/> recipe's; use the overload taking options with <c>Recipe = MlpRecipe.ScikitLearn</c> for scikit-learn's defaults.</remarks>
     public static MlpBinaryTrainer Mlp(
         this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
         MLContext mlContext,
@@ -55,7 +56,7 @@ public static class MlpCatalog
         return new MlpBinaryTrainer(mlContext, options);
     }
 
-    /// <summary>A multiclass MLP with Adam. The label must be a key (MapValueToKey).</summary>
+    /// <summary>A multiclass MLP with the tabular recipe (<see cref="MlpRecipe.Tabular"/>). The label must be a key (MapValueToKey).</summary>
     /// <example>
     /// Iris, text labels mapped to keys and back: <c>samples/Examples/MulticlassClassification.cs</c>, run with
     /// <c>dotnet run -c Release --project samples/Examples -- MulticlassClassification</c>.
@@ -65,12 +66,13 @@ public static class MlpCatalog
     /// <param name="labelColumnName">The key-typed label column.</param>
     /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
     /// <param name="exampleWeightColumnName">Optional example weights.</param>
-    /// <param name="hiddenLayerSizes">Hidden layer widths; null (the default) for one layer of 100.</param>
-    /// <param name="activation">Hidden activation. Default <see cref="Activation.Relu"/>.</param>
-    /// <param name="learningRate">Adam's step size. Default 0.001.</param>
-    /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha). Default 0.0001.</param>
-    /// <param name="numberOfIterations">Maximum epochs. Default 200: a small data set (one mini-batch per epoch) may stop short of converging, which only an Info line in <c>mlContext.Log</c> reports; raise it then.</param>
-    /// <param name="batchSize">Rows per mini-batch; 0 (the default) for min(200, rows).</param>
+    /// <param name="hiddenLayerSizes">Hidden layer widths; null (the default) for the tabular recipe's { 256, 256 }.</param>
+    /// <param name="activation">Hidden activation. Default <see cref="Activation.Relu"/> (another activation makes the recipe scale the features instead of encoding them).</param>
+    /// <param name="learningRate">Adam's step size, the peak of the cosine schedule. Default 0.002.</param>
+    /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha). Default 0.</param>
+    /// <param name="numberOfIterations">The epoch budget the learning-rate schedule spans; 0 (the default) for about 1024 optimizer steps, 12 to 64 epochs.</param>
+    /// <param name="batchSize">Rows per mini-batch; 0 (the default) for rows / 16, clamped to [32, 256].</param>
+    /// <remarks>Every other setting is the <see cref="MlpRecipe.Tabular"/> recipe's; use the overload taking options with <c>Recipe = MlpRecipe.ScikitLearn</c> for scikit-learn's defaults.</remarks>
     public static MlpMulticlassTrainer Mlp(
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         MLContext mlContext,
@@ -99,7 +101,7 @@ public static class MlpCatalog
         return new MlpMulticlassTrainer(mlContext, options);
     }
 
-    /// <summary>A regression MLP with Adam.</summary>
+    /// <summary>A regression MLP with the tabular recipe (<see cref="MlpRecipe.Tabular"/>).</summary>
     /// <example>
     /// Boston housing with the simple parameters: <c>samples/Examples/Regression.cs</c>, run with
     /// <c>dotnet run -c Release --project samples/Examples -- Regression</c>.
@@ -109,12 +111,13 @@ public static class MlpCatalog
     /// <param name="labelColumnName">The Single label column.</param>
     /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
     /// <param name="exampleWeightColumnName">Optional example weights.</param>
-    /// <param name="hiddenLayerSizes">Hidden layer widths; null (the default) for one layer of 100.</param>
-    /// <param name="activation">Hidden activation. Default <see cref="Activation.Relu"/>.</param>
-    /// <param name="learningRate">Adam's step size. Default 0.001.</param>
-    /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha). Default 0.0001.</param>
-    /// <param name="numberOfIterations">Maximum epochs. Default 200: a small data set (one mini-batch per epoch) may stop short of converging, which only an Info line in <c>mlContext.Log</c> reports; raise it then.</param>
-    /// <param name="batchSize">Rows per mini-batch; 0 (the default) for min(200, rows).</param>
+    /// <param name="hiddenLayerSizes">Hidden layer widths; null (the default) for the tabular recipe's { 256, 256 }.</param>
+    /// <param name="activation">Hidden activation. Default <see cref="Activation.Relu"/> (another activation makes the recipe scale the features instead of encoding them).</param>
+    /// <param name="learningRate">Adam's step size, the peak of the cosine schedule. Default 0.002.</param>
+    /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha). Default 0.</param>
+    /// <param name="numberOfIterations">The epoch budget the learning-rate schedule spans; 0 (the default) for about 1024 optimizer steps, 12 to 64 epochs.</param>
+    /// <param name="batchSize">Rows per mini-batch; 0 (the default) for rows / 16, clamped to [32, 256].</param>
+    /// <remarks>Every other setting is the <see cref="MlpRecipe.Tabular"/> recipe's; use the overload taking options with <c>Recipe = MlpRecipe.ScikitLearn</c> for scikit-learn's defaults.</remarks>
     public static MlpRegressionTrainer Mlp(
         this RegressionCatalog.RegressionTrainers catalog,
         MLContext mlContext,
@@ -149,7 +152,7 @@ public static class MlpCatalog
         options.LabelColumnName = label;
         options.FeatureColumnName = features;
         options.ExampleWeightColumnName = weight;
-        options.HiddenLayerSizes = hidden ?? [100];
+        options.HiddenLayerSizes = hidden ?? options.HiddenLayerSizes;
         options.Activation = activation;
         options.Solver = new AdamSolver { LearningRate = learningRate };
         options.L2Regularization = l2;

@@ -1,15 +1,18 @@
 namespace MlNetMlp;
 
 /// <summary>
-/// Defaults shared by the options classes and the catalog methods' optional parameters, which must be constants;
-/// they equal the engine's <see cref="Engine.MlpOptions"/> defaults (a test checks it).
+/// Defaults shared by the catalog methods' optional parameters, which must be constants: the
+/// <see cref="MlpRecipe.Tabular"/> recipe's values (<see cref="MlpRecipes"/> builds the recipe from them; a test
+/// checks that the simple overloads and a fresh options object agree).
 /// </summary>
 internal static class MlpDefaults
 {
     public const string LabelColumnName = "Label";
     public const string FeatureColumnName = "Features";
-    public const double LearningRate = 1e-3;
-    public const double L2Regularization = 1e-4;
-    public const int NumberOfIterations = 200;
+    public const int TabularWidth = 256;
+    public const double LearningRate = 2e-3;
+    public const double L2Regularization = 0;
+    public const int NumberOfIterations = 0;
     public const int BatchSize = 0;
+    public const int PiecewiseLinearBins = 16;
 }

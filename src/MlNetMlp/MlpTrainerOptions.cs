@@ -6,16 +6,41 @@ namespace MlNetMlp;
 
 /// <summary>
 /// Settings shared by the three MLP trainers. Names follow ML.NET's trainers; each maps to a scikit-learn
-/// <c>MLPClassifier</c>/<c>MLPRegressor</c> parameter, given in its documentation. Defaults are scikit-learn's.
+/// <c>MLPClassifier</c>/<c>MLPRegressor</c> parameter, given in its documentation. Every setting not given
+/// explicitly takes its value from <see cref="Recipe"/>: by default <see cref="MlpRecipe.Tabular"/>;
+/// <see cref="MlpRecipe.ScikitLearn"/> gives scikit-learn's defaults exactly.
 /// </summary>
 public abstract class MlpTrainerOptions
 {
-    /// <summary>The engine's defaults, which these options share (the catalog's constant defaults are in <see cref="MlpDefaults"/>).</summary>
-    private static readonly MlpOptions EngineDefaults = new();
+    private int[]? _hiddenLayerSizes;
+    private Activation? _activation;
+    private MlpSolver? _solver;
+    private double? _l2Regularization;
+    private int? _batchSize;
+    private int? _numberOfIterations;
+    private double? _tolerance;
+    private int? _epochsWithoutImprovement;
+    private bool? _earlyStopping;
+    private double? _validationFraction;
+    private EarlyStoppingMetric? _earlyStoppingMetric;
+    private InputScaling? _inputScaling;
+    private bool? _standardizeTargets;
+    private int? _piecewiseLinearBins;
+    private int? _ensembleSize;
+    private int? _piecewiseLinearDistinctValues;
+    private double? _weightDecay;
+    private LearningRateDecay? _learningRateDecay;
+    private double? _warmupFraction;
 
     private protected MlpTrainerOptions()
     {
     }
+
+    /// <summary>
+    /// The defaults of every setting not given explicitly. Set it in the object initializer; it cannot change
+    /// afterwards. Default <see cref="MlpRecipe.Tabular"/>.
+    /// </summary>
+    public MlpRecipe Recipe { get; init; }
 
     /// <summary>The label column. Default <c>"Label"</c>.</summary>
     public string LabelColumnName { get; set; } = MlpDefaults.LabelColumnName;
@@ -26,41 +51,44 @@ public abstract class MlpTrainerOptions
     /// <summary>Optional column of non-negative <see cref="float"/> example weights; null for none. Default null.</summary>
     public string? ExampleWeightColumnName { get; set; }
 
-    /// <summary>Widths of the hidden layers; empty for none (then a logistic or linear model). scikit-learn's <c>hidden_layer_sizes</c>. Default { 100 }.</summary>
-    public int[] HiddenLayerSizes { get; set; } = [.. EngineDefaults.HiddenLayerSizes];
+    /// <summary>Widths of the hidden layers; empty for none (then a logistic or linear model). scikit-learn's <c>hidden_layer_sizes</c>. Tabular { 256, 256 }; scikit-learn { 100 }.</summary>
+    public int[] HiddenLayerSizes { get => _hiddenLayerSizes ??= [.. Defaults.HiddenLayerSizes]; set => _hiddenLayerSizes = value; }
 
     /// <summary>Activation of the hidden layers. scikit-learn's <c>activation</c>. Default <see cref="Activation.Relu"/>.</summary>
-    public Activation Activation { get; set; } = EngineDefaults.Activation;
+    public Activation Activation { get => _activation ?? Defaults.Activation; set => _activation = value; }
 
     /// <summary>Negative-side slope of <see cref="Activation.LeakyRelu"/>, in (0, 1). Default 0.01.</summary>
-    public float LeakyReluSlope { get; set; } = EngineDefaults.LeakyReluSlope;
+    public float LeakyReluSlope { get; set; } = MlpRecipes.Of(MlpRecipe.ScikitLearn).LeakyReluSlope;
 
     /// <summary>Negative-side saturation of <see cref="Activation.Elu"/>, positive. Default 1.</summary>
-    public float EluAlpha { get; set; } = EngineDefaults.EluAlpha;
+    public float EluAlpha { get; set; } = MlpRecipes.Of(MlpRecipe.ScikitLearn).EluAlpha;
 
     /// <summary>
     /// The optimizer: <see cref="AdamSolver"/> (scikit-learn's <c>solver='adam'</c>, with <c>learning_rate_init</c>,
     /// <c>beta_1</c>, <c>beta_2</c>, <c>epsilon</c>), <see cref="SgdSolver"/> (<c>'sgd'</c>, with <c>momentum</c>,
     /// <c>nesterovs_momentum</c>, <c>learning_rate</c>, <c>power_t</c>) or <see cref="LbfgsSolver"/> (<c>'lbfgs'</c>,
-    /// with <c>max_fun</c>). Default: Adam with learning rate 0.001.
+    /// with <c>max_fun</c>). Tabular: Adam with learning rate 0.002; scikit-learn: Adam with 0.001.
     /// </summary>
     /// <example>
     /// The three solvers side by side: <c>samples/Examples/Solvers.cs</c>, run with
     /// <c>dotnet run -c Release --project samples/Examples -- Solvers</c>.
     /// </example>
-    public MlpSolver Solver { get; set; } = new AdamSolver();
+    public MlpSolver Solver { get => _solver ??= Defaults.Clone().Solver; set => _solver = value; }
 
-    /// <summary>L2 penalty on the weights, scikit-learn's <c>alpha</c> (scaled by the batch size as scikit-learn does). Default 0.0001.</summary>
-    public double L2Regularization { get; set; } = MlpDefaults.L2Regularization;
+    /// <summary>L2 penalty on the weights, scikit-learn's <c>alpha</c> (scaled by the batch size as scikit-learn does). Tabular 0; scikit-learn 0.0001.</summary>
+    public double L2Regularization { get => _l2Regularization ?? Defaults.L2Regularization; set => _l2Regularization = value; }
 
-    /// <summary>Rows per mini-batch; 0 for <c>min(200, rows)</c>. scikit-learn's <c>batch_size</c>. Default 0.</summary>
-    public int BatchSize { get; set; }
+    /// <summary>Rows per mini-batch; 0 for automatic: scikit-learn's <c>min(200, rows)</c>, or for the tabular recipe rows / 16 clamped to [32, 256]. scikit-learn's <c>batch_size</c>. Default 0.</summary>
+    public int BatchSize { get => _batchSize ?? Defaults.BatchSize; set => _batchSize = value; }
 
-    /// <summary>Maximum number of epochs (L-BFGS: iterations). scikit-learn's <c>max_iter</c>. Default 200.</summary>
-    public int NumberOfIterations { get; set; } = MlpDefaults.NumberOfIterations;
+    /// <summary>
+    /// Maximum number of epochs (L-BFGS: iterations); with a learning-rate decay, the budget it spans; 0 for automatic
+    /// (about 1024 steps, clamped to [12, 64] epochs). scikit-learn's <c>max_iter</c>. Tabular 0; scikit-learn 200.
+    /// </summary>
+    public int NumberOfIterations { get => _numberOfIterations ?? (Recipe == MlpRecipe.Tabular ? 0 : Defaults.MaxEpochs); set => _numberOfIterations = value; }
 
     /// <summary>Shuffle the rows before each epoch. scikit-learn's <c>shuffle</c>. Default true.</summary>
-    public bool Shuffle { get; set; } = EngineDefaults.Shuffle;
+    public bool Shuffle { get; set; } = true;
 
     /// <summary>
     /// Seed for the initial weights, shuffling and the validation split. scikit-learn's <c>random_state</c>. Default
@@ -71,20 +99,66 @@ public abstract class MlpTrainerOptions
     public int? Seed { get; set; }
 
     /// <summary>Minimum improvement of the loss (or validation score) per epoch; L-BFGS: gradient tolerance. scikit-learn's <c>tol</c>. Default 0.0001.</summary>
-    public double Tolerance { get; set; } = EngineDefaults.Tolerance;
+    public double Tolerance { get => _tolerance ?? Defaults.Tolerance; set => _tolerance = value; }
 
-    /// <summary>Epochs without improvement before stopping (or lowering an adaptive rate). scikit-learn's <c>n_iter_no_change</c>. Default 10.</summary>
-    public int EpochsWithoutImprovement { get; set; } = EngineDefaults.EpochsWithoutImprovement;
+    /// <summary>Epochs without improvement before stopping (or lowering an adaptive rate). scikit-learn's <c>n_iter_no_change</c>. Tabular 8 (on the validation loss; the best epoch is kept); scikit-learn 10.</summary>
+    public int EpochsWithoutImprovement { get => _epochsWithoutImprovement ?? Defaults.EpochsWithoutImprovement; set => _epochsWithoutImprovement = value; }
 
-    /// <summary>Hold out <see cref="ValidationFraction"/> of the rows, stop on the validation score and keep the best weights. scikit-learn's <c>early_stopping</c>. Default false.</summary>
+    /// <summary>
+    /// Hold out <see cref="ValidationFraction"/> of the rows, stop on the validation score and keep the best weights.
+    /// scikit-learn's <c>early_stopping</c>. Tabular: on below 10,000 rows, off from 10,000 (unless set); scikit-learn false.
+    /// </summary>
     /// <example>
     /// Early stopping on digits: <c>samples/Examples/EarlyStopping.cs</c>, run with
     /// <c>dotnet run -c Release --project samples/Examples -- EarlyStopping</c>.
     /// </example>
-    public bool EarlyStopping { get; set; }
+    public bool EarlyStopping { get => _earlyStopping ?? Defaults.EarlyStopping; set => _earlyStopping = value; }
 
-    /// <summary>Fraction held out for early stopping, in (0, 1); stratified for classification. scikit-learn's <c>validation_fraction</c>. Default 0.1.</summary>
-    public double ValidationFraction { get; set; } = EngineDefaults.ValidationFraction;
+    /// <summary>Fraction held out for early stopping, in (0, 1); stratified for classification. scikit-learn's <c>validation_fraction</c>. Tabular 0.2; scikit-learn 0.1.</summary>
+    public double ValidationFraction { get => _validationFraction ?? Defaults.ValidationFraction; set => _validationFraction = value; }
+
+    /// <summary>What early stopping watches on the held-out rows. Tabular <see cref="EarlyStoppingMetric.Loss"/>; scikit-learn <see cref="EarlyStoppingMetric.Score"/>.</summary>
+    public EarlyStoppingMetric EarlyStoppingMetric { get => _earlyStoppingMetric ?? Defaults.EarlyStoppingMetric; set => _earlyStoppingMetric = value; }
+
+    /// <summary>
+    /// Scaling the trainer does itself (folded into the first layer, so the model takes raw features and no
+    /// normalizer is needed in front). Tabular <see cref="InputScaling.Robust"/>; scikit-learn <see cref="InputScaling.None"/>.
+    /// </summary>
+    public InputScaling InputScaling { get => _inputScaling ?? Defaults.InputScaling; set => _inputScaling = value; }
+
+    /// <summary>
+    /// Piecewise-linear encoding of each feature into at most this many quantile bins (Gorishniy et al. 2022), done by
+    /// the trainer and kept in the model as a fixed relu layer in front; 0 for none. Needs relu; replaces
+    /// <see cref="InputScaling"/>. Tabular 16 (0, so robust scaling, when an activation other than relu is chosen and this is not set); scikit-learn 0.
+    /// </summary>
+    public int PiecewiseLinearBins { get => _piecewiseLinearBins ?? Defaults.PiecewiseLinearBins; set => _piecewiseLinearBins = value; }
+
+    /// <summary>Whether neither <see cref="PiecewiseLinearBins"/> nor <see cref="InputScaling"/> was set, so the recipe decides them (sparse features turn both off).</summary>
+    internal bool FeatureTreatmentIsAutomatic => _piecewiseLinearBins is null && _inputScaling is null;
+
+    /// <summary>
+    /// With <see cref="PiecewiseLinearBins"/>: a feature with at most this many distinct values gets each as a bin
+    /// edge (every threshold a tree could use) instead of quantile bins. Tabular 128; scikit-learn 0.
+    /// </summary>
+    public int PiecewiseLinearDistinctValues { get => _piecewiseLinearDistinctValues ?? Defaults.PiecewiseLinearDistinctValues; set => _piecewiseLinearDistinctValues = value; }
+
+    /// <summary>
+    /// Networks trained with consecutive seeds and merged into one that averages their outputs (the fit takes this
+    /// many times as long); 0 for automatic (3 below 10,000 rows, else 2). Tabular 0; scikit-learn 1.
+    /// </summary>
+    public int EnsembleSize { get => _ensembleSize ?? (Recipe == MlpRecipe.Tabular ? 0 : Defaults.EnsembleSize); set => _ensembleSize = value; }
+
+    /// <summary>Regression: train on standardized labels and map the predictions back. Tabular true; scikit-learn false.</summary>
+    public bool StandardizeTargets { get => _standardizeTargets ?? Defaults.StandardizeTargets; set => _standardizeTargets = value; }
+
+    /// <summary>Decoupled weight decay (AdamW) on the weights, per step times the learning rate, in [0, 1). Default 0.</summary>
+    public double WeightDecay { get => _weightDecay ?? Defaults.WeightDecay; set => _weightDecay = value; }
+
+    /// <summary>Learning-rate schedule over <see cref="NumberOfIterations"/> epochs. Tabular <see cref="LearningRateDecay.Cosine"/>; scikit-learn <see cref="LearningRateDecay.None"/>.</summary>
+    public LearningRateDecay LearningRateDecay { get => _learningRateDecay ?? Defaults.LearningRateDecay; set => _learningRateDecay = value; }
+
+    /// <summary>Share of the steps over which the learning rate rises linearly at the start, in [0, 1). Default 0.</summary>
+    public double WarmupFraction { get => _warmupFraction ?? Defaults.WarmupFraction; set => _warmupFraction = value; }
 
     /// <summary>Threads for the matrix products; null for the processor count. Results do not depend on it. Default null.</summary>
     public int? NumberOfThreads { get; set; }
@@ -97,6 +171,11 @@ public abstract class MlpTrainerOptions
 
     /// <summary>Cancels training between mini-batches; <see cref="OperationCanceledException"/> is thrown. Default none.</summary>
     public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>Whether early stopping follows the data set's size (the tabular recipe, not set explicitly).</summary>
+    internal bool EarlyStoppingIsAutomatic => _earlyStopping is null && Recipe == MlpRecipe.Tabular;
+
+    private MlpOptions Defaults => MlpRecipes.Of(Recipe);
 
     /// <summary>The engine's options for these settings, validated.</summary>
     internal MlpOptions ToEngineOptions(int seed)
@@ -111,9 +190,14 @@ public abstract class MlpTrainerOptions
             throw new ArgumentException($"{nameof(FeatureColumnName)} must name a column; got '{FeatureColumnName}'.", nameof(FeatureColumnName));
         }
 
-        if (NumberOfIterations < 1)
+        if (NumberOfIterations < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(NumberOfIterations), NumberOfIterations, $"{nameof(NumberOfIterations)} must be at least 1; got {NumberOfIterations}.");
+            throw new ArgumentOutOfRangeException(nameof(NumberOfIterations), NumberOfIterations, $"{nameof(NumberOfIterations)} must be at least 1, or 0 for automatic; got {NumberOfIterations}.");
+        }
+
+        if (EnsembleSize < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(EnsembleSize), EnsembleSize, $"{nameof(EnsembleSize)} must be at least 1, or 0 for automatic; got {EnsembleSize}.");
         }
 
         if (NumberOfThreads is < 1)
@@ -130,13 +214,23 @@ public abstract class MlpTrainerOptions
             Solver = Solver,
             L2Regularization = L2Regularization,
             BatchSize = BatchSize,
-            MaxEpochs = NumberOfIterations,
+            MaxEpochs = NumberOfIterations == 0 ? MlpRecipes.MaxTabularEpochs : NumberOfIterations,
             Shuffle = Shuffle,
             Seed = Seed ?? seed,
             Tolerance = Tolerance,
             EpochsWithoutImprovement = EpochsWithoutImprovement,
             EarlyStopping = EarlyStopping,
             ValidationFraction = ValidationFraction,
+            EarlyStoppingMetric = EarlyStoppingMetric,
+            InputScaling = InputScaling,
+            StandardizeTargets = StandardizeTargets,
+            // The recipe's encoding is a relu layer: with another activation chosen it gives way to the recipe's scaling.
+            PiecewiseLinearBins = _piecewiseLinearBins is null && Activation != Activation.Relu ? 0 : PiecewiseLinearBins,
+            EnsembleSize = EnsembleSize == 0 ? 1 : EnsembleSize,
+            PiecewiseLinearDistinctValues = PiecewiseLinearDistinctValues,
+            WeightDecay = WeightDecay,
+            LearningRateDecay = LearningRateDecay,
+            WarmupFraction = WarmupFraction,
             NumberOfThreads = NumberOfThreads ?? Environment.ProcessorCount,
         };
         options.Validate();

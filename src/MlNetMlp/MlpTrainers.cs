@@ -18,7 +18,7 @@ namespace MlNetMlp;
 /// | Trainer characteristic | Value |
 /// | -- | -- |
 /// | Machine learning task | Binary classification, multiclass classification, regression |
-/// | Is normalization required? | Yes (standardize with NormalizeMeanVariance, or NormalizeMinMax) |
+/// | Is normalization required? | No with the default recipe (it scales the features itself); with <c>Recipe = MlpRecipe.ScikitLearn</c> yes (NormalizeMeanVariance) |
 /// | Is caching required? | No: the data is read once into memory |
 /// | Required NuGet in addition to Microsoft.ML | MlNetMlp |
 /// | Exportable to ONNX | No |
@@ -63,8 +63,36 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         }
 
         TrainingData.Result data = TrainingData.Load(trainData, _options, _task);
+        if (data.Data.IsSparse && _options.FeatureTreatmentIsAutomatic)
+        {
+            // Sparse rows (hashed n-grams, one-hot blocks) are used as given: encoding or centring them would make
+            // every row dense.
+            engineOptions.PiecewiseLinearBins = 0;
+            engineOptions.InputScaling = InputScaling.None;
+        }
+
+        if (engineOptions.BatchSize == 0)
+        {
+            engineOptions.BatchSize = MlpRecipes.AutomaticBatchSize(_options.Recipe, data.Data.RowCount);
+        }
+
+        if (_options.EarlyStoppingIsAutomatic)
+        {
+            engineOptions.EarlyStopping = MlpRecipes.AutomaticEarlyStopping(data.Data.RowCount);
+        }
+
+        if (_options.EnsembleSize == 0)
+        {
+            engineOptions.EnsembleSize = MlpRecipes.AutomaticEnsembleSize(data.Data.RowCount);
+        }
+
+        if (_options.NumberOfIterations == 0)
+        {
+            engineOptions.MaxEpochs = MlpRecipes.AutomaticEpochs(data.Data.RowCount, engineOptions.BatchSize, engineOptions.EarlyStopping ? 1 - engineOptions.ValidationFraction : 1);
+        }
+
         using IChannel channel = _host.Start("Training");
-        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"MLP {_task}: {data.Data.RowCount} rows, {data.Data.FeatureCount} features, hidden layers [{string.Join(", ", engineOptions.HiddenLayerSizes)}], {engineOptions.Solver.GetType().Name}."));
+        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"MLP {_task}: {data.Data.RowCount} rows, {data.Data.FeatureCount} features, hidden layers [{string.Join(", ", engineOptions.HiddenLayerSizes)}], {engineOptions.Solver.GetType().Name}, batch {engineOptions.BatchSize}, at most {engineOptions.MaxEpochs} epochs, {engineOptions.EnsembleSize} network(s), early stopping {(engineOptions.EarlyStopping ? "on" : "off")}; {Inputs(engineOptions)}."));
         Action<MlpEpochReport>? userProgress = _options.Progress;
         int maxEpochs = engineOptions.MaxEpochs;
         void Report(MlpEpochReport report)
@@ -108,6 +136,12 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
 
         return SchemaShapes.Extend(inputSchema, columns.Describe(2, names, 1));
     }
+
+    /// <summary>What the trainer does to the features itself, for the log.</summary>
+    private static string Inputs(MlpOptions options) =>
+        options.PiecewiseLinearBins > 0 ? $"features encoded piecewise-linearly ({options.PiecewiseLinearBins} bins), normalization not required"
+        : options.InputScaling != InputScaling.None ? $"features scaled ({options.InputScaling}), normalization not required"
+        : "features used as given (normalize them in front)";
 
     private static SchemaShape.Column Require(SchemaShape shape, string name, string role, string option) =>
         SchemaShapes.Find(shape, name) ?? throw TrainingColumns.Missing(role, name, option, shape.Select(c => c.Name));

@@ -140,7 +140,10 @@ public class BadInputTests
 
     public static IEnumerable<object[]> BadOptions() => new (Action<MlpBinaryTrainer.Options> Set, string Name, string Value)[]
     {
-        (o => o.NumberOfIterations = 0, "NumberOfIterations", "0"),
+        (o => o.NumberOfIterations = -1, "NumberOfIterations", "-1"),
+        (o => o.PiecewiseLinearBins = -2, "PiecewiseLinearBins", "-2"),
+        (o => o.WeightDecay = 2, "WeightDecay", "2"),
+        (o => o.WarmupFraction = 1, "WarmupFraction", "1"),
         (o => o.L2Regularization = -1, "L2Regularization", "-1"),
         (o => o.L2Regularization = double.NaN, "L2Regularization", "NaN"),
         (o => o.BatchSize = -5, "BatchSize", "-5"),
@@ -190,8 +193,10 @@ public class BadInputTests
     public void DivergenceIsReportedWithAdviceAndNoModel()
     {
         var rows = Enumerable.Range(0, 100).Select(i => new RegressionRow { Features = [i * 1000f, (i % 9) * 5000f], Label = i * 1e4f }).ToArray();
+        // The scikit-learn recipe trains on the features and label as given; the tabular recipe would scale both.
         var error = Assert.Throws<MlpDivergenceException>(() => Ml.Regression.Trainers.Mlp(Ml, new MlpRegressionTrainer.Options
         {
+            Recipe = MlpRecipe.ScikitLearn,
             HiddenLayerSizes = [8],
             Solver = new SgdSolver { LearningRate = 10 },
             NumberOfIterations = 50,

@@ -161,7 +161,7 @@ public class EndToEndTests
         }
 
         IDataView denseView = ml.Data.LoadFromEnumerable(dense);
-        var options = new MlpBinaryTrainer.Options { LabelColumnName = "IsZero", HiddenLayerSizes = [32], NumberOfIterations = 20, Seed = 5 };
+        var options = new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn, LabelColumnName = "IsZero", HiddenLayerSizes = [32], NumberOfIterations = 20, Seed = 5 };
         float[] fromSparse = Scores(ml, ml.BinaryClassification.Trainers.Mlp(ml, options).Fit(sparse), sparse);
         float[] fromDense = Scores(ml, ml.BinaryClassification.Trainers.Mlp(ml, options).Fit(denseView), denseView);
         Assert.Equal(fromDense, fromSparse);

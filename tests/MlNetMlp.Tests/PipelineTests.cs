@@ -106,18 +106,45 @@ public class PipelineTests
     }
 
     [Fact]
-    public void CatalogAndOptionsDefaultsAreTheEngineDefaults()
+    public void TheScikitLearnRecipeIsTheEngineDefaultsAndTheTabularRecipeTheCatalogs()
     {
         var engine = new MlpOptions();
-        Assert.Equal(MlpDefaults.L2Regularization, engine.L2Regularization);
-        Assert.Equal(MlpDefaults.NumberOfIterations, engine.MaxEpochs);
-        Assert.Equal(MlpDefaults.BatchSize, engine.BatchSize);
-        Assert.Equal(MlpDefaults.LearningRate, new AdamSolver().LearningRate);
-        var options = new MlpBinaryTrainer.Options();
-        Assert.Equal(engine.HiddenLayerSizes, options.HiddenLayerSizes);
-        Assert.NotSame(engine.HiddenLayerSizes, options.HiddenLayerSizes);
-        Assert.Equal(engine.Tolerance, options.Tolerance);
-        Assert.Equal(engine.ValidationFraction, options.ValidationFraction);
+        var sklearn = new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn };
+        MlpOptions resolved = sklearn.ToEngineOptions(0);
+        Assert.Equal(engine.HiddenLayerSizes, sklearn.HiddenLayerSizes);
+        Assert.NotSame(engine.HiddenLayerSizes, sklearn.HiddenLayerSizes);
+        Assert.Equal(engine.L2Regularization, resolved.L2Regularization);
+        Assert.Equal(engine.MaxEpochs, resolved.MaxEpochs);
+        Assert.Equal(engine.BatchSize, resolved.BatchSize);
+        Assert.Equal(engine.Tolerance, resolved.Tolerance);
+        Assert.Equal(engine.EpochsWithoutImprovement, resolved.EpochsWithoutImprovement);
+        Assert.Equal(engine.EarlyStopping, resolved.EarlyStopping);
+        Assert.Equal(engine.ValidationFraction, resolved.ValidationFraction);
+        Assert.Equal(engine.EarlyStoppingMetric, resolved.EarlyStoppingMetric);
+        Assert.Equal(engine.InputScaling, resolved.InputScaling);
+        Assert.Equal(engine.StandardizeTargets, resolved.StandardizeTargets);
+        Assert.Equal(engine.PiecewiseLinearBins, resolved.PiecewiseLinearBins);
+        Assert.Equal(engine.WeightDecay, resolved.WeightDecay);
+        Assert.Equal(engine.LearningRateDecay, resolved.LearningRateDecay);
+        Assert.Equal(engine.WarmupFraction, resolved.WarmupFraction);
+        Assert.Equal(engine.EnsembleSize, resolved.EnsembleSize);
+        Assert.Equal(((AdamSolver)engine.Solver).LearningRate, ((AdamSolver)resolved.Solver).LearningRate);
+
+        // The catalog's constant defaults are the tabular recipe's, which a fresh options object has.
+        var tabular = new MlpBinaryTrainer.Options();
+        Assert.Equal(MlpRecipe.Tabular, tabular.Recipe);
+        Assert.Equal(MlpDefaults.L2Regularization, tabular.L2Regularization);
+        Assert.Equal(MlpDefaults.NumberOfIterations, tabular.NumberOfIterations);
+        Assert.Equal(MlpDefaults.BatchSize, tabular.BatchSize);
+        Assert.Equal(MlpDefaults.PiecewiseLinearBins, tabular.PiecewiseLinearBins);
+        Assert.Equal(MlpDefaults.LearningRate, ((AdamSolver)tabular.Solver).LearningRate);
+
+        // An explicit setting wins over the recipe; reading a setting does not share the recipe's arrays.
+        var explicitSettings = new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [3], InputScaling = InputScaling.Standard };
+        Assert.Equal([3], explicitSettings.HiddenLayerSizes);
+        Assert.Equal(InputScaling.Standard, explicitSettings.ToEngineOptions(0).InputScaling);
+        tabular.HiddenLayerSizes[0] = 1;
+        Assert.NotEqual(1, new MlpBinaryTrainer.Options().HiddenLayerSizes[0]);
     }
 
     [Fact]
@@ -163,6 +190,7 @@ public class PipelineTests
         var reports = new List<MlpEpochReport>();
         var trainer = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options
         {
+            Recipe = MlpRecipe.ScikitLearn,
             HiddenLayerSizes = [8],
             NumberOfIterations = 12,
             EarlyStopping = true,
@@ -188,7 +216,7 @@ public class PipelineTests
     {
         var ml = new MLContext(seed: 3);
         IDataView data = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Fit(Data.BreastCancer(ml)).Transform(Data.BreastCancer(ml));
-        var trainer = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { HiddenLayerSizes = [8], NumberOfIterations = 5, Seed = 9 });
+        var trainer = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [8], NumberOfIterations = 5, Seed = 9 });
         MlpPredictionTransformer first = trainer.Fit(data);
         MlpPredictionTransformer second = trainer.Fit(data, first.Model);
         Assert.Equal(10, second.Model.EpochsRun);
@@ -239,7 +267,7 @@ public class PipelineTests
             .Append(ml.Transforms.Categorical.OneHotEncoding("Color"))
             .Append(ml.Transforms.Concatenate("Features", "X", "Color"))
             .Append(ml.Transforms.NormalizeMinMax("Features"))
-            .Append(ml.Regression.Trainers.Mlp(ml, labelColumnName: "Target", hiddenLayerSizes: [16], learningRate: 0.01, numberOfIterations: 200, batchSize: 32));
+            .Append(ml.Regression.Trainers.Mlp(ml, new MlpRegressionTrainer.Options { Recipe = MlpRecipe.ScikitLearn, LabelColumnName = "Target", HiddenLayerSizes = [16], Solver = new AdamSolver { LearningRate = 0.01 }, NumberOfIterations = 200, BatchSize = 32 }));
         IDataView data = ml.Data.LoadFromEnumerable(rows);
         var metrics = ml.Regression.Evaluate(pipeline.Fit(data).Transform(data), labelColumnName: "Target");
         var linear = ml.Transforms.ReplaceMissingValues("X").Append(ml.Transforms.Categorical.OneHotEncoding("Color")).Append(ml.Transforms.Concatenate("Features", "X", "Color")).Append(ml.Regression.Trainers.Sdca("Target", maximumNumberOfIterations: 100));

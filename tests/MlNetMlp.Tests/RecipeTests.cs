@@ -1,0 +1,123 @@
+using System.IO;
+using System.Linq;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Xunit;
+
+namespace MlNetMlp.Tests;
+
+/// <summary>The tabular recipe through ML.NET: the default of both entry points, no normalizer needed, raw regression labels, persistence.</summary>
+public class RecipeTests
+{
+    [Fact]
+    public void TheSimpleOverloadAndAFreshOptionsObjectTrainTheSameModel()
+    {
+        IDataView data = Data.BreastCancer(new MLContext(1));
+        var a = new MLContext(seed: 3);
+        var b = new MLContext(seed: 3);
+        float[] simple = Scores(a.BinaryClassification.Trainers.Mlp(a).Fit(data).Transform(data));
+        float[] options = Scores(b.BinaryClassification.Trainers.Mlp(b, new MlpBinaryTrainer.Options()).Fit(data).Transform(data));
+        Assert.Equal(simple, options);
+    }
+
+    [Fact]
+    public void RawFeaturesNeedNoNormalizer()
+    {
+        // Breast cancer's measurements range from 0.001 to 4000: without a normalizer in front the scikit-learn
+        // recipe loses accuracy; the tabular recipe scales (encodes) them itself.
+        var ml = new MLContext(seed: 1);
+        var split = ml.Data.TrainTestSplit(Data.BreastCancer(ml), testFraction: 0.3, seed: 2);
+        var tabular = ml.BinaryClassification.Evaluate(ml.BinaryClassification.Trainers.Mlp(ml).Fit(split.TrainSet).Transform(split.TestSet));
+        var sklearn = ml.BinaryClassification.Evaluate(ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn }).Fit(split.TrainSet).Transform(split.TestSet));
+        Assert.True(tabular.AreaUnderRocCurve > 0.98, $"tabular AUC {tabular.AreaUnderRocCurve:F4}");
+        Assert.True(tabular.Accuracy > sklearn.Accuracy, $"tabular accuracy {tabular.Accuracy:F4}, scikit-learn recipe on raw features {sklearn.Accuracy:F4}");
+    }
+
+    [Fact]
+    public void ARawRegressionLabelIsStandardizedInsideAndPredictedInItsUnits()
+    {
+        // Housing's label is in $1000s (5 to 50); on the raw label the scikit-learn recipe is far below a linear model.
+        var ml = new MLContext(seed: 1);
+        var split = ml.Data.TrainTestSplit(Data.Housing(ml), testFraction: 0.25, seed: 3);
+        IDataView scored = ml.Regression.Trainers.Mlp(ml).Fit(split.TrainSet).Transform(split.TestSet);
+        RegressionMetrics metrics = ml.Regression.Evaluate(scored);
+        Assert.True(metrics.RSquared > 0.75, $"R² {metrics.RSquared:F4}");
+        float[] predictions = scored.GetColumn<float>("Score").ToArray();
+        Assert.InRange(predictions.Average(), 15, 30);
+    }
+
+    [Fact]
+    public void ATabularPipelineReloadsWithBitIdenticalScores()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 300).Select(i => new Row { Features = [i % 7, (float)System.Math.Exp(i % 13), i % 2 * 1000], Label = (i % 7) + (i % 2 * 3) > 4 }));
+        ITransformer model = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { NumberOfIterations = 5 }).Fit(data);
+        var stream = new MemoryStream();
+        ml.Model.SaveWithMlp(model, data.Schema, stream);
+        stream.Position = 0;
+        ITransformer loaded = new MLContext().Model.LoadWithMlp(stream, out _);
+        Assert.Equal(Scores(model.Transform(data)), Scores(loaded.Transform(data)));
+    }
+
+    [Fact]
+    public void TheTabularRecipesAutomaticSettingsFollowTheDataSize()
+    {
+        // Housing's 404 training rows: batches of 32, 64 epochs (about 11 steps each), 3 networks, early stopping.
+        Assert.Equal(32, MlpRecipes.AutomaticBatchSize(MlpRecipe.Tabular, 404));
+        Assert.Equal(64, MlpRecipes.AutomaticEpochs(404, 32, 0.8));
+        Assert.Equal(3, MlpRecipes.AutomaticEnsembleSize(404));
+        Assert.True(MlpRecipes.AutomaticEarlyStopping(404));
+
+        // Census income's 26,048: batches of 256, 12 epochs (about 100 steps each), 2 networks, all rows for training.
+        Assert.Equal(256, MlpRecipes.AutomaticBatchSize(MlpRecipe.Tabular, 26_048));
+        Assert.Equal(12, MlpRecipes.AutomaticEpochs(26_048, 256, 1));
+        Assert.Equal(2, MlpRecipes.AutomaticEnsembleSize(26_048));
+        Assert.False(MlpRecipes.AutomaticEarlyStopping(26_048));
+
+        // The scikit-learn recipe's batch of 0 is min(200, rows), and its settings are never automatic.
+        Assert.Equal(150, MlpRecipes.AutomaticBatchSize(MlpRecipe.ScikitLearn, 150));
+        var sklearn = new MlpRegressionTrainer.Options { Recipe = MlpRecipe.ScikitLearn };
+        Assert.False(sklearn.EarlyStoppingIsAutomatic);
+        Assert.Equal(1, sklearn.EnsembleSize);
+        Assert.Equal(200, sklearn.NumberOfIterations);
+        Assert.True(new MlpRegressionTrainer.Options().EarlyStoppingIsAutomatic);
+        Assert.False(new MlpRegressionTrainer.Options { EarlyStopping = true }.EarlyStoppingIsAutomatic);
+    }
+
+    [Fact]
+    public void AnotherActivationSwitchesTheRecipesEncodingToScalingUnlessTheEncodingIsAskedFor()
+    {
+        Assert.Equal(0, new MlpBinaryTrainer.Options { Activation = Activation.Tanh }.ToEngineOptions(0).PiecewiseLinearBins);
+        Assert.Equal(InputScaling.Robust, new MlpBinaryTrainer.Options { Activation = Activation.Tanh }.ToEngineOptions(0).InputScaling);
+        Assert.Equal(MlpDefaults.PiecewiseLinearBins, new MlpBinaryTrainer.Options().ToEngineOptions(0).PiecewiseLinearBins);
+        var error = Assert.Throws<System.ArgumentException>(() => new MlpBinaryTrainer.Options { Activation = Activation.Tanh, PiecewiseLinearBins = 8 }.ToEngineOptions(0));
+        Assert.Equal("PiecewiseLinearBins", error.ParamName);
+    }
+
+    [Fact]
+    public void TheLogSaysWhatTheTrainerDoesToTheFeatures()
+    {
+        var ml = new MLContext(seed: 1);
+        var log = new System.Collections.Generic.List<string>();
+        ml.Log += (_, e) =>
+        {
+            lock (log)
+            {
+                log.Add(e.Message);
+            }
+        };
+        IDataView data = Data.Housing(ml);
+        ml.Regression.Trainers.Mlp(ml, new MlpRegressionTrainer.Options { NumberOfIterations = 2 }).Fit(data);
+        Assert.Contains(log, m => m.Contains("normalization not required", System.StringComparison.Ordinal) && m.Contains("3 network(s)", System.StringComparison.Ordinal) && m.Contains("batch 32", System.StringComparison.Ordinal));
+    }
+
+    private static float[] Scores(IDataView scored) => scored.GetColumn<float>("Score").ToArray();
+
+    private sealed class Row
+    {
+        [VectorType(3)]
+        public float[] Features { get; set; } = [];
+
+        public bool Label { get; set; }
+    }
+}

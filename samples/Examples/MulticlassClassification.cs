@@ -19,11 +19,11 @@ public static class MulticlassClassification
         var split = mlContext.Data.TrainTestSplit(data, testFraction: 0.3, seed: 1);
 
         // The label must be a key: MapValueToKey. PredictedLabel is a key with the same values, so MapKeyToValue
-        // turns it back into text. 150 rows make one batch per epoch: the default 200 epochs stop far from
-        // converged (an Info line in mlContext.Log says so), hence 2,000.
+        // turns it back into text. On a small set the default recipe picks small batches (rows / 16, at least 32)
+        // and an epoch budget of about 1,024 steps, holding out 20% of the rows to keep its best epoch.
         var pipeline = mlContext.Transforms.Conversion.MapValueToKey("Label", "Species")
             .Append(mlContext.Transforms.NormalizeMeanVariance("Features", "Measurements", fixZero: false))
-            .Append(mlContext.MulticlassClassification.Trainers.Mlp(mlContext, hiddenLayerSizes: [16], numberOfIterations: 2000))
+            .Append(mlContext.MulticlassClassification.Trainers.Mlp(mlContext, hiddenLayerSizes: [16]))
             .Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedSpecies", "PredictedLabel"));
         var model = pipeline.Fit(split.TrainSet);
 
@@ -52,7 +52,7 @@ public static class MulticlassClassification
 }
 
 // Expected output (numbers within ±0.002):
-//   Micro accuracy: 0.955, macro accuracy: 0.965, log-loss: 0.106
+//   Micro accuracy: 0.955, macro accuracy: 0.965, log-loss: 0.195
 //
 //   Confusion table
 //                 ||========================
@@ -63,4 +63,4 @@ public static class MulticlassClassification
 //   2.  virginica ||     0 |     0 |    11 | 1.0000
 //                 ||========================
 //   Precision     ||1.0000 |1.0000 |0.8462 |
-//   Predicted: virginica, probabilities: 0.001, 0.015, 0.984
+//   Predicted: virginica, probabilities: 0.006, 0.076, 0.918

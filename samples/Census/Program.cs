@@ -61,6 +61,7 @@ var trainer = mlContext.BinaryClassification.Trainers.Mlp(mlContext, new MlpBina
     EarlyStopping = true,
     ValidationFraction = 0.1,
     EpochsWithoutImprovement = 10,
+    EarlyStoppingMetric = EarlyStoppingMetric.Score, // stop on the held-out accuracy (the tabular recipe's default is the held-out loss)
     Seed = Seed,
 });
 var trainClock = Stopwatch.StartNew();

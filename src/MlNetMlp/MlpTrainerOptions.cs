@@ -32,6 +32,18 @@ public abstract class MlpTrainerOptions
     private LearningRateDecay? _learningRateDecay;
     private double? _warmupFraction;
 
+    /// <summary>
+    /// A copy the trainer keeps, so that changing these options (or the solver or hidden-layer array they hold) after
+    /// the trainer was created does not change what it trains. Settings left to the recipe stay unset in the copy.
+    /// </summary>
+    internal MlpTrainerOptions Clone()
+    {
+        var copy = (MlpTrainerOptions)MemberwiseClone();
+        copy._hiddenLayerSizes = _hiddenLayerSizes is null ? null : [.. _hiddenLayerSizes];
+        copy._solver = _solver?.Clone();
+        return copy;
+    }
+
     private protected MlpTrainerOptions()
     {
     }

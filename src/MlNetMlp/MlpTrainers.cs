@@ -36,7 +36,7 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         ArgumentNullException.ThrowIfNull(options);
         options.ToEngineOptions(0);
         _host = ((IHostEnvironment)mlContext).Register(name);
-        _options = options;
+        _options = options.Clone();
         _task = task;
     }
 

@@ -21,6 +21,25 @@ public class RecipeTests
     }
 
     [Fact]
+    public void ChangingTheOptionsAfterCreatingTheTrainerDoesNotChangeWhatItTrains()
+    {
+        IDataView data = Data.BreastCancer(new MLContext(1));
+        MlpBinaryTrainer.Options Options() => new() { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [8], Solver = new AdamSolver { LearningRate = 0.01 }, NumberOfIterations = 5, Seed = 4 };
+        var ml = new MLContext(seed: 1);
+        float[] untouched = Scores(ml.BinaryClassification.Trainers.Mlp(ml, Options()).Fit(data).Transform(data));
+
+        MlpBinaryTrainer.Options options = Options();
+        MlpBinaryTrainer trainer = ml.BinaryClassification.Trainers.Mlp(ml, options);
+        options.HiddenLayerSizes[0] = 64;
+        ((AdamSolver)options.Solver).LearningRate = 0.5;
+        options.NumberOfIterations = 50;
+        MlpPredictionTransformer model = trainer.Fit(data);
+        Assert.Equal([8], model.Model.HiddenLayerSizes);
+        Assert.Equal(5, model.Model.EpochsRun);
+        Assert.Equal(untouched, Scores(model.Transform(data)));
+    }
+
+    [Fact]
     public void RawFeaturesNeedNoNormalizer()
     {
         // Breast cancer's measurements range from 0.001 to 4000: without a normalizer in front the scikit-learn

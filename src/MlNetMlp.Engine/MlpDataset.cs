@@ -221,6 +221,33 @@ public sealed class MlpDataset
         return new MlpDataset(MlpTask.Regression, features, sparse, featureCount, rows, null, 0, targets, targetCount, weights);
     }
 
+    /// <summary>
+    /// Widest sparse rows the trainer turns dense for its own input scaling or encoding (one-hot blocks next to
+    /// numeric columns, as featurized census data is); wider sparse rows (hashed n-grams) are only ever used as given.
+    /// </summary>
+    public const int MaxDensifiedFeatures = 4096;
+
+    /// <summary>The same rows held dense (for the trainer's own scaling and encoding, which read every value).</summary>
+    internal MlpDataset ToDense()
+    {
+        if (SparseFeatures is not MlpSparseFeatures sparse)
+        {
+            return this;
+        }
+
+        var dense = new float[checked((long)RowCount * FeatureCount)];
+        for (int r = 0; r < RowCount; r++)
+        {
+            long row = (long)r * FeatureCount;
+            for (int k = sparse.RowStarts[r]; k < sparse.RowStarts[r + 1]; k++)
+            {
+                dense[row + sparse.Indices[k]] = sparse.Values[k];
+            }
+        }
+
+        return new MlpDataset(Task, dense, null, FeatureCount, RowCount, Labels, ClassCount, Targets, TargetCount, Weights);
+    }
+
     /// <summary>The same rows with other features (the trainer's own input scaling and encoding).</summary>
     internal MlpDataset WithFeatures(float[] features, int featureCount) => new(Task, features, null, featureCount, RowCount, Labels, ClassCount, Targets, TargetCount, Weights);
 

@@ -45,7 +45,14 @@ public sealed class MlpTrainer
 
         if (data.IsSparse && (_options.PiecewiseLinearBins > 0 || _options.InputScaling != InputScaling.None))
         {
-            throw new ArgumentException($"The rows are sparse; {nameof(MlpOptions.PiecewiseLinearBins)} = {_options.PiecewiseLinearBins} and {nameof(MlpOptions.InputScaling)} = {_options.InputScaling} would make every row dense. Set {nameof(MlpOptions.PiecewiseLinearBins)} to 0 and {nameof(MlpOptions.InputScaling)} to {nameof(InputScaling.None)} for sparse features (scale them in front if needed).", nameof(data));
+            // The scaling and the encoding read every value: narrow sparse rows (one-hot blocks beside numeric
+            // columns) are made dense for them; wide ones (hashed n-grams) would not fit.
+            if (data.FeatureCount > MlpDataset.MaxDensifiedFeatures)
+            {
+                throw new ArgumentException($"The rows are sparse with {data.FeatureCount} features; {nameof(MlpOptions.PiecewiseLinearBins)} = {_options.PiecewiseLinearBins} and {nameof(MlpOptions.InputScaling)} = {_options.InputScaling} would make every row dense, which the trainer does only up to {MlpDataset.MaxDensifiedFeatures} features. Set {nameof(MlpOptions.PiecewiseLinearBins)} to 0 and {nameof(MlpOptions.InputScaling)} to {nameof(InputScaling.None)} for wide sparse features (scale them in front if needed).", nameof(data));
+            }
+
+            data = data.ToDense();
         }
 
         PiecewiseLinearEncoder? encoder = _options.PiecewiseLinearBins > 0 ? PiecewiseLinearEncoder.Fit(data, _options.PiecewiseLinearBins, _options.PiecewiseLinearDistinctValues) : null;

@@ -63,10 +63,10 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         }
 
         TrainingData.Result data = TrainingData.Load(trainData, _options, _task);
-        if (data.Data.IsSparse && _options.FeatureTreatmentIsAutomatic)
+        if (data.Data.IsSparse && data.Data.FeatureCount > MlpDataset.MaxDensifiedFeatures && _options.FeatureTreatmentIsAutomatic)
         {
-            // Sparse rows (hashed n-grams, one-hot blocks) are used as given: encoding or centring them would make
-            // every row dense.
+            // Wide sparse rows (hashed n-grams) are used as given: encoding or centring them would make every row
+            // dense. Narrow ones (one-hot blocks beside numeric columns) are made dense and encoded.
             engineOptions.PiecewiseLinearBins = 0;
             engineOptions.InputScaling = InputScaling.None;
         }

@@ -130,6 +130,41 @@ public class RecipeTests
         Assert.Contains(log, m => m.Contains("normalization not required", System.StringComparison.Ordinal) && m.Contains("3 network(s)", System.StringComparison.Ordinal) && m.Contains("batch 32", System.StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void OneHotColumnsBesideNumericOnesAreEncodedToo()
+    {
+        // One-hot encoding makes the features column sparse; narrow sparse rows like these are made dense and get
+        // the recipe's encoding (a first layer of its own), not used raw with the numeric column in the thousands.
+        var ml = new MLContext(seed: 1);
+        var random = new System.Random(5);
+        string[] colours = ["red", "green", "blue"];
+        var rows = Enumerable.Range(0, 600).Select(_ =>
+        {
+            string colour = colours[random.Next(3)];
+            float amount = (float)(random.NextDouble() * 5000);
+            return new Mixed { Colour = colour, Amount = amount, Label = (colour == "red") ^ (amount > 2500) };
+        }).ToList();
+        IDataView data = ml.Data.LoadFromEnumerable(rows);
+        var pipeline = ml.Transforms.Categorical.OneHotEncoding("ColourOneHot", "Colour")
+            .Append(ml.Transforms.Concatenate("Features", "ColourOneHot", "Amount"))
+            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [8]));
+        var split = ml.Data.TrainTestSplit(data, testFraction: 0.3, seed: 1);
+        var model = pipeline.Fit(split.TrainSet);
+        MlpModelParameters mlp = model.LastTransformer.Model;
+        Assert.Equal(2, mlp.HiddenLayerSizes.Count); // the encoding layer, then the members' (8) side by side
+        var metrics = ml.BinaryClassification.Evaluate(model.Transform(split.TestSet));
+        Assert.True(metrics.Accuracy > 0.95, $"accuracy {metrics.Accuracy:F3}");
+    }
+
+    private sealed class Mixed
+    {
+        public string Colour { get; set; } = string.Empty;
+
+        public float Amount { get; set; }
+
+        public bool Label { get; set; }
+    }
+
     private static float[] Scores(IDataView scored) => scored.GetColumn<float>("Score").ToArray();
 
     private sealed class Row

@@ -38,9 +38,9 @@ public sealed class MlpTrainer
     {
         ArgumentNullException.ThrowIfNull(data);
         CheckBothClassesPresent(data);
-        if (_options.EnsembleSize > 1)
+        if (_options.EnsembleSize > 1 && initialModel is not null)
         {
-            return FitEnsemble(data, initialModel, progress, cancellationToken);
+            throw new ArgumentException($"A model cannot be continued with {nameof(MlpOptions.EnsembleSize)} = {_options.EnsembleSize}: the members are merged into one network. Set {nameof(MlpOptions.EnsembleSize)} to 1 to continue a model.", nameof(initialModel));
         }
 
         if (data.IsSparse && (_options.PiecewiseLinearBins > 0 || _options.InputScaling != InputScaling.None))
@@ -61,21 +61,43 @@ public sealed class MlpTrainer
             throw new ArgumentException($"A model cannot be continued with {nameof(MlpOptions.PiecewiseLinearBins)} = {_options.PiecewiseLinearBins}: its encoding is part of the model. Set {nameof(MlpOptions.PiecewiseLinearBins)} to 0 to continue a model.", nameof(initialModel));
         }
 
-        encoder = encoder?.Width > 0 ? encoder : null;
-        InputScaler? inputs = _options.InputScaling == InputScaling.None || encoder is not null ? null : InputScaler.Fit(data, _options.InputScaling);
-        TargetScaler? targets = _options.StandardizeTargets && !data.Head.IsClassifier ? TargetScaler.Fit(data) : null;
-        MlpDataset train = encoder?.Encode(data) ?? inputs?.Scale(data) ?? data;
-        train = targets?.Scale(train) ?? train;
+        // The encoding and the scalers depend on the rows alone: fitted and applied once, whatever the member count.
+        var prepared = new Prepared(data, encoder?.Width > 0 ? encoder : null, _options);
+        if (_options.EnsembleSize <= 1)
+        {
+            return FitPrepared(prepared, initialModel, _options.Seed ?? Random.Shared.Next(), progress, cancellationToken);
+        }
+
+        // Members with consecutive seeds, one after another, merged into one network.
+        int seed = _options.Seed ?? Random.Shared.Next();
+        var members = new MlpModel[_options.EnsembleSize];
+        for (int k = 0; k < members.Length; k++)
+        {
+            MlpOptions member = _options.Clone();
+            member.EnsembleSize = 1;
+            member.Seed = unchecked(seed + k);
+            members[k] = new MlpTrainer(member).FitPrepared(prepared, null, member.Seed.Value, progress, cancellationToken);
+        }
+
+        MlpTrainingHistory history = members[0].History.Clone();
+        history.StopMessage = $"{members.Length} members averaged (epochs {string.Join(", ", members.Select(m => m.EpochsRun))}); the first: {history.StopMessage}";
+        return EnsembleMerger.Merge(members, history);
+    }
+
+    /// <summary>Trains one network on rows already encoded or scaled, and folds the scalers and the encoding into it.</summary>
+    private MlpModel FitPrepared(Prepared prepared, MlpModel? initialModel, int seed, Action<MlpEpochReport>? progress, CancellationToken cancellationToken)
+    {
+        MlpDataset train = prepared.Train;
         CheckMemory([train.FeatureCount, .. _options.HiddenLayerSizes, train.OutputCount], train, incremental: false);
-        var random = new SeededRandom(_options.Seed ?? Random.Shared.Next());
-        MlpModel start = initialModel is null ? Initialize(train, random) : CheckCompatible(initialModel, data);
+        var random = new SeededRandom(seed);
+        MlpModel start = initialModel is null ? Initialize(train, random) : CheckCompatible(initialModel, prepared.Data);
         bool ownsStart = initialModel is null;
-        if (!ownsStart && (inputs is not null || targets is not null))
+        if (!ownsStart && (prepared.Inputs is not null || prepared.Targets is not null))
         {
             // Continue in the scaled space: a copy of the model with the scaling taken back out of its weights.
             var parameters = (float[])start.Parameters.Clone();
-            targets?.Unfold(start.Layout, parameters);
-            inputs?.Unfold(start.Layout, parameters);
+            prepared.Targets?.Unfold(start.Layout, parameters);
+            prepared.Inputs?.Unfold(start.Layout, parameters);
             start = new MlpModel(start.Task, start.InputCount, [.. start.HiddenLayerSizes], start.OutputCount, start.ClassCount, start.HiddenActivation, parameters, start.History.Clone());
             ownsStart = true;
         }
@@ -84,32 +106,33 @@ public sealed class MlpTrainer
         MlpModel model = _options.Solver is LbfgsSolver lbfgs
             ? run.FitLbfgs(lbfgs, progress, cancellationToken)
             : run.FitStochastic(incremental: false, progress, cancellationToken);
-        inputs?.Fold(model.Layout, model.Parameters);
-        targets?.Fold(model.Layout, model.Parameters);
-        return encoder?.Compose(model) ?? model;
+        prepared.Inputs?.Fold(model.Layout, model.Parameters);
+        prepared.Targets?.Fold(model.Layout, model.Parameters);
+        return prepared.Encoder?.Compose(model) ?? model;
     }
 
-    /// <summary>Fits <see cref="MlpOptions.EnsembleSize"/> members with consecutive seeds, one after another, and merges them.</summary>
-    private MlpModel FitEnsemble(MlpDataset data, MlpModel? initialModel, Action<MlpEpochReport>? progress, CancellationToken cancellationToken)
+    /// <summary>The rows as the network trains on them: encoded or scaled, targets standardized, and what did that.</summary>
+    private sealed class Prepared
     {
-        if (initialModel is not null)
+        public Prepared(MlpDataset data, PiecewiseLinearEncoder? encoder, MlpOptions options)
         {
-            throw new ArgumentException($"A model cannot be continued with {nameof(MlpOptions.EnsembleSize)} = {_options.EnsembleSize}: the members are merged into one network. Set {nameof(MlpOptions.EnsembleSize)} to 1 to continue a model.", nameof(initialModel));
+            Data = data;
+            Encoder = encoder;
+            Inputs = options.InputScaling == InputScaling.None || encoder is not null ? null : InputScaler.Fit(data, options.InputScaling);
+            Targets = options.StandardizeTargets && !data.Head.IsClassifier ? TargetScaler.Fit(data) : null;
+            MlpDataset train = encoder?.Encode(data) ?? Inputs?.Scale(data) ?? data;
+            Train = Targets?.Scale(train) ?? train;
         }
 
-        int seed = _options.Seed ?? Random.Shared.Next();
-        var members = new MlpModel[_options.EnsembleSize];
-        for (int k = 0; k < members.Length; k++)
-        {
-            MlpOptions member = _options.Clone();
-            member.EnsembleSize = 1;
-            member.Seed = unchecked(seed + k);
-            members[k] = new MlpTrainer(member).Fit(data, null, progress, cancellationToken);
-        }
+        public MlpDataset Data { get; }
 
-        MlpTrainingHistory history = members[0].History.Clone();
-        history.StopMessage = $"{members.Length} members averaged (epochs {string.Join(", ", members.Select(m => m.EpochsRun))}); the first: {history.StopMessage}";
-        return EnsembleMerger.Merge(members, history);
+        public PiecewiseLinearEncoder? Encoder { get; }
+
+        public InputScaler? Inputs { get; }
+
+        public TargetScaler? Targets { get; }
+
+        public MlpDataset Train { get; }
     }
 
     /// <summary>

@@ -313,6 +313,8 @@ public sealed class MlpTrainer
         private readonly SeededRandom _random;
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private StochasticOptimizer? _optimizer;
+        private float[]? _validationLogits;
+        private double[]? _validationLosses;
 
         /// <summary>
         /// With <paramref name="ownsStart"/> the start model was initialized for this fit and is never seen outside it:
@@ -538,8 +540,9 @@ public sealed class MlpTrainer
             int width = Layout.OutputWidth;
             if (_options.EarlyStoppingMetric == EarlyStoppingMetric.Loss)
             {
-                var logits = new float[backprop.Capacity * width];
-                var losses = new double[backprop.Capacity];
+                // Allocated at the first validation and reused every epoch.
+                float[] logits = _validationLogits ??= new float[backprop.Capacity * width];
+                double[] losses = _validationLosses ??= new double[backprop.Capacity];
                 double total = 0;
                 for (int start = 0; start < rows.Length; start += backprop.Capacity)
                 {

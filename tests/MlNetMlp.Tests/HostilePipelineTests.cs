@@ -8,6 +8,7 @@ using System.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlp.Engine;
+using MlNetMlp.Engine.Tests;
 using Xunit;
 
 namespace MlNetMlp.Tests;
@@ -157,7 +158,7 @@ public class HostilePipelineTests
     public void AnEndlessStreamThatCannotSeekIsRefused()
     {
         var ml = new MLContext(seed: 1);
-        var endless = new NeverEndingStream();
+        var endless = new EndlessStream([]);
         var error = Assert.Throws<MlpModelFormatException>(() => ml.Model.LoadWithMlp(endless, out _, maxUnseekableBytes: 4 << 20));
         Assert.Contains("goes on past 4,194,304 bytes", error.Message);
         Assert.InRange(endless.BytesRead, 4 << 20, (4 << 20) + (1 << 20));
@@ -165,7 +166,7 @@ public class HostilePipelineTests
 
         // A pipeline that does fit is read from a stream that cannot seek.
         (MLContext ml2, byte[] file) = Binary();
-        Assert.NotNull(ml2.Model.LoadWithMlp(new ForwardOnlyStream(file), out _));
+        Assert.NotNull(ml2.Model.LoadWithMlp(new TrickleStream(file, int.MaxValue), out _));
     }
 
     [Fact]
@@ -226,74 +227,5 @@ public class HostilePipelineTests
         public float[] Features { get; set; } = [];
 
         public bool Label { get; set; }
-    }
-
-    /// <summary>Zeros without end, and no seeking.</summary>
-    private sealed class NeverEndingStream : Stream
-    {
-        public long BytesRead { get; private set; }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            Array.Clear(buffer, offset, count);
-            BytesRead += count;
-            return count;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
-
-    /// <summary>A byte array read forward only.</summary>
-    private sealed class ForwardOnlyStream(byte[] data) : Stream
-    {
-        private readonly MemoryStream _inner = new(data, writable: false);
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

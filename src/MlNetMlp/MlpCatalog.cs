@@ -21,7 +21,7 @@ public static class MlpCatalog
     /// <param name="labelColumnName">The Boolean label column.</param>
     /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
     /// <param name="exampleWeightColumnName">Optional example weights.</param>
-    /// <param name="hiddenLayerSizes">Hidden layer widths; null (the default) for the tabular recipe's { 256, 256 }.</param>
+    /// <param name="hiddenLayerSizes">Hidden layer widths; null (the default) for the tabular recipe's: { 256, 256 } below 10,000 rows, { 128, 128 } from 10,000.</param>
     /// <param name="activation">Hidden activation. Default <see cref="Activation.Relu"/> (another activation makes the recipe scale the features instead of encoding them).</param>
     /// <param name="learningRate">Adam's step size, the peak of the cosine schedule. Default 0.002.</param>
     /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha). Default 0.</param>
@@ -66,7 +66,7 @@ public static class MlpCatalog
     /// <param name="labelColumnName">The key-typed label column.</param>
     /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
     /// <param name="exampleWeightColumnName">Optional example weights.</param>
-    /// <param name="hiddenLayerSizes">Hidden layer widths; null (the default) for the tabular recipe's { 256, 256 }.</param>
+    /// <param name="hiddenLayerSizes">Hidden layer widths; null (the default) for the tabular recipe's: { 256, 256 } below 10,000 rows, { 128, 128 } from 10,000.</param>
     /// <param name="activation">Hidden activation. Default <see cref="Activation.Relu"/> (another activation makes the recipe scale the features instead of encoding them).</param>
     /// <param name="learningRate">Adam's step size, the peak of the cosine schedule. Default 0.002.</param>
     /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha). Default 0.</param>
@@ -111,7 +111,7 @@ public static class MlpCatalog
     /// <param name="labelColumnName">The Single label column.</param>
     /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
     /// <param name="exampleWeightColumnName">Optional example weights.</param>
-    /// <param name="hiddenLayerSizes">Hidden layer widths; null (the default) for the tabular recipe's { 256, 256 }.</param>
+    /// <param name="hiddenLayerSizes">Hidden layer widths; null (the default) for the tabular recipe's: { 256, 256 } below 10,000 rows, { 128, 128 } from 10,000.</param>
     /// <param name="activation">Hidden activation. Default <see cref="Activation.Relu"/> (another activation makes the recipe scale the features instead of encoding them).</param>
     /// <param name="learningRate">Adam's step size, the peak of the cosine schedule. Default 0.002.</param>
     /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha). Default 0.</param>
@@ -152,7 +152,11 @@ public static class MlpCatalog
         options.LabelColumnName = label;
         options.FeatureColumnName = features;
         options.ExampleWeightColumnName = weight;
-        options.HiddenLayerSizes = hidden ?? options.HiddenLayerSizes;
+        if (hidden is not null)
+        {
+            options.HiddenLayerSizes = hidden;
+        }
+
         options.Activation = activation;
         options.Solver = new AdamSolver { LearningRate = learningRate };
         options.L2Regularization = l2;

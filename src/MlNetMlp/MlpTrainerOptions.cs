@@ -13,6 +13,7 @@ namespace MlNetMlp;
 public abstract class MlpTrainerOptions
 {
     private int[]? _hiddenLayerSizes;
+    private bool _hiddenLayerSizesSet;
     private Activation? _activation;
     private MlpSolver? _solver;
     private double? _l2Regularization;
@@ -63,8 +64,20 @@ public abstract class MlpTrainerOptions
     /// <summary>Optional column of non-negative <see cref="float"/> example weights; null for none. Default null.</summary>
     public string? ExampleWeightColumnName { get; set; }
 
-    /// <summary>Widths of the hidden layers; empty for none (then a logistic or linear model). scikit-learn's <c>hidden_layer_sizes</c>. Tabular { 256, 256 }; scikit-learn { 100 }.</summary>
-    public int[] HiddenLayerSizes { get => _hiddenLayerSizes ??= [.. Defaults.HiddenLayerSizes]; set => _hiddenLayerSizes = value; }
+    /// <summary>
+    /// Widths of the hidden layers; empty for none (then a logistic or linear model). scikit-learn's
+    /// <c>hidden_layer_sizes</c>. Tabular { 256, 256 } below 10,000 rows and { 128, 128 } from 10,000 (unless set or
+    /// changed); scikit-learn { 100 }.
+    /// </summary>
+    public int[] HiddenLayerSizes
+    {
+        get => _hiddenLayerSizes ??= [.. Defaults.HiddenLayerSizes];
+        set
+        {
+            _hiddenLayerSizes = value;
+            _hiddenLayerSizesSet = true;
+        }
+    }
 
     /// <summary>Activation of the hidden layers. scikit-learn's <c>activation</c>. Default <see cref="Activation.Relu"/>.</summary>
     public Activation Activation { get => _activation ?? Defaults.Activation; set => _activation = value; }
@@ -186,6 +199,13 @@ public abstract class MlpTrainerOptions
 
     /// <summary>Whether early stopping follows the data set's size (the tabular recipe, not set explicitly).</summary>
     internal bool EarlyStoppingIsAutomatic => _earlyStopping is null && Recipe == MlpRecipe.Tabular;
+
+    /// <summary>
+    /// Whether the hidden-layer widths follow the data set's size: the tabular recipe, not set, and not changed in
+    /// place (the getter hands out the recipe's array for editing).
+    /// </summary>
+    internal bool HiddenLayerSizesAreAutomatic =>
+        !_hiddenLayerSizesSet && Recipe == MlpRecipe.Tabular && (_hiddenLayerSizes is null || _hiddenLayerSizes.AsSpan().SequenceEqual(Defaults.HiddenLayerSizes));
 
     private MlpOptions Defaults => MlpRecipes.Of(Recipe);
 

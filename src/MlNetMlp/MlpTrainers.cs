@@ -81,6 +81,11 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
             engineOptions.EarlyStopping = MlpRecipes.AutomaticEarlyStopping(data.Data.RowCount);
         }
 
+        if (_options.HiddenLayerSizesAreAutomatic)
+        {
+            engineOptions.HiddenLayerSizes = MlpRecipes.AutomaticHiddenLayerSizes(data.Data.RowCount);
+        }
+
         if (_options.EnsembleSize == 0)
         {
             engineOptions.EnsembleSize = MlpRecipes.AutomaticEnsembleSize(data.Data.RowCount);

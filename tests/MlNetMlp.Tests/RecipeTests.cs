@@ -86,12 +86,14 @@ public class RecipeTests
         Assert.Equal(64, MlpRecipes.AutomaticEpochs(404, 32, 0.8));
         Assert.Equal(3, MlpRecipes.AutomaticEnsembleSize(404));
         Assert.True(MlpRecipes.AutomaticEarlyStopping(404));
+        Assert.Equal([256, 256], MlpRecipes.AutomaticHiddenLayerSizes(404));
 
         // Census income's 26,048: batches of 256, 12 epochs (about 100 steps each), 2 networks, all rows for training.
         Assert.Equal(256, MlpRecipes.AutomaticBatchSize(MlpRecipe.Tabular, 26_048));
         Assert.Equal(12, MlpRecipes.AutomaticEpochs(26_048, 256, 1));
         Assert.Equal(2, MlpRecipes.AutomaticEnsembleSize(26_048));
         Assert.False(MlpRecipes.AutomaticEarlyStopping(26_048));
+        Assert.Equal([128, 128], MlpRecipes.AutomaticHiddenLayerSizes(26_048));
 
         // The scikit-learn recipe's batch of 0 is min(200, rows), and its settings are never automatic.
         Assert.Equal(150, MlpRecipes.AutomaticBatchSize(MlpRecipe.ScikitLearn, 150));
@@ -101,6 +103,40 @@ public class RecipeTests
         Assert.Equal(200, sklearn.NumberOfIterations);
         Assert.True(new MlpRegressionTrainer.Options().EarlyStoppingIsAutomatic);
         Assert.False(new MlpRegressionTrainer.Options { EarlyStopping = true }.EarlyStoppingIsAutomatic);
+
+        // The widths follow the size until they are set, also to the recipe's own values, or changed in place.
+        Assert.True(new MlpRegressionTrainer.Options().HiddenLayerSizesAreAutomatic);
+        Assert.False(new MlpRegressionTrainer.Options { HiddenLayerSizes = [256, 256] }.HiddenLayerSizesAreAutomatic);
+        Assert.False(sklearn.HiddenLayerSizesAreAutomatic);
+        var edited = new MlpRegressionTrainer.Options();
+        Assert.True(edited.HiddenLayerSizes.Length == 2 && edited.HiddenLayerSizesAreAutomatic);
+        edited.HiddenLayerSizes[1] = 32;
+        Assert.False(edited.HiddenLayerSizesAreAutomatic);
+    }
+
+    [Fact]
+    public void ALargeDataSetGetsTheNarrowerLayersUnlessWidthsAreGiven()
+    {
+        var ml = new MLContext(1);
+        var rows = Enumerable.Range(0, 10_000).Select(i => new LargeRow { Features = [i % 7, (i * 13) % 11], Label = i % 3 == 0 }).ToArray();
+        IDataView data = ml.Data.LoadFromEnumerable(rows);
+        // (The model's first hidden layer is the fixed piecewise-linear encoding; the trained ones follow it.)
+        var automatic = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { NumberOfIterations = 1, EnsembleSize = 1, Seed = 1 }).Fit(data);
+        Assert.Equal([128, 128], automatic.Model.HiddenLayerSizes.TakeLast(2));
+        var simple = ml.BinaryClassification.Trainers.Mlp(ml, numberOfIterations: 1).Fit(data);
+        Assert.Equal([2 * 128, 2 * 128], simple.Model.HiddenLayerSizes.TakeLast(2)); // its 2 members, merged side by side
+        var given = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { HiddenLayerSizes = [256, 256], NumberOfIterations = 1, EnsembleSize = 1, Seed = 1 }).Fit(data);
+        Assert.Equal([256, 256], given.Model.HiddenLayerSizes.TakeLast(2));
+        var small = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { NumberOfIterations = 1, EnsembleSize = 1, Seed = 1 }).Fit(ml.Data.TakeRows(data, 9_999));
+        Assert.Equal([256, 256], small.Model.HiddenLayerSizes.TakeLast(2));
+    }
+
+    private sealed class LargeRow
+    {
+        [VectorType(2)]
+        public float[] Features { get; set; } = [];
+
+        public bool Label { get; set; }
     }
 
     [Fact]

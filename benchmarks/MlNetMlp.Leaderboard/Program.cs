@@ -8,6 +8,7 @@
 //   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard
 //   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard -- --data adult,housing --trainers LightGbm,MLP
 //   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard -- --ablation        (the recipe with each part removed)
+//   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard -- --external DIR    (data sets this repository does not hold: external/export.R)
 //   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard -- --mlp "NumberOfIterations=32;HiddenLayerSizes=128x128" --folds 2
 //
 // Trainers that need normalized features (the linear ones, the scikit-learn recipe) get NormalizeMeanVariance
@@ -37,6 +38,7 @@ string[]? onlyData = Arg("--data")?.Split(',');
 string[]? onlyTrainers = Arg("--trainers")?.Split(',');
 bool ablation = args.Contains("--ablation");
 string? mlpSettings = Arg("--mlp");
+string? external = Arg("--external");
 int foldsRun = int.Parse(Arg("--folds") ?? Folds.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
 DataSet[] dataSets =
@@ -51,6 +53,10 @@ DataSet[] dataSets =
     new("housing", Task.Regression, SampleData.Housing, _ => new EstimatorChain<ITransformer>()),
     new("diabetes", Task.Regression, SampleData.Diabetes, _ => new EstimatorChain<ITransformer>()),
 ];
+if (external is not null)
+{
+    dataSets = ExternalData.Read(external);
+}
 
 var results = new List<(string Data, Task Task, Entry Entry)>();
 var clock = Stopwatch.StartNew();
@@ -106,6 +112,36 @@ foreach (var group in results.GroupBy(r => r.Data))
         string metric = r.Task switch { Task.Binary => "AUC", Task.Multiclass => "accuracy", _ => "R²" };
         Console.WriteLine($"| {r.Data} | {metric} | {r.Entry.Name} | {r.Entry.Score} | {r.Entry.SecondsPerFold:F3} | {++rank} |");
     }
+}
+
+// Issue 13's target: the tabular recipe at least as good as the best of LightGbm and FastTree, or within 0.005
+// (AUC, accuracy) or 0.01 (R²) of it.
+var targets = results.GroupBy(r => r.Data).Select(g =>
+{
+    Entry? tabular = g.FirstOrDefault(r => r.Entry.Name == "MLP (tabular recipe)").Entry;
+    Entry? tree = g.Where(r => r.Entry.Name.StartsWith("LightGbm", StringComparison.Ordinal) || r.Entry.Name.StartsWith("FastTree", StringComparison.Ordinal))
+        .Select(r => r.Entry).OrderByDescending(e => e.Score.Mean).FirstOrDefault();
+    return (Data: g.Key, g.First().Task, Tabular: tabular, Tree: tree);
+}).Where(t => t.Tabular is not null && t.Tree is not null).ToList();
+if (targets.Count > 0)
+{
+    Console.WriteLine();
+    Console.WriteLine("| data | tabular recipe | best tree | difference | fit time, tabular / LightGbm |");
+    Console.WriteLine("|---|---:|---:|---:|---:|");
+    int atLeast = 0, within = 0;
+    foreach (var t in targets)
+    {
+        double difference = t.Tabular!.Score.Mean - t.Tree!.Score.Mean;
+        double margin = t.Task == Task.Regression ? 0.01 : 0.005;
+        atLeast += difference >= 0 ? 1 : 0;
+        within += difference < 0 && difference >= -margin ? 1 : 0;
+        Entry? lightGbm = results.FirstOrDefault(r => r.Data == t.Data && r.Entry.Name == "LightGbm").Entry;
+        string ratio = lightGbm is null ? "" : $"{t.Tabular.SecondsPerFold / lightGbm.SecondsPerFold:F1}x";
+        Console.WriteLine($"| {t.Data} | {t.Tabular.Score.Mean:F4} | {t.Tree.Score.Mean:F4} ({t.Tree.Name}) | {difference:+0.0000;-0.0000} | {ratio} |");
+    }
+
+    Console.WriteLine();
+    Console.WriteLine($"Tabular recipe at least as good as the best tree on {atLeast} of {targets.Count}, within 0.005 (AUC, accuracy) or 0.01 (R²) on {within}, further behind on {targets.Count - atLeast - within}.");
 }
 
 Console.WriteLine();

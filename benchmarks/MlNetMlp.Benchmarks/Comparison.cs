@@ -43,7 +43,11 @@ internal static class Comparison
         double MemoryRatioWithGradient,
         long PeakWorkingSetBytes,
         double TrainingGflops,
-        double CpuSeconds);
+        double CpuSeconds,
+        int EncodedWidth);
+
+    /// <summary>Where <see cref="Train"/> writes a tabular workload's encoded rows for compare.py (null: nowhere).</summary>
+    private static string? ExportFolder { get; set; }
 
     /// <summary>Print every epoch's elapsed time and loss to stderr.</summary>
     public static bool Verbose { get; set; }
@@ -51,6 +55,7 @@ internal static class Comparison
     public static int Run(string folder, IReadOnlyList<Workload> workloads, int threads, bool includeMlNet)
     {
         Directory.CreateDirectory(folder);
+        ExportFolder = folder;
         var results = new List<Result>();
         foreach (Workload w in workloads)
         {
@@ -102,14 +107,19 @@ internal static class Comparison
         double score = data.TestScore(model);
 
         long dataBytes = ((long)data.TrainFeatures.Length * sizeof(float)) + ((long)data.TrainRows * sizeof(int));
-        long parameters = w.ParameterCount();
+        // The tabular recipe trains on encoded rows (the encoding becomes a fixed layer in front afterwards); compare.py
+        // gives PyTorch the same encoded rows, written here, so both train the same network on the same inputs. Our
+        // time includes fitting the encoding and encoding the rows; theirs does not.
+        int encodedWidth = w.TabularRecipe ? ExportEncoding(w, data, train) : 0;
+        int trainedInputs = encodedWidth > 0 ? encodedWidth : data.FeatureCount;
+        long parameters = w.ParameterCount(trainedInputs);
         // The first definition counts the model and Adam's two moments; the second also the gradient, which Adam
         // reads every step and which scikit-learn (coef_grads) and PyTorch (.grad) also keep for the whole fit.
         long stateBytes = parameters * sizeof(float) * 3;
         long gradientBytes = parameters * sizeof(float);
         double ratio = (double)(dataBytes + allocated) / (dataBytes + stateBytes);
         double ratioWithGradient = (double)(dataBytes + allocated) / (dataBytes + stateBytes + gradientBytes);
-        long flops = TrainingFlops(data.FeatureCount, w.Hidden, model.OutputCount) * data.TrainRows * epochs;
+        long flops = TrainingFlops(trainedInputs, w.Hidden, model.OutputCount) * data.TrainRows * epochs;
         return new Result(
             w.Name,
             w.Title,
@@ -136,7 +146,29 @@ internal static class Comparison
             ratioWithGradient,
             Process.GetCurrentProcess().PeakWorkingSet64,
             flops / seconds / 1e9,
-            cpuSeconds);
+            cpuSeconds,
+            encodedWidth);
+    }
+
+    /// <summary>
+    /// The tabular recipe's piecewise-linear encoding, fitted as the trainer fits it, of the training and test rows:
+    /// written as <c>NAME.encoded_train_x.f32</c> and <c>NAME.encoded_test_x.f32</c>; returns the encoded width.
+    /// </summary>
+    private static int ExportEncoding(Workload w, PreparedData data, MlpDataset train)
+    {
+        MlpOptions options = w.Options(w.Epochs, 1);
+        var encoder = PiecewiseLinearEncoder.Fit(train, options.PiecewiseLinearBins, options.PiecewiseLinearDistinctValues);
+        if (ExportFolder is string folder)
+        {
+            var test = MlpDataset.ForClassification(data.TestFeatures, data.FeatureCount, data.TestLabels!, data.ClassCount);
+            foreach ((string part, MlpDataset rows) in new[] { ("train", train), ("test", test) })
+            {
+                using var stream = File.Create(Path.Combine(folder, $"{data.Name}.encoded_{part}_x.f32"));
+                stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(encoder.Encode(rows).Features.AsSpan()));
+            }
+        }
+
+        return encoder.Width;
     }
 
     /// <summary>Multiply-adds x 2 of one training row: forward, weight gradient, and input gradient except for the first layer.</summary>

@@ -106,8 +106,9 @@ internal sealed class Workload
     private readonly Func<PreparedData> _load;
     private PreparedData? _data;
 
-    private Workload(string name, string title, int[] hidden, int batchSize, int epochs, double alpha, Func<PreparedData> load)
+    private Workload(string name, string title, int[] hidden, int batchSize, int epochs, double alpha, Func<PreparedData> load, bool tabular = false)
     {
+        TabularRecipe = tabular;
         Name = name;
         Title = title;
         Hidden = hidden;
@@ -129,7 +130,13 @@ internal sealed class Workload
 
     public double Alpha { get; }
 
-    public double LearningRate => 1e-3;
+    /// <summary>
+    /// Whether the network is the tabular recipe's: the features encoded piecewise-linearly (16 quantile bins, distinct
+    /// values as edges) in a fixed first layer, Adam 0.002 with a cosine schedule, no L2, one network.
+    /// </summary>
+    public bool TabularRecipe { get; }
+
+    public double LearningRate => TabularRecipe ? 2e-3 : 1e-3;
 
     public PreparedData Data => _data ??= _load();
 
@@ -141,6 +148,7 @@ internal sealed class Workload
         new("W3", "synthetic 200k x 100, 10 classes (256,128) b256", [256, 128], 256, 5, 1e-4, () => DataSets.SyntheticClassification()),
         new("W4", "synthetic regression 100k x 20 (100,50) b32", [100, 50], 32, 5, 1e-3, () => DataSets.SyntheticRegression()),
         new("W5", "adult one-hot (64,32) b200", [64, 32], 200, 20, 1e-4, () => DataSets.Adult()),
+        new("W6", "adult one-hot, tabular recipe: encoding + (128,128) b256", [128, 128], 256, 12, 0, () => DataSets.Adult("W6"), tabular: true),
     ];
 
     public static Workload Get(string name) =>
@@ -161,13 +169,16 @@ internal sealed class Workload
         Shuffle = true,
         Seed = seed,
         NumberOfThreads = threads,
+        PiecewiseLinearBins = TabularRecipe ? 16 : 0,
+        PiecewiseLinearDistinctValues = TabularRecipe ? 128 : 0,
+        LearningRateDecay = TabularRecipe ? LearningRateDecay.Cosine : LearningRateDecay.None,
     };
 
-    /// <summary>The parameter count of this workload's network.</summary>
-    public long ParameterCount()
+    /// <summary>The trained parameter count of this workload's network, whose first trained layer has <paramref name="inputs"/> inputs (the features, or the tabular recipe's encoding).</summary>
+    public long ParameterCount(int inputs)
     {
         int outputs = Data.IsRegression ? 1 : (Data.ClassCount == 2 ? 1 : Data.ClassCount);
-        int[] sizes = [Data.FeatureCount, .. Hidden, outputs];
+        int[] sizes = [inputs, .. Hidden, outputs];
         long total = 0;
         for (int l = 0; l + 1 < sizes.Length; l++)
         {
@@ -336,7 +347,7 @@ internal static class DataSets
     /// UCI adult: text columns one-hot encoded (categories in order of first appearance), numeric columns
     /// standardized with the training rows' statistics; 80/20 stratified split.
     /// </summary>
-    public static PreparedData Adult()
+    public static PreparedData Adult(string name = "W5")
     {
         string[] lines = File.ReadAllLines(Path.Combine(SamplesFolder, "adult.txt"));
         string[] header = lines[0].Split(", ");
@@ -385,7 +396,7 @@ internal static class DataSets
             y[i] = int.Parse(cells[i][label], CultureInfo.InvariantCulture);
         }
 
-        PreparedData data = SplitClassification("W5", x, width, y, 2, testFraction: 0.2, standardize: false);
+        PreparedData data = SplitClassification(name, x, width, y, 2, testFraction: 0.2, standardize: false);
         var numericColumns = Enumerable.Range(0, label).Where(c => numeric[c]).Select(c => offsets[c]).ToArray();
         StandardizeColumns(data.TrainFeatures, data.TestFeatures, width, numericColumns);
         return data;

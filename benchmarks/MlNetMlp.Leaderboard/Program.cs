@@ -8,7 +8,7 @@
 //   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard
 //   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard -- --data adult,housing --trainers LightGbm,MLP
 //   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard -- --ablation        (the recipe with each part removed)
-//   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard -- --mlp "NumberOfIterations=32;HiddenLayerSizes=128x128" --folds 2
+//   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard -- --mlp "MaximumNumberOfIterations=32;HiddenLayerSizes=128x128" --folds 2
 //
 // Trainers that need normalized features (the linear ones, the scikit-learn recipe) get NormalizeMeanVariance
 // (fixZero: false) after the shared featurization; the trees and the tabular recipe get the raw features.
@@ -161,7 +161,7 @@ static (string, string)[] Ablations() =>
     ("- early stopping", "EarlyStopping=false"),
     ("stop on score, not loss", "EarlyStoppingMetric=Score"),
     ("batch 200, not automatic", "BatchSize=200"),
-    ("64 epochs, not automatic", "NumberOfIterations=64"),
+    ("64 epochs, not automatic", "MaximumNumberOfIterations=64"),
     ("one layer of 100", "HiddenLayerSizes=100"),
     ("learning rate 0.001", "LearningRate=0.001"),
     ("+ weight decay 0.01", "WeightDecay=0.01"),

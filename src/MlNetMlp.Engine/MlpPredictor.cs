@@ -14,9 +14,6 @@ public sealed class MlpPredictor
     /// <summary>Rows per chunk when scoring a block of rows.</summary>
     internal const int BlockRows = 128;
 
-    /// <summary>Multiply-adds in a block below which it is scored on one thread: the hand-off would cost more than it saves.</summary>
-    internal const long ParallelThreshold = Backprop.ParallelThreshold;
-
     private readonly MlpModel _model;
     private readonly int[] _widths;
     private readonly float[][] _weights;
@@ -139,7 +136,7 @@ public sealed class MlpPredictor
         }
 
         int parts = Math.Min(Math.Min(threads, WorkerPool.MaxWorkers), (rowCount + BlockRows - 1) / BlockRows);
-        if ((long)rowCount * _model.Layout.WeightCount < ParallelThreshold)
+        if (!WorkerPool.WorthSplitting((long)rowCount * _model.Layout.WeightCount))
         {
             parts = 1;
         }

@@ -86,7 +86,7 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
             engineOptions.EnsembleSize = MlpRecipes.AutomaticEnsembleSize(data.Data.RowCount);
         }
 
-        if (_options.NumberOfIterations == 0)
+        if (_options.MaximumNumberOfIterations == 0)
         {
             engineOptions.MaxEpochs = MlpRecipes.AutomaticEpochs(data.Data.RowCount, engineOptions.BatchSize, engineOptions.EarlyStopping ? 1 - engineOptions.ValidationFraction : 1);
         }
@@ -112,7 +112,7 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         else
         {
             // scikit-learn's ConvergenceWarning: the optimizer ran out of epochs, iterations or evaluations.
-            channel.Warning(MessageSensitivity.None, stopped + $" The optimization did not converge; raise {nameof(MlpTrainerOptions.NumberOfIterations)} or the learning rate, or normalize the features.");
+            channel.Warning(MessageSensitivity.None, stopped + $" The optimization did not converge; raise {nameof(MlpTrainerOptions.MaximumNumberOfIterations)} or the learning rate, or normalize the features.");
         }
         ClassNames? names = data.ClassNames ?? initialModel?.ClassNames;
         return new MlpPredictionTransformer(new MlpModelParameters(model, names), _options.FeatureColumnName, data.FeatureType);

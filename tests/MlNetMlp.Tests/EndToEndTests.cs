@@ -75,7 +75,7 @@ public class EndToEndTests
         var ml = new MLContext(seed: 5);
         IDataView data = ml.Data.Cache(Data.Adult(ml));
         var pipeline = Data.AdultFeaturizer(ml)
-            .Append(ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { HiddenLayerSizes = [64, 32], NumberOfIterations = 10, L2Regularization = 1e-3 }));
+            .Append(ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { HiddenLayerSizes = [64, 32], MaximumNumberOfIterations = 10, L2Regularization = 1e-3 }));
         var folds = ml.BinaryClassification.CrossValidate(data, pipeline, numberOfFolds: 5);
         double auc = folds.Average(f => f.Metrics.AreaUnderRocCurve);
         Assert.Equal(5, folds.Count);
@@ -93,7 +93,7 @@ public class EndToEndTests
             {
                 HiddenLayerSizes = [64, 32],
                 Solver = new AdamSolver { LearningRate = 0.01 },
-                NumberOfIterations = 500,
+                MaximumNumberOfIterations = 500,
                 L2Regularization = 1e-3,
             }));
         var model = pipeline.Fit(split.TrainSet);
@@ -109,7 +109,7 @@ public class EndToEndTests
         var ml = new MLContext(seed: 11);
         var binary = ml.BinaryClassification.CrossValidate(
             Data.BreastCancer(ml),
-            ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [16], numberOfIterations: 50)),
+            ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [16], maximumNumberOfIterations: 50)),
             numberOfFolds: 5);
         Assert.True(binary.Average(f => f.Metrics.Accuracy) > 0.94);
 
@@ -125,7 +125,7 @@ public class EndToEndTests
 
         var regression = ml.Regression.CrossValidate(
             Data.Housing(ml),
-            ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Append(ml.Regression.Trainers.Mlp(ml, hiddenLayerSizes: [32], learningRate: 0.01, numberOfIterations: 300)),
+            ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Append(ml.Regression.Trainers.Mlp(ml, hiddenLayerSizes: [32], learningRate: 0.01, maximumNumberOfIterations: 300)),
             numberOfFolds: 5);
         Assert.True(regression.Average(f => f.Metrics.RSquared) > 0.7, $"mean R² {regression.Average(f => f.Metrics.RSquared)}");
     }
@@ -161,7 +161,7 @@ public class EndToEndTests
         }
 
         IDataView denseView = ml.Data.LoadFromEnumerable(dense);
-        var options = new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn, LabelColumnName = "IsZero", HiddenLayerSizes = [32], NumberOfIterations = 20, Seed = 5 };
+        var options = new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn, LabelColumnName = "IsZero", HiddenLayerSizes = [32], MaximumNumberOfIterations = 20, Seed = 5 };
         float[] fromSparse = Scores(ml, ml.BinaryClassification.Trainers.Mlp(ml, options).Fit(sparse), sparse);
         float[] fromDense = Scores(ml, ml.BinaryClassification.Trainers.Mlp(ml, options).Fit(denseView), denseView);
         Assert.Equal(fromDense, fromSparse);
@@ -198,7 +198,7 @@ public class EndToEndTests
             return new WeightedRow { Features = [x, x * x], Label = x + (0.3f * x * x) > 0.1f, Unit = 1f, Skewed = x > 0 ? 5f : 0.2f };
         }).ToArray();
         IDataView data = ml.Data.LoadFromEnumerable(rows);
-        MlpBinaryTrainer.Options Options(string? weight) => new() { HiddenLayerSizes = [8], ExampleWeightColumnName = weight, NumberOfIterations = 30, Seed = 1 };
+        MlpBinaryTrainer.Options Options(string? weight) => new() { HiddenLayerSizes = [8], ExampleWeightColumnName = weight, MaximumNumberOfIterations = 30, Seed = 1 };
         float[] none = Scores(ml, ml.BinaryClassification.Trainers.Mlp(ml, Options(null)).Fit(data), data);
         float[] unit = Scores(ml, ml.BinaryClassification.Trainers.Mlp(ml, Options("Unit")).Fit(data), data);
         float[] skewed = Scores(ml, ml.BinaryClassification.Trainers.Mlp(ml, Options("Skewed")).Fit(data), data);

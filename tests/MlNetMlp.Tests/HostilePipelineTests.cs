@@ -37,7 +37,7 @@ public class HostilePipelineTests
         }
 
         var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
-            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2))
+            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 2))
             .Fit(data);
         return (ml, Saved(ml, model, data.Schema));
     }
@@ -198,7 +198,7 @@ public class HostilePipelineTests
         IDataView data = Data.Iris(ml);
         var model = ml.Transforms.Concatenate("Features", "SepalLength", "SepalWidth", "PetalLength", "PetalWidth")
             .Append(ml.Transforms.Conversion.MapValueToKey("Label", "Species"))
-            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2))
+            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 2))
             .Fit(data);
         Dictionary<string, byte[]> entries = Entries(Saved(ml, model, data.Schema));
         byte[] part = entries["part-1.mlp"];

@@ -23,7 +23,7 @@ public sealed class PersistenceTests : IDisposable
         var ml = new MLContext(seed: 1);
         var split = ml.Data.TrainTestSplit(Data.BreastCancer(ml), testFraction: 0.2, seed: 1);
         var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
-            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [64, 32], numberOfIterations: 30))
+            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [64, 32], maximumNumberOfIterations: 30))
             .Fit(split.TrainSet);
         string path = Path.Combine(_folder, "cancer.zip");
         ml.Model.SaveWithMlp(model, split.TrainSet.Schema, path);
@@ -48,7 +48,7 @@ public sealed class PersistenceTests : IDisposable
         var model = ml.Transforms.Conversion.MapValueToKey("Label", "Species")
             .Append(ml.Transforms.Concatenate("Features", "SepalLength", "SepalWidth", "PetalLength", "PetalWidth"))
             .Append(ml.Transforms.NormalizeMinMax("Features"))
-            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [8], learningRate: 0.01, numberOfIterations: 50))
+            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [8], learningRate: 0.01, maximumNumberOfIterations: 50))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedSpecies", "PredictedLabel"))
             .Fit(data);
         using var stream = new MemoryStream();
@@ -69,7 +69,7 @@ public sealed class PersistenceTests : IDisposable
     {
         var ml = new MLContext(seed: 3);
         IDataView data = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Fit(Data.Housing(ml)).Transform(Data.Housing(ml));
-        MlpPredictionTransformer model = ml.Regression.Trainers.Mlp(ml, hiddenLayerSizes: [16], numberOfIterations: 20).Fit(data);
+        MlpPredictionTransformer model = ml.Regression.Trainers.Mlp(ml, hiddenLayerSizes: [16], maximumNumberOfIterations: 20).Fit(data);
         string path = Path.Combine(_folder, "housing.zip");
         ml.Model.SaveWithMlp(model, data.Schema, path);
         ITransformer loaded = ml.Model.LoadWithMlp(path, out _);
@@ -83,7 +83,7 @@ public sealed class PersistenceTests : IDisposable
     {
         var ml = new MLContext(seed: 4);
         IDataView data = Data.BreastCancer(ml);
-        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2).Fit(data);
+        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 2).Fit(data);
         var error = Assert.Throws<NotSupportedException>(() => ml.Model.Save(model, data.Schema, new MemoryStream()));
         Assert.Contains("SaveWithMlp", error.Message);
         Assert.Contains("LoadWithMlp", error.Message);
@@ -94,7 +94,7 @@ public sealed class PersistenceTests : IDisposable
     {
         var ml = new MLContext(seed: 5);
         IDataView data = Data.BreastCancer(ml);
-        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2).Fit(data);
+        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 2).Fit(data);
         string path = Path.Combine(_folder, "model.zip");
         ml.Model.SaveWithMlp(model, data.Schema, path);
         byte[] before = File.ReadAllBytes(path);
@@ -111,7 +111,7 @@ public sealed class PersistenceTests : IDisposable
     {
         var ml = new MLContext(seed: 5);
         IDataView data = Data.BreastCancer(ml);
-        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2).Fit(data);
+        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 2).Fit(data);
 
         // A missing folder: the error names it, not a temporary file that a cleanup failed to delete.
         string missing = Path.Combine(_folder, "missing");
@@ -131,7 +131,7 @@ public sealed class PersistenceTests : IDisposable
     {
         var ml = new MLContext(seed: 6);
         IDataView data = Data.BreastCancer(ml);
-        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2).Fit(data);
+        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 2).Fit(data);
         using var stream = new MemoryStream();
         ml.Model.SaveWithMlp(model, data.Schema, stream);
         byte[] bytes = stream.ToArray();
@@ -153,7 +153,7 @@ public sealed class PersistenceTests : IDisposable
         var ml = new MLContext(seed: 7);
         IDataView data = Data.BreastCancer(ml);
         var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
-            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2))
+            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 2))
             .Fit(data);
         using var stream = new MemoryStream();
         ml.Model.SaveWithMlp(model, data.Schema, stream);

@@ -96,7 +96,7 @@ public class PipelinePartTests
         var ml = new MLContext(seed: 3);
         IDataView data = Data.BreastCancer(ml);
         ITransformer model = ml.Transforms.NormalizeMinMax("Features")
-            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2))
+            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 2))
             .Fit(data);
         using var file = new MemoryStream();
         ml.Model.SaveWithMlp(model, data.Schema, file);

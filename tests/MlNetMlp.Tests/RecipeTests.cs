@@ -24,7 +24,7 @@ public class RecipeTests
     public void ChangingTheOptionsAfterCreatingTheTrainerDoesNotChangeWhatItTrains()
     {
         IDataView data = Data.BreastCancer(new MLContext(1));
-        MlpBinaryTrainer.Options Options() => new() { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [8], Solver = new AdamSolver { LearningRate = 0.01 }, NumberOfIterations = 5, Seed = 4 };
+        MlpBinaryTrainer.Options Options() => new() { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [8], Solver = new AdamSolver { LearningRate = 0.01 }, MaximumNumberOfIterations = 5, Seed = 4 };
         var ml = new MLContext(seed: 1);
         float[] untouched = Scores(ml.BinaryClassification.Trainers.Mlp(ml, Options()).Fit(data).Transform(data));
 
@@ -32,7 +32,7 @@ public class RecipeTests
         MlpBinaryTrainer trainer = ml.BinaryClassification.Trainers.Mlp(ml, options);
         options.HiddenLayerSizes[0] = 64;
         ((AdamSolver)options.Solver).LearningRate = 0.5;
-        options.NumberOfIterations = 50;
+        options.MaximumNumberOfIterations = 50;
         MlpPredictionTransformer model = trainer.Fit(data);
         Assert.Equal([8], model.Model.HiddenLayerSizes);
         Assert.Equal(5, model.Model.EpochsRun);
@@ -70,7 +70,7 @@ public class RecipeTests
     {
         var ml = new MLContext(seed: 1);
         IDataView data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 300).Select(i => new Row { Features = [i % 7, (float)System.Math.Exp(i % 13), i % 2 * 1000], Label = (i % 7) + (i % 2 * 3) > 4 }));
-        ITransformer model = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { NumberOfIterations = 5 }).Fit(data);
+        ITransformer model = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { MaximumNumberOfIterations = 5 }).Fit(data);
         var stream = new MemoryStream();
         ml.Model.SaveWithMlp(model, data.Schema, stream);
         stream.Position = 0;
@@ -98,7 +98,7 @@ public class RecipeTests
         var sklearn = new MlpRegressionTrainer.Options { Recipe = MlpRecipe.ScikitLearn };
         Assert.False(sklearn.EarlyStoppingIsAutomatic);
         Assert.Equal(1, sklearn.EnsembleSize);
-        Assert.Equal(200, sklearn.NumberOfIterations);
+        Assert.Equal(200, sklearn.MaximumNumberOfIterations);
         Assert.True(new MlpRegressionTrainer.Options().EarlyStoppingIsAutomatic);
         Assert.False(new MlpRegressionTrainer.Options { EarlyStopping = true }.EarlyStoppingIsAutomatic);
     }
@@ -126,7 +126,7 @@ public class RecipeTests
             }
         };
         IDataView data = Data.Housing(ml);
-        ml.Regression.Trainers.Mlp(ml, new MlpRegressionTrainer.Options { NumberOfIterations = 2 }).Fit(data);
+        ml.Regression.Trainers.Mlp(ml, new MlpRegressionTrainer.Options { MaximumNumberOfIterations = 2 }).Fit(data);
         Assert.Contains(log, m => m.Contains("normalization not required", System.StringComparison.Ordinal) && m.Contains("3 network(s)", System.StringComparison.Ordinal) && m.Contains("batch 32", System.StringComparison.Ordinal));
     }
 

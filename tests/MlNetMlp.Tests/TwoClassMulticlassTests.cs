@@ -34,7 +34,7 @@ public class TwoClassMulticlassTests
         IDataView data = ml.Data.LoadFromEnumerable(TwoSpecies("versicolor", "virginica"));
         var model = ml.Transforms.Conversion.MapValueToKey("Label", nameof(IrisRow.Species))
             .Append(ml.Transforms.NormalizeMeanVariance("Features", fixZero: false))
-            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [8], learningRate: 0.01, numberOfIterations: 200))
+            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [8], learningRate: 0.01, maximumNumberOfIterations: 200))
             .Fit(data);
         MlpModelParameters parameters = model.LastTransformer.Model;
         Assert.Equal(MlpTask.MulticlassClassification, parameters.Network.Task);

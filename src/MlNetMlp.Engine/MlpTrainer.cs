@@ -585,10 +585,10 @@ public sealed class MlpTrainer
 
         /// <summary>What to do when the gradient itself is too large for float32 (a smaller learning rate does not help).</summary>
         private const string GradientTooLargeAdvice =
-            "Normalize the features (for example with NormalizeMeanVariance), scale example weights to around 1, scale large regression targets, or lower L2Regularization.";
+            "Standardize the features (mean 0, variance 1), scale example weights to around 1, scale large regression targets, or lower L2Regularization.";
 
         private MlpDivergenceException Diverged(string what, double learningRate, string advice =
-            "Lower the learning rate, normalize the features (for example with NormalizeMeanVariance), scale large regression targets, or raise L2Regularization.")
+            "Lower the learning rate, standardize the features (mean 0, variance 1), scale large regression targets, or raise L2Regularization.")
         {
             string rate = double.IsNaN(learningRate) ? string.Empty : $" (learning rate {learningRate:G4})";
             return new MlpDivergenceException($"Training diverged in epoch {_history.EpochsRun + 1}{rate}: {what}. No model was produced. {advice}");

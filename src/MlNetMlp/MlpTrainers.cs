@@ -103,7 +103,17 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         }
 
         MlpModel? start = initialModel is null ? null : ClassNames.MapClasses(initialModel, data.ClassNames, _options.LabelColumnName);
-        MlpModel model = new MlpTrainer(engineOptions).Fit(data.Data, start, Report, _options.CancellationToken);
+        MlpModel model;
+        try
+        {
+            model = new MlpTrainer(engineOptions).Fit(data.Data, start, Report, _options.CancellationToken);
+        }
+        catch (MlpDivergenceException e)
+        {
+            // The engine's advice is about numbers; how to act on it in a pipeline is ML.NET's.
+            throw new MlpDivergenceException(e.Message + " " + DivergenceAdvice, e);
+        }
+
         string stopped = string.Create(CultureInfo.InvariantCulture, $"Training stopped after {model.EpochsRun} epochs ({model.History.StopReason}): {model.History.StopMessage}; final loss {model.History.FinalLoss:F8}.");
         if (model.History.Converged)
         {
@@ -117,6 +127,12 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         ClassNames? names = data.ClassNames ?? initialModel?.ClassNames;
         return new MlpPredictionTransformer(new MlpModelParameters(model, names), _options.FeatureColumnName, data.FeatureType);
     }
+
+    /// <summary>The ML.NET side of the engine's advice when training diverges.</summary>
+    private const string DivergenceAdvice =
+        "In an ML.NET pipeline: keep the default tabular recipe, which scales the features itself, or put " +
+        "mlContext.Transforms.NormalizeMeanVariance(..., fixZero: false) in front of the trainer; for regression, " +
+        "StandardizeTargets = true scales the label.";
 
     /// <summary>The input shape plus the prediction columns; checks the features, label and weight columns as <c>Fit</c> does.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)

@@ -317,7 +317,7 @@ public class TrainingBehaviourTests
         var error = Assert.Throws<MlpDivergenceException>(() => trainer.Fit(data));
         Assert.Matches(@"diverged in epoch \d+ \(learning rate 1E\+06\)", error.Message);
         Assert.Contains("Lower the learning rate", error.Message, StringComparison.Ordinal);
-        Assert.Contains("normalize the features", error.Message, StringComparison.Ordinal);
+        Assert.Contains("standardize the features", error.Message, StringComparison.Ordinal);
 
         // The same on classification data with a binary output.
         Table cancer = Table.Read("breast_cancer.csv");

@@ -203,6 +203,9 @@ public class BadInputTests
         }).Fit(Ml.Data.LoadFromEnumerable(rows)));
         Assert.Matches("Training diverged in epoch [0-9]+", error.Message);
         Assert.Contains("Lower the learning rate", error.Message);
+        // The engine's advice carries no ML.NET names; the adapter adds the pipeline's side.
+        Assert.DoesNotContain("NormalizeMeanVariance", Assert.IsType<MlpDivergenceException>(error.InnerException).Message);
+        Assert.Contains("NormalizeMeanVariance", error.Message);
     }
 
     /// <summary>A view of <paramref name="rows"/> dense 3-feature rows; the label alternates.</summary>

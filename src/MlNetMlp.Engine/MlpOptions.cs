@@ -155,14 +155,14 @@ public sealed class MlpOptions
             throw new ArgumentOutOfRangeException(nameof(Activation), Activation, $"{nameof(Activation)} must be one of {string.Join(", ", Enum.GetNames<Activation>())}; got {(int)Activation}.");
         }
 
-        if (!(LeakyReluSlope > 0 && LeakyReluSlope < 1))
+        if (LeakyReluActivation.BrokenRule(LeakyReluSlope) is string slopeRule)
         {
-            throw new ArgumentOutOfRangeException(nameof(LeakyReluSlope), LeakyReluSlope, $"{nameof(LeakyReluSlope)} must be in (0, 1); got {LeakyReluSlope}.");
+            throw new ArgumentOutOfRangeException(nameof(LeakyReluSlope), LeakyReluSlope, $"{nameof(LeakyReluSlope)} {slopeRule}; got {LeakyReluSlope}.");
         }
 
-        if (!(EluAlpha > 0) || float.IsInfinity(EluAlpha))
+        if (EluActivation.BrokenRule(EluAlpha) is string alphaRule)
         {
-            throw new ArgumentOutOfRangeException(nameof(EluAlpha), EluAlpha, $"{nameof(EluAlpha)} must be a positive finite number; got {EluAlpha}.");
+            throw new ArgumentOutOfRangeException(nameof(EluAlpha), EluAlpha, $"{nameof(EluAlpha)} {alphaRule}; got {EluAlpha}.");
         }
 
         if (Solver is null)

@@ -41,8 +41,7 @@ int foldsRun = int.Parse(Arg("--folds") ?? Folds.ToString(CultureInfo.InvariantC
 
 DataSet[] dataSets =
 [
-    new("adult", Task.Binary, SampleData.Adult, ml => ml.Transforms.Categorical.OneHotEncoding(SampleData.AdultCategorical.Select(c => new InputOutputColumnPair(c, c)).ToArray())
-        .Append(ml.Transforms.Concatenate("Features", [.. SampleData.AdultNumeric, .. SampleData.AdultCategorical]))),
+    new("adult", Task.Binary, SampleData.Adult, ml => SampleData.AdultFeaturizer(ml, standardize: false)),
     new("breast cancer", Task.Binary, SampleData.BreastCancer, _ => new EstimatorChain<ITransformer>()),
     new("titanic", Task.Binary, SampleData.Titanic, SampleData.TitanicFeaturizer),
     new("digits", Task.Multiclass, SampleData.Digits, ml => ml.Transforms.Conversion.MapValueToKey("Label", "Digit")),

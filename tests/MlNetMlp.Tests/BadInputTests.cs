@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlp.Engine;
+using MlNetMlp.SampleSupport;
 using Xunit;
 
 namespace MlNetMlp.Tests;
@@ -346,7 +347,7 @@ public class BadInputTests
     public void OneTransformerServesEightThreadsWithSingleThreadResults()
     {
         var ml = new MLContext(seed: 8);
-        IDataView data = Data.BreastCancer(ml);
+        IDataView data = SampleData.BreastCancer(ml);
         var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
             .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [32, 16], maximumNumberOfIterations: 10))
             .Fit(data);

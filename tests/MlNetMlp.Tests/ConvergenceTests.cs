@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 using MlNetMlp.Engine;
+using MlNetMlp.SampleSupport;
 using Xunit;
 
 namespace MlNetMlp.Tests;
@@ -54,7 +55,7 @@ public class ConvergenceTests
         };
         var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
             .Append(ml.BinaryClassification.Trainers.Mlp(ml, options))
-            .Fit(Data.BreastCancer(ml));
+            .Fit(SampleData.BreastCancer(ml));
         return (model.LastTransformer.Model.Network.History, warnings);
     }
 }

@@ -4,6 +4,7 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlp.Engine;
+using MlNetMlp.SampleSupport;
 using Xunit;
 
 namespace MlNetMlp.Tests;
@@ -23,7 +24,7 @@ public class EndToEndTests
         for (int seed = 0; seed < 5; seed++)
         {
             var ml = new MLContext(seed);
-            var split = ml.Data.TrainTestSplit(Data.BreastCancer(ml), testFraction: 0.2, seed: seed);
+            var split = ml.Data.TrainTestSplit(SampleData.BreastCancer(ml), testFraction: 0.2, seed: seed);
             var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
                 .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [64, 32]))
                 .Fit(split.TrainSet);
@@ -43,7 +44,7 @@ public class EndToEndTests
     public void IrisWithTextLabelsRoundTripsThroughKeys()
     {
         var ml = new MLContext(seed: 3);
-        var split = ml.Data.TrainTestSplit(Data.Iris(ml), testFraction: 0.3, seed: 3);
+        var split = ml.Data.TrainTestSplit(SampleData.IrisColumns(ml), testFraction: 0.3, seed: 3);
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", "Species")
             .Append(ml.Transforms.Concatenate("Features", "SepalLength", "SepalWidth", "PetalLength", "PetalWidth"))
             .Append(ml.Transforms.NormalizeMeanVariance("Features", fixZero: false))
@@ -73,8 +74,8 @@ public class EndToEndTests
     public void AdultFiveFoldCrossValidationReachesAuc()
     {
         var ml = new MLContext(seed: 5);
-        IDataView data = ml.Data.Cache(Data.Adult(ml));
-        var pipeline = Data.AdultFeaturizer(ml)
+        IDataView data = ml.Data.Cache(SampleData.Adult(ml));
+        var pipeline = SampleData.AdultFeaturizer(ml)
             .Append(ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { HiddenLayerSizes = [64, 32], MaximumNumberOfIterations = 10, L2Regularization = 1e-3 }));
         var folds = ml.BinaryClassification.CrossValidate(data, pipeline, numberOfFolds: 5);
         double auc = folds.Average(f => f.Metrics.AreaUnderRocCurve);
@@ -87,7 +88,7 @@ public class EndToEndTests
     public void HousingRegressionReachesRSquared()
     {
         var ml = new MLContext(seed: 7);
-        var split = ml.Data.TrainTestSplit(Data.Housing(ml), testFraction: 0.2, seed: 7);
+        var split = ml.Data.TrainTestSplit(SampleData.Housing(ml), testFraction: 0.2, seed: 7);
         var pipeline = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
             .Append(ml.Regression.Trainers.Mlp(ml, new MlpRegressionTrainer.Options
             {
@@ -108,13 +109,13 @@ public class EndToEndTests
     {
         var ml = new MLContext(seed: 11);
         var binary = ml.BinaryClassification.CrossValidate(
-            Data.BreastCancer(ml),
+            SampleData.BreastCancer(ml),
             ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [16], maximumNumberOfIterations: 50)),
             numberOfFolds: 5);
         Assert.True(binary.Average(f => f.Metrics.Accuracy) > 0.94);
 
         var multiclass = ml.MulticlassClassification.CrossValidate(
-            Data.Iris(ml),
+            SampleData.IrisColumns(ml),
             ml.Transforms.Conversion.MapValueToKey("Label", "Species")
                 .Append(ml.Transforms.Concatenate("Features", "SepalLength", "SepalWidth", "PetalLength", "PetalWidth"))
                 .Append(ml.Transforms.NormalizeMinMax("Features"))
@@ -124,7 +125,7 @@ public class EndToEndTests
         Assert.All(multiclass, f => Assert.Equal(3, f.Metrics.PerClassLogLoss.Count));
 
         var regression = ml.Regression.CrossValidate(
-            Data.Housing(ml),
+            SampleData.Housing(ml),
             ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Append(ml.Regression.Trainers.Mlp(ml, hiddenLayerSizes: [32], learningRate: 0.01, maximumNumberOfIterations: 300)),
             numberOfFolds: 5);
         Assert.True(regression.Average(f => f.Metrics.RSquared) > 0.7, $"mean R² {regression.Average(f => f.Metrics.RSquared)}");
@@ -140,7 +141,7 @@ public class EndToEndTests
     {
         var ml = new MLContext(seed: 13);
         IDataView sparse = ml.Transforms.CustomMapping<MnistRow, BinaryLabel>((row, label) => label.IsZero = row.Label == 0, contractName: null)
-            .Fit(Data.MnistSparse(ml, "mnist_tiny_test.txt")).Transform(Data.MnistSparse(ml, "mnist_tiny_test.txt"));
+            .Fit(SampleData.MnistSparse(ml, "mnist_tiny_test.txt")).Transform(SampleData.MnistSparse(ml, "mnist_tiny_test.txt"));
         var dense = new List<DenseRow>();
         using (var cursor = sparse.GetRowCursor([sparse.Schema["Features"], sparse.Schema["IsZero"]]))
         {

@@ -7,6 +7,7 @@ using System.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlp.Engine;
+using MlNetMlp.SampleSupport;
 using Xunit;
 
 namespace MlNetMlp.Tests;
@@ -118,7 +119,7 @@ public class PipelinePartTests
     public void ASavedPipelineListsItsPartsWithTheFormatOneWords()
     {
         var ml = new MLContext(seed: 3);
-        IDataView data = Data.BreastCancer(ml);
+        IDataView data = SampleData.BreastCancer(ml);
         ITransformer model = ml.Transforms.NormalizeMinMax("Features")
             .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 2))
             .Fit(data);

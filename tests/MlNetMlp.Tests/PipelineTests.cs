@@ -6,6 +6,7 @@ using System.Threading;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlp.Engine;
+using MlNetMlp.SampleSupport;
 using Xunit;
 
 namespace MlNetMlp.Tests;
@@ -16,7 +17,7 @@ public class PipelineTests
     private static (MLContext Ml, IDataView Train, IDataView Test, TransformerChain<MlpPredictionTransformer> Model) BreastCancer(int iterations = 40)
     {
         var ml = new MLContext(seed: 21);
-        var split = ml.Data.TrainTestSplit(Data.BreastCancer(ml), testFraction: 0.2, seed: 21);
+        var split = ml.Data.TrainTestSplit(SampleData.BreastCancer(ml), testFraction: 0.2, seed: 21);
         var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
             .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [16, 8], maximumNumberOfIterations: iterations))
             .Fit(split.TrainSet);
@@ -50,7 +51,7 @@ public class PipelineTests
     public void MulticlassOutputsCarryKeyValuesAndMatchEngineProbabilities()
     {
         var ml = new MLContext(seed: 4);
-        IDataView data = Data.Iris(ml);
+        IDataView data = SampleData.IrisColumns(ml);
         var model = ml.Transforms.Conversion.MapValueToKey("Label", "Species")
             .Append(ml.Transforms.Concatenate("Features", "SepalLength", "SepalWidth", "PetalLength", "PetalWidth"))
             .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [8], learningRate: 0.01, maximumNumberOfIterations: 50))
@@ -151,7 +152,7 @@ public class PipelineTests
     public void EstimatorPromisesTheColumnsItProduces()
     {
         var ml = new MLContext(seed: 1);
-        IDataView data = Data.Iris(ml);
+        IDataView data = SampleData.IrisColumns(ml);
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", "Species")
             .Append(ml.Transforms.Concatenate("Features", "SepalLength", "SepalWidth", "PetalLength", "PetalWidth"))
             .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4]));
@@ -165,10 +166,10 @@ public class PipelineTests
         Assert.Contains(score.Annotations, a => a.Name == "SlotNames");
         Assert.Contains(shape, c => c.Name == "Species");
 
-        var binaryShape = ml.BinaryClassification.Trainers.Mlp(ml).GetOutputSchema(SchemaShapes.FromSchema(Data.BreastCancer(ml).Schema));
+        var binaryShape = ml.BinaryClassification.Trainers.Mlp(ml).GetOutputSchema(SchemaShapes.FromSchema(SampleData.BreastCancer(ml).Schema));
         Assert.Equal(["Features", "Label", "Score", "Probability", "PredictedLabel"], binaryShape.Select(c => c.Name));
 
-        var wrong = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Mlp(ml, featureColumnName: "Nope").GetOutputSchema(SchemaShapes.FromSchema(Data.Housing(ml).Schema)));
+        var wrong = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Mlp(ml, featureColumnName: "Nope").GetOutputSchema(SchemaShapes.FromSchema(SampleData.Housing(ml).Schema)));
         Assert.Contains("'Nope'", wrong.Message);
     }
 
@@ -197,7 +198,7 @@ public class PipelineTests
             EpochsWithoutImprovement = 50,
             Progress = reports.Add,
         });
-        var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Append(trainer).Fit(Data.BreastCancer(ml));
+        var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Append(trainer).Fit(SampleData.BreastCancer(ml));
         MlpModelParameters parameters = model.LastTransformer.Model;
         Assert.Equal(12, reports.Count);
         Assert.Equal(Enumerable.Range(1, 12), reports.Select(r => r.Epoch));
@@ -215,7 +216,7 @@ public class PipelineTests
     public void WarmStartContinuesFromAFittedModel()
     {
         var ml = new MLContext(seed: 3);
-        IDataView data = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Fit(Data.BreastCancer(ml)).Transform(Data.BreastCancer(ml));
+        IDataView data = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Fit(SampleData.BreastCancer(ml)).Transform(SampleData.BreastCancer(ml));
         var trainer = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [8], MaximumNumberOfIterations = 5, Seed = 9 });
         MlpPredictionTransformer first = trainer.Fit(data);
         MlpPredictionTransformer second = trainer.Fit(data, first.Model);
@@ -229,7 +230,7 @@ public class PipelineTests
     public void CancellationStopsTrainingAndTheNextFitWorks()
     {
         var ml = new MLContext(seed: 4);
-        IDataView data = Data.BreastCancer(ml);
+        IDataView data = SampleData.BreastCancer(ml);
         using var cancel = new CancellationTokenSource();
         var options = new MlpBinaryTrainer.Options
         {

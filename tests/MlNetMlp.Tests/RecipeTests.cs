@@ -2,6 +2,7 @@ using System.IO;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetMlp.SampleSupport;
 using Xunit;
 
 namespace MlNetMlp.Tests;
@@ -12,7 +13,7 @@ public class RecipeTests
     [Fact]
     public void TheSimpleOverloadAndAFreshOptionsObjectTrainTheSameModel()
     {
-        IDataView data = Data.BreastCancer(new MLContext(1));
+        IDataView data = SampleData.BreastCancer(new MLContext(1));
         var a = new MLContext(seed: 3);
         var b = new MLContext(seed: 3);
         float[] simple = Scores(a.BinaryClassification.Trainers.Mlp(a).Fit(data).Transform(data));
@@ -23,7 +24,7 @@ public class RecipeTests
     [Fact]
     public void ChangingTheOptionsAfterCreatingTheTrainerDoesNotChangeWhatItTrains()
     {
-        IDataView data = Data.BreastCancer(new MLContext(1));
+        IDataView data = SampleData.BreastCancer(new MLContext(1));
         MlpBinaryTrainer.Options Options() => new() { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [8], Solver = new AdamSolver { LearningRate = 0.01 }, MaximumNumberOfIterations = 5, Seed = 4 };
         var ml = new MLContext(seed: 1);
         float[] untouched = Scores(ml.BinaryClassification.Trainers.Mlp(ml, Options()).Fit(data).Transform(data));
@@ -45,7 +46,7 @@ public class RecipeTests
         // Breast cancer's measurements range from 0.001 to 4000: without a normalizer in front the scikit-learn
         // recipe loses accuracy; the tabular recipe scales (encodes) them itself.
         var ml = new MLContext(seed: 1);
-        var split = ml.Data.TrainTestSplit(Data.BreastCancer(ml), testFraction: 0.3, seed: 2);
+        var split = ml.Data.TrainTestSplit(SampleData.BreastCancer(ml), testFraction: 0.3, seed: 2);
         var tabular = ml.BinaryClassification.Evaluate(ml.BinaryClassification.Trainers.Mlp(ml).Fit(split.TrainSet).Transform(split.TestSet));
         var sklearn = ml.BinaryClassification.Evaluate(ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn }).Fit(split.TrainSet).Transform(split.TestSet));
         Assert.True(tabular.AreaUnderRocCurve > 0.98, $"tabular AUC {tabular.AreaUnderRocCurve:F4}");
@@ -57,7 +58,7 @@ public class RecipeTests
     {
         // Housing's label is in $1000s (5 to 50); on the raw label the scikit-learn recipe is far below a linear model.
         var ml = new MLContext(seed: 1);
-        var split = ml.Data.TrainTestSplit(Data.Housing(ml), testFraction: 0.25, seed: 3);
+        var split = ml.Data.TrainTestSplit(SampleData.Housing(ml), testFraction: 0.25, seed: 3);
         IDataView scored = ml.Regression.Trainers.Mlp(ml).Fit(split.TrainSet).Transform(split.TestSet);
         RegressionMetrics metrics = ml.Regression.Evaluate(scored);
         Assert.True(metrics.RSquared > 0.75, $"R² {metrics.RSquared:F4}");
@@ -125,7 +126,7 @@ public class RecipeTests
                 log.Add(e.Message);
             }
         };
-        IDataView data = Data.Housing(ml);
+        IDataView data = SampleData.Housing(ml);
         ml.Regression.Trainers.Mlp(ml, new MlpRegressionTrainer.Options { MaximumNumberOfIterations = 2 }).Fit(data);
         Assert.Contains(log, m => m.Contains("normalization not required", System.StringComparison.Ordinal) && m.Contains("3 network(s)", System.StringComparison.Ordinal) && m.Contains("batch 32", System.StringComparison.Ordinal));
     }

@@ -5,6 +5,7 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlp.Engine;
+using MlNetMlp.SampleSupport;
 using Xunit;
 
 namespace MlNetMlp.Tests;
@@ -16,7 +17,7 @@ namespace MlNetMlp.Tests;
 public class TwoClassMulticlassTests
 {
     /// <summary>Iris rows of two species (versicolor and virginica, which overlap a little), features as one vector.</summary>
-    internal static IrisRow[] TwoSpecies(params string[] species) => File.ReadLines(Data.PathOf("iris.csv"))
+    internal static IrisRow[] TwoSpecies(params string[] species) => File.ReadLines(SamplePaths.DataFile("iris.csv"))
         .Skip(1)
         .Select(line => line.Split(','))
         .Where(fields => species.Contains(fields[4]))

@@ -37,7 +37,7 @@ public class MlNetBenchmarks
         int fitRows = System.Math.Min(20_000, labels.Length);
         IDataView fit = ml.Data.LoadFromEnumerable(Rows(all[..(fitRows * data.FeatureCount)], labels[..fitRows], data.FeatureCount), schema);
         _model = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, new MlpMulticlassTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = w.Hidden, NumberOfIterations = 1, BatchSize = w.BatchSize }))
+            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, new MlpMulticlassTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = w.Hidden, MaximumNumberOfIterations = 1, BatchSize = w.BatchSize }))
             .Fit(fit);
         _engine = ml.Model.CreatePredictionEngine<DigitRow, DigitPrediction>(_model, inputSchemaDefinition: schema);
         _row = Rows(data.TestFeatures, data.TestLabels!, data.FeatureCount).First();

@@ -27,7 +27,7 @@ internal static class MlNetComparison
         PreparedData digits = Workload.Get("W1").Data;
         IDataView train = ml.Data.LoadFromEnumerable(Rows(digits.TrainFeatures, digits.TrainLabels!, digits.FeatureCount), SchemaFor(digits.FeatureCount));
         var mlp = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, new MlpMulticlassTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [128, 64], NumberOfIterations = 20, BatchSize = 200, NumberOfThreads = 1 }))
+            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, new MlpMulticlassTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [128, 64], MaximumNumberOfIterations = 20, BatchSize = 200, NumberOfThreads = 1 }))
             .Fit(train);
         var maxEnt = ml.Transforms.Conversion.MapValueToKey("Label")
             .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy())
@@ -55,7 +55,7 @@ internal static class MlNetComparison
             int trainRows = Math.Min(20_000, labels.Length);
             IDataView fitView = ml.Data.LoadFromEnumerable(Rows(all.AsSpan(0, trainRows * data.FeatureCount).ToArray(), labels.AsSpan(0, trainRows).ToArray(), data.FeatureCount), SchemaFor(data.FeatureCount));
             var model = ml.Transforms.Conversion.MapValueToKey("Label")
-                .Append(ml.MulticlassClassification.Trainers.Mlp(ml, new MlpMulticlassTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = w.Hidden, NumberOfIterations = 1, BatchSize = w.BatchSize }))
+                .Append(ml.MulticlassClassification.Trainers.Mlp(ml, new MlpMulticlassTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = w.Hidden, MaximumNumberOfIterations = 1, BatchSize = w.BatchSize }))
                 .Fit(fitView);
             Consume(view, "Features");
             double chainSeconds = double.MaxValue;

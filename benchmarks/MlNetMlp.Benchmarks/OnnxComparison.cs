@@ -25,7 +25,7 @@ internal static class OnnxComparison
         var schema = MlNetComparison.SchemaFor(d);
         var train = ml.Data.LoadFromEnumerable(MlNetComparison.Rows(digits.TrainFeatures, digits.TrainLabels!, d), schema);
         var chain = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, new MlpMulticlassTrainer.Options { HiddenLayerSizes = [128, 64], NumberOfIterations = 20, BatchSize = 200, NumberOfThreads = 1 }))
+            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, new MlpMulticlassTrainer.Options { HiddenLayerSizes = [128, 64], MaximumNumberOfIterations = 20, BatchSize = 200, NumberOfThreads = 1 }))
             .Fit(train);
         MlpModel network = chain.LastTransformer.Model.Network;
         ITransformer standard = Reload(ml, ml.Transforms.ApplyOnnxModelWithMlp(chain, train), train.Schema);

@@ -164,7 +164,7 @@ internal sealed class Workload
         L2Regularization = Alpha,
         BatchSize = BatchSize,
         MaxEpochs = epochs,
-        Tolerance = 0,
+        OptimizationTolerance = 0,
         EpochsWithoutImprovement = epochs + 1,
         Shuffle = true,
         Seed = seed,

@@ -9,7 +9,7 @@
 //   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard -- --data adult,housing --trainers LightGbm,MLP
 //   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard -- --ablation        (the recipe with each part removed)
 //   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard -- --external DIR    (data sets this repository does not hold: external/export.R)
-//   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard -- --mlp "NumberOfIterations=32;HiddenLayerSizes=128x128" --folds 2
+//   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard -- --mlp "MaximumNumberOfIterations=32;HiddenLayerSizes=128x128" --folds 2
 //
 // Trainers that need normalized features (the linear ones, the scikit-learn recipe) get NormalizeMeanVariance
 // (fixZero: false) after the shared featurization; the trees and the tabular recipe get the raw features.
@@ -43,8 +43,7 @@ int foldsRun = int.Parse(Arg("--folds") ?? Folds.ToString(CultureInfo.InvariantC
 
 DataSet[] dataSets =
 [
-    new("adult", Task.Binary, SampleData.Adult, ml => ml.Transforms.Categorical.OneHotEncoding(SampleData.AdultCategorical.Select(c => new InputOutputColumnPair(c, c)).ToArray())
-        .Append(ml.Transforms.Concatenate("Features", [.. SampleData.AdultNumeric, .. SampleData.AdultCategorical]))),
+    new("adult", Task.Binary, SampleData.Adult, ml => SampleData.AdultFeaturizer(ml, standardize: false)),
     new("breast cancer", Task.Binary, SampleData.BreastCancer, _ => new EstimatorChain<ITransformer>()),
     new("titanic", Task.Binary, SampleData.Titanic, SampleData.TitanicFeaturizer),
     new("digits", Task.Multiclass, SampleData.Digits, ml => ml.Transforms.Conversion.MapValueToKey("Label", "Digit")),
@@ -197,7 +196,7 @@ static (string, string)[] Ablations() =>
     ("- early stopping", "EarlyStopping=false"),
     ("stop on score, not loss", "EarlyStoppingMetric=Score"),
     ("batch 200, not automatic", "BatchSize=200"),
-    ("64 epochs, not automatic", "NumberOfIterations=64"),
+    ("64 epochs, not automatic", "MaximumNumberOfIterations=64"),
     ("one layer of 100", "HiddenLayerSizes=100"),
     ("learning rate 0.001", "LearningRate=0.001"),
     ("+ weight decay 0.01", "WeightDecay=0.01"),

@@ -129,7 +129,7 @@ static EstimatorChain<MlpPredictionTransformer> BuildPipeline(MLContext mlContex
             Activation = Activation.Relu,
             Solver = new AdamSolver { LearningRate = 1e-3 },
             L2Regularization = 1e-4,
-            NumberOfIterations = 200,
+            MaximumNumberOfIterations = 200,
             Seed = seed,
         }));
 

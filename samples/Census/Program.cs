@@ -57,7 +57,7 @@ var trainer = mlContext.BinaryClassification.Trainers.Mlp(mlContext, new MlpBina
     Activation = Activation.Relu,
     Solver = new AdamSolver { LearningRate = 1e-3 },
     L2Regularization = 1e-4,
-    NumberOfIterations = MaxEpochs,
+    MaximumNumberOfIterations = MaxEpochs,
     EarlyStopping = true,
     ValidationFraction = 0.1,
     EpochsWithoutImprovement = 10,

@@ -100,7 +100,7 @@ static Result TrainAndEvaluate(MLContext mlContext, IEstimator<ITransformer> fea
         Activation = Activation.Relu,
         Solver = new AdamSolver { LearningRate = 1e-3 },
         L2Regularization = 1e-4,
-        NumberOfIterations = MaxEpochs,
+        MaximumNumberOfIterations = MaxEpochs,
         Seed = seed,
     });
     var pipeline = featurize.Append(trainer).Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedDigit", "PredictedLabel"));

@@ -25,7 +25,7 @@ public static class BinaryClassificationWithOptions
             Solver = new AdamSolver { LearningRate = 0.003 },
             L2Regularization = 1e-3,
             BatchSize = 64,
-            NumberOfIterations = 100,
+            MaximumNumberOfIterations = 100,
             EnsembleSize = 1, // one network, so the progress shows one loss curve (the tabular recipe averages 3 below 10,000 rows)
             Seed = 7, // the network's own seed: results do not depend on what else the MLContext did
             Progress = report =>

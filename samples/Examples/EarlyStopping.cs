@@ -22,12 +22,12 @@ public static class EarlyStopping
         var options = new MlpMulticlassTrainer.Options
         {
             HiddenLayerSizes = [128, 64],
-            NumberOfIterations = 500,
+            MaximumNumberOfIterations = 500,
             EarlyStopping = true,          // scikit-learn's early_stopping=True
             EarlyStoppingMetric = EarlyStoppingMetric.Score, // stop on validation accuracy, as scikit-learn does (the tabular recipe's default is the validation loss)
             ValidationFraction = 0.1,      // stratified by class
             EpochsWithoutImprovement = 10, // n_iter_no_change
-            Tolerance = 1e-4,
+            OptimizationTolerance = 1e-4,
             Seed = 1,
         };
         var model = mlContext.Transforms.Conversion.MapValueToKey("Label", "Digit")
@@ -38,7 +38,7 @@ public static class EarlyStopping
         MlpModelParameters mlp = model.LastTransformer.Model;
         double best = mlp.ValidationScores.Max();
         int bestEpoch = mlp.ValidationScores.ToList().IndexOf(best) + 1;
-        Console.WriteLine($"Stopped after {mlp.EpochsRun} of {options.NumberOfIterations} epochs; best validation accuracy {best:F3} at epoch {bestEpoch}");
+        Console.WriteLine($"Stopped after {mlp.EpochsRun} of {options.MaximumNumberOfIterations} epochs; best validation accuracy {best:F3} at epoch {bestEpoch}");
         var metrics = mlContext.MulticlassClassification.Evaluate(model.Transform(split.TestSet));
         Console.WriteLine($"Test accuracy: {metrics.MicroAccuracy:F3}");
     }

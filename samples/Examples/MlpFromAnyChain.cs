@@ -23,7 +23,7 @@ public static class MlpFromAnyChain
             separatorChar: ',', hasHeader: true);
         var model = mlContext.Transforms.Conversion.MapValueToKey("Label", "Species")
             .Append(mlContext.Transforms.NormalizeMeanVariance("Features", fixZero: false))
-            .Append(mlContext.MulticlassClassification.Trainers.Mlp(mlContext, hiddenLayerSizes: [8], numberOfIterations: 500))
+            .Append(mlContext.MulticlassClassification.Trainers.Mlp(mlContext, hiddenLayerSizes: [8], maximumNumberOfIterations: 500))
             .Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel"))
             .Fit(data);
         Console.WriteLine($"Last transformer: {model.LastTransformer.GetType().Name}");

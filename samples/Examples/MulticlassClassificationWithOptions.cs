@@ -25,7 +25,7 @@ public static class MulticlassClassificationWithOptions
             Activation = Activation.Relu,
             Solver = new AdamSolver { LearningRate = 0.01 },
             L2Regularization = 1e-2,
-            NumberOfIterations = 300,
+            MaximumNumberOfIterations = 300,
             Seed = 3,
         };
         var pipeline = mlContext.Transforms.Conversion.MapValueToKey("Label", "Cultivar")

@@ -20,7 +20,7 @@ public static class Regression
 
         // The label (5 to 50) is small enough to train on as it is; see RegressionWithStandardizedLabel otherwise.
         var pipeline = mlContext.Transforms.NormalizeMeanVariance("Features", fixZero: false)
-            .Append(mlContext.Regression.Trainers.Mlp(mlContext, hiddenLayerSizes: [64, 32], learningRate: 0.01, numberOfIterations: 500));
+            .Append(mlContext.Regression.Trainers.Mlp(mlContext, hiddenLayerSizes: [64, 32], learningRate: 0.01, maximumNumberOfIterations: 500));
         var model = pipeline.Fit(split.TrainSet);
 
         var metrics = mlContext.Regression.Evaluate(model.Transform(split.TestSet));

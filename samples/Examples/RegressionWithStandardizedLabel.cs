@@ -27,7 +27,7 @@ public static class RegressionWithStandardizedLabel
             HiddenLayerSizes = [32],
             Solver = new AdamSolver { LearningRate = 0.001 },
             L2Regularization = 10, // 442 rows and 10 noisy features: a strong penalty generalizes best
-            NumberOfIterations = 200,
+            MaximumNumberOfIterations = 200,
             Seed = 1,
         };
         var model = mlContext.Transforms.NormalizeMeanVariance("Features", fixZero: false)

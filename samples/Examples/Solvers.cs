@@ -26,7 +26,7 @@ public static class Solvers
         ];
         foreach ((string name, MlpSolver solver) in solvers)
         {
-            var options = new MlpBinaryTrainer.Options { HiddenLayerSizes = [32], Solver = solver, NumberOfIterations = 200, Seed = 1 };
+            var options = new MlpBinaryTrainer.Options { HiddenLayerSizes = [32], Solver = solver, MaximumNumberOfIterations = 200, Seed = 1 };
             var model = mlContext.Transforms.NormalizeMeanVariance("Features", fixZero: false)
                 .Append(mlContext.BinaryClassification.Trainers.Mlp(mlContext, options))
                 .Fit(split.TrainSet);

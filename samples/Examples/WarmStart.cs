@@ -29,7 +29,7 @@ public static class WarmStart
         {
             Recipe = MlpRecipe.ScikitLearn,
             HiddenLayerSizes = [32],
-            NumberOfIterations = 10,
+            MaximumNumberOfIterations = 10,
             Seed = 1,
         });
         MlpPredictionTransformer first = trainer.Fit(train);

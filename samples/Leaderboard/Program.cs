@@ -53,7 +53,7 @@ foreach (Board board in boards)
         {
             HiddenLayerSizes = [64, 32],
             Solver = new AdamSolver { LearningRate = 1e-3 },
-            NumberOfIterations = 200,
+            MaximumNumberOfIterations = 200,
             EarlyStopping = board.EarlyStopping,
             Seed = Seed,
         })),
@@ -62,7 +62,7 @@ foreach (Board board in boards)
             HiddenLayerSizes = [64, 32],
             Solver = new LbfgsSolver(),
             L2Regularization = 1,
-            NumberOfIterations = 200,
+            MaximumNumberOfIterations = 200,
             Seed = Seed,
         })),
         ("LbfgsLogisticRegression", () => mlContext.BinaryClassification.Trainers.LbfgsLogisticRegression()),

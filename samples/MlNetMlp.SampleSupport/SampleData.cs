@@ -5,7 +5,10 @@ using Microsoft.ML.Data;
 
 namespace MlNetMlp.SampleSupport;
 
-/// <summary>Loaders for the data sets several samples share, in ML.NET's untyped text-loader form.</summary>
+/// <summary>
+/// Loaders for the data sets in <c>samples/data</c>, in ML.NET's untyped text-loader form: the one place the samples,
+/// the ML.NET tests (which compile this file and <see cref="SamplePaths"/> in) and the leaderboard read them from.
+/// </summary>
 public static class SampleData
 {
     /// <summary>The eight text columns of adult.txt.</summary>
@@ -46,11 +49,24 @@ public static class SampleData
         trimWhitespace: true);
 
     /// <summary>One-hot categoricals and standardized numerics, concatenated into "Features".</summary>
-    public static IEstimator<ITransformer> AdultFeaturizer(MLContext ml) =>
-        ml.Transforms.Categorical.OneHotEncoding(AdultCategorical.Select(c => new InputOutputColumnPair(c, c)).ToArray())
-            .Append(ml.Transforms.Concatenate("Numeric", AdultNumeric))
-            .Append(ml.Transforms.NormalizeMeanVariance("Numeric", fixZero: false))
-            .Append(ml.Transforms.Concatenate("Features", ["Numeric", .. AdultCategorical]));
+    public static IEstimator<ITransformer> AdultFeaturizer(MLContext ml) => AdultFeaturizer(ml, standardize: true);
+
+    /// <summary>
+    /// One-hot categoricals and the numerics, concatenated into "Features" (numerics first); with
+    /// <paramref name="standardize"/> the numerics are centred and scaled to unit variance
+    /// (<c>NormalizeMeanVariance(fixZero: false)</c>), which the scikit-learn recipe needs and the tabular recipe does not.
+    /// </summary>
+    public static IEstimator<ITransformer> AdultFeaturizer(MLContext ml, bool standardize)
+    {
+        IEstimator<ITransformer> numeric = ml.Transforms.Categorical.OneHotEncoding(AdultCategorical.Select(c => new InputOutputColumnPair(c, c)).ToArray())
+            .Append(ml.Transforms.Concatenate("Numeric", AdultNumeric));
+        if (standardize)
+        {
+            numeric = numeric.Append(ml.Transforms.NormalizeMeanVariance("Numeric", fixZero: false));
+        }
+
+        return numeric.Append(ml.Transforms.Concatenate("Features", ["Numeric", .. AdultCategorical]));
+    }
 
     /// <summary>Digits: the 64 pixel counts (0-16) as "Features" and the digit as a Single "Digit" (make it a key for multiclass).</summary>
     public static IDataView Digits(MLContext ml) => ml.Data.LoadFromTextFile(
@@ -72,6 +88,27 @@ public static class SampleData
         [new TextLoader.Column("Features", DataKind.Single, 0, 3), new TextLoader.Column("Species", DataKind.String, 4)],
         separatorChar: ',',
         hasHeader: true);
+
+    /// <summary>Iris with each measurement its own Single column ("SepalLength", "SepalWidth", "PetalLength", "PetalWidth") and the species as text "Species", for pipelines that assemble "Features" themselves.</summary>
+    public static IDataView IrisColumns(MLContext ml) => ml.Data.LoadFromTextFile(
+        SamplePaths.DataFile("iris.csv"),
+        [
+            new TextLoader.Column("SepalLength", DataKind.Single, 0),
+            new TextLoader.Column("SepalWidth", DataKind.Single, 1),
+            new TextLoader.Column("PetalLength", DataKind.Single, 2),
+            new TextLoader.Column("PetalWidth", DataKind.Single, 3),
+            new TextLoader.Column("Species", DataKind.String, 4),
+        ],
+        separatorChar: ',',
+        hasHeader: true);
+
+    /// <summary>A subset of MNIST in ML.NET's sparse text format (<c>mnist_tiny_train.txt</c>, <c>mnist_tiny_test.txt</c>): the digit as a Single "Label", then the 784 pixels as a sparse "Features" vector.</summary>
+    public static IDataView MnistSparse(MLContext ml, string fileName) => ml.Data.LoadFromTextFile(
+        SamplePaths.DataFile(fileName),
+        [new TextLoader.Column("Label", DataKind.Single, 0), new TextLoader.Column("Features", DataKind.Single, 1, 784)],
+        separatorChar: '\t',
+        hasHeader: false,
+        allowSparse: true);
 
     /// <summary>Boston housing: the 13 features as "Features" and the median home value (in $1000s) as "Label".</summary>
     public static IDataView Housing(MLContext ml) => ml.Data.LoadFromTextFile(

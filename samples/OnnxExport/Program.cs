@@ -29,7 +29,7 @@ IDataView data = SampleData.Adult(mlContext);
 DataOperationsCatalog.TrainTestData split = mlContext.Data.TrainTestSplit(data, testFraction: 0.2, seed: 1);
 var pipeline = mlContext.Transforms.ReplaceMissingValues(SampleData.AdultNumeric.Select(c => new InputOutputColumnPair(c, c)).ToArray(), MissingValueReplacingEstimator.ReplacementMode.Mean)
     .Append(SampleData.AdultFeaturizer(mlContext))
-    .Append(mlContext.BinaryClassification.Trainers.Mlp(mlContext, hiddenLayerSizes: [32, 16], numberOfIterations: 15));
+    .Append(mlContext.BinaryClassification.Trainers.Mlp(mlContext, hiddenLayerSizes: [32, 16], maximumNumberOfIterations: 15));
 var model = pipeline.Fit(split.TrainSet);
 IDataView ours = model.Transform(split.TestSet);
 Console.WriteLine($"Trained on {DataViews.CountRows(split.TrainSet)} rows; {DataViews.CountRows(split.TestSet)} test rows.");

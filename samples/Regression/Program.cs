@@ -134,7 +134,7 @@ static Fitted Fit(MLContext mlContext, DataOperationsCatalog.TrainTestData split
         Activation = Activation.Relu,
         Solver = new AdamSolver { LearningRate = 1e-3 },
         L2Regularization = 1e-4,
-        NumberOfIterations = MaxEpochs,
+        MaximumNumberOfIterations = MaxEpochs,
         EarlyStopping = true,
         ValidationFraction = 0.1,
         EpochsWithoutImprovement = 20,

@@ -47,7 +47,7 @@ foreach ((string name, MlpSolver solver) in solvers)
             HiddenLayerSizes = [64, 32],
             Solver = solver,
             L2Regularization = 1e-4,
-            NumberOfIterations = 200,
+            MaximumNumberOfIterations = 200,
             Seed = Seed,
         }));
     var trainClock = Stopwatch.StartNew();
@@ -89,7 +89,7 @@ foreach (int[] hidden in hiddenSizes)
                     HiddenLayerSizes = hidden,
                     Solver = new AdamSolver { LearningRate = learningRate },
                     L2Regularization = l2,
-                    NumberOfIterations = 200,
+                    MaximumNumberOfIterations = 200,
                     Seed = Seed,
                 }));
 
@@ -131,7 +131,7 @@ var bestModel = mlContext.Transforms.NormalizeMeanVariance("Features", fixZero: 
         HiddenLayerSizes = best.Hidden,
         Solver = new AdamSolver { LearningRate = best.LearningRate },
         L2Regularization = best.L2,
-        NumberOfIterations = 200,
+        MaximumNumberOfIterations = 200,
         Seed = Seed,
     }))
     .Fit(split.TrainSet);

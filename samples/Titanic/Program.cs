@@ -66,7 +66,7 @@ MlpBinaryTrainer Mlp() => mlContext.BinaryClassification.Trainers.Mlp(mlContext,
 {
     HiddenLayerSizes = [16],
     L2Regularization = 1e-2,
-    NumberOfIterations = 300,
+    MaximumNumberOfIterations = 300,
     Seed = Seed,
 });
 

@@ -53,7 +53,7 @@ foreach (int[] hidden in candidates)
                 Activation = Activation.Tanh,
                 Solver = new LbfgsSolver(),
                 L2Regularization = 1,
-                NumberOfIterations = 2000,
+                MaximumNumberOfIterations = 2000,
                 Seed = start,
             }));
         var model = pipeline.Fit(train);

@@ -21,7 +21,7 @@ namespace MlNetMlp.Engine;
 /// </code>
 /// Every buffer's stride and length comes from one <see cref="BackpropBufferPlan"/>, which <see cref="WorkBytes"/> also
 /// reads. Hidden-layer activations and deltas are always padded. The weights are copied and transposed once per call
-/// (prepare). A chunk large enough to be split between threads (<see cref="ParallelThreshold"/>) then runs in two
+/// (prepare). A chunk large enough to be split between threads (<see cref="WorkerPool.SerialMultiplyAdds"/>) then runs in two
 /// phases, each cut into independent pieces that <see cref="WorkerPool"/> spreads over the cores:
 /// <list type="number">
 /// <item>rows: blocks of rows go through every layer, get their output delta and loss, and go back down
@@ -33,7 +33,7 @@ namespace MlNetMlp.Engine;
 /// A smaller chunk runs on the calling thread layer by layer: forward, then from the top, each layer's weight and
 /// bias gradient followed by its input gradient, which overwrites the layer's activations (nothing else reads them
 /// afterwards). That needs one buffer per hidden layer instead of two: what bounds a fit's memory when the trainer
-/// cuts the mini-batches of a small data set into small chunks (<see cref="ChunkRows"/>).
+/// cuts the mini-batches of a small data set into small chunks (<see cref="RowsWithinBudget"/>).
 /// Every output element is computed in a fixed order whatever the chunk and the pieces (the kernels add one
 /// product per step in ascending depth, and a chunk continues from the previous chunk's sums), the loss is summed
 /// row by row in order and the L2 sum over fixed blocks of weight rows in order, so results are bit-identical for
@@ -41,9 +41,6 @@ namespace MlNetMlp.Engine;
 /// </summary>
 internal sealed unsafe class Backprop : IParallelWork
 {
-    /// <summary>Multiply-adds per chunk below which a chunk runs on one thread: the hand-off would cost more than it saves.</summary>
-    internal const long ParallelThreshold = 1_500_000;
-
     /// <summary>
     /// Rows per product of the forward pass and the input gradient layer by layer: below <see cref="Gemm.PackRows"/>,
     /// so the kernels read the unpadded weights (no copies are made layer by layer) in place rather than copying
@@ -51,7 +48,7 @@ internal sealed unsafe class Backprop : IParallelWork
     /// </summary>
     private const int LayerRowBlock = Gemm.PackRows - 8;
 
-    /// <summary>Fewest rows <see cref="ChunkRows"/> gives a chunk (unless the batch is smaller): the kernels' tiles are 8 rows high.</summary>
+    /// <summary>Fewest rows <see cref="RowsWithinBudget"/> gives a chunk (unless the batch is smaller): the kernels' tiles are 8 rows high.</summary>
     internal const int MinChunkRows = 8;
 
     /// <summary>
@@ -100,7 +97,7 @@ internal sealed unsafe class Backprop : IParallelWork
     private bool _training;
     private bool _firstChunk;
     private bool _lastChunk;
-    private float _alpha;
+    private float _l2;
     private float _inverse;
     private int _rows;
     private int _rowsPerPiece;
@@ -200,7 +197,7 @@ internal sealed unsafe class Backprop : IParallelWork
     /// that many), evened out so that a full batch splits into chunks of nearly equal size. Depends only on the
     /// shapes and the budget, never on the thread count.
     /// </summary>
-    public static int ChunkRows(ParameterLayout layout, int batchRows, long budgetBytes, bool sparseInput = false)
+    public static int RowsWithinBudget(ParameterLayout layout, int batchRows, long budgetBytes, bool sparseInput = false)
     {
         if (WorkBytes(layout, batchRows, sparseInput) <= budgetBytes)
         {
@@ -256,11 +253,11 @@ internal sealed unsafe class Backprop : IParallelWork
 
     /// <summary>
     /// Mean loss and gradient over <paramref name="rows"/> (any count; processed in chunks of <see cref="Capacity"/>),
-    /// as scikit-learn's <c>_backprop</c>: <c>loss = (Σ w_i loss_i + alpha/2 Σ W²) / m</c>,
-    /// <c>dW = (Σ aᵀ delta + alpha W) / m</c>, <c>db = Σ delta / m</c>. Overwrites <paramref name="gradient"/>.
+    /// as scikit-learn's <c>_backprop</c>: <c>loss = (Σ w_i loss_i + l2/2 Σ W²) / m</c>,
+    /// <c>dW = (Σ aᵀ delta + l2 W) / m</c>, <c>db = Σ delta / m</c>. Overwrites <paramref name="gradient"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public double LossAndGradient(ReadOnlySpan<float> parameters, MlpDataset data, ReadOnlySpan<int> rows, double alpha, Span<float> gradient)
+    public double LossAndGradient(ReadOnlySpan<float> parameters, MlpDataset data, ReadOnlySpan<int> rows, double l2, Span<float> gradient)
     {
         if (rows.Length == 0)
         {
@@ -282,7 +279,7 @@ internal sealed unsafe class Backprop : IParallelWork
             _values = values;
             _data = data;
             _training = true;
-            _alpha = alpha > 0 ? (float)alpha : 0f;
+            _l2 = l2 > 0 ? (float)l2 : 0f;
             _inverse = 1f / rows.Length;
             try
             {
@@ -317,7 +314,7 @@ internal sealed unsafe class Backprop : IParallelWork
             }
         }
 
-        if (alpha > 0)
+        if (l2 > 0)
         {
             for (int block = 0; block < _squares.Length; block++)
             {
@@ -325,7 +322,7 @@ internal sealed unsafe class Backprop : IParallelWork
             }
         }
 
-        return (dataLoss + (0.5 * alpha * sumOfSquares)) / rows.Length;
+        return (dataLoss + (0.5 * l2 * sumOfSquares)) / rows.Length;
     }
 
     /// <summary>
@@ -393,7 +390,7 @@ internal sealed unsafe class Backprop : IParallelWork
     private WeightPiece[] Pieces => Parallel ? _parallelPieces : _serialPieces;
 
     /// <summary>Whether a chunk of this many rows is large enough to be split between threads (given more than one).</summary>
-    internal static bool MaySplit(long rows, long multiplyAddsPerRow) => rows * multiplyAddsPerRow >= ParallelThreshold;
+    internal static bool MaySplit(long rows, long multiplyAddsPerRow) => WorkerPool.WorthSplitting(rows * multiplyAddsPerRow);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Begin(int* rowIndex, int rows)
@@ -629,7 +626,7 @@ internal sealed unsafe class Backprop : IParallelWork
 
     /// <summary>
     /// Piece of the weight phase: a block of rows of one layer's weight gradient, or its bias gradient. The first
-    /// chunk writes, later chunks add; the last chunk then adds <c>alpha W</c> and divides by the row count,
+    /// chunk writes, later chunks add; the last chunk then adds <c>l2 W</c> and divides by the row count,
     /// recording <c>Σ W²</c> per fixed block of rows for the loss.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -690,10 +687,10 @@ internal sealed unsafe class Backprop : IParallelWork
             int b1 = Math.Min(b0 + SquareRows, p1);
             var weights = new ReadOnlySpan<float>(_parameters + _layout.WeightOffset(l) + (b0 * n), (b1 - b0) * n);
             var rows = new Span<float>(gradient + (b0 * n), (b1 - b0) * n);
-            if (_alpha > 0)
+            if (_l2 > 0)
             {
                 _squares[_squareOffsets[l] + (b0 / SquareRows)] = VectorMath.SumOfSquares(weights);
-                VectorMath.AddPenaltyAndScale(weights, rows, _alpha, _inverse);
+                VectorMath.AddPenaltyAndScale(weights, rows, _l2, _inverse);
             }
             else
             {

@@ -6,7 +6,7 @@ namespace MlNetMlp.Engine;
 /// <summary>
 /// The sizes of <see cref="Backprop"/>'s work buffers for one shape, capacity and kind of input: every row stride and
 /// every buffer's length in floats, decided here once. <see cref="Backprop"/>'s constructor allocates exactly these
-/// buffers and <see cref="Backprop.WorkBytes"/> (the memory estimate <see cref="Backprop.ChunkRows"/> and the trainer's
+/// buffers and <see cref="Backprop.WorkBytes"/> (the memory estimate <see cref="Backprop.RowsWithinBudget"/> and the trainer's
 /// memory check read) is <see cref="Bytes"/>, so the two cannot disagree. Legend as in <see cref="Backprop"/>:
 /// l = 0..L for activations, l = 0..L-1 for weights.
 /// </summary>

@@ -41,7 +41,7 @@ public enum LearningRateSchedule
     /// <summary>The learning rate stays at its initial value.</summary>
     Constant,
 
-    /// <summary>After each epoch the rate becomes <c>initial / (t + 1)^PowerT</c>, t being the number of samples seen.</summary>
+    /// <summary>After each epoch the rate becomes <c>initial / (t + 1)^InverseScalingExponent</c>, t being the number of samples seen.</summary>
     InverseScaling,
 
     /// <summary>
@@ -74,7 +74,7 @@ public enum MlpStopReason
 
     /// <summary>
     /// Converged: the training loss (or, with early stopping, the validation score) did not improve by more than
-    /// <see cref="MlNetMlp.Engine.MlpOptions.Tolerance"/> for <see cref="MlNetMlp.Engine.MlpOptions.EpochsWithoutImprovement"/>
+    /// <see cref="MlNetMlp.Engine.MlpOptions.OptimizationTolerance"/> for <see cref="MlNetMlp.Engine.MlpOptions.EpochsWithoutImprovement"/>
     /// consecutive epochs (with the adaptive schedule: once the learning rate fell below 1e-6).
     /// </summary>
     NoImprovement,

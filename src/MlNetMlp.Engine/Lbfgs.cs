@@ -1,4 +1,5 @@
 using System;
+using System.Numerics.Tensors;
 using System.Threading;
 
 namespace MlNetMlp.Engine;
@@ -365,33 +366,10 @@ internal sealed class Lbfgs
         return result;
     }
 
-    private static double Dot(double[] a, double[] b)
-    {
-        double sum = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            sum += a[i] * b[i];
-        }
+    private static double Dot(double[] a, double[] b) => TensorPrimitives.Dot<double>(a, b);
 
-        return sum;
-    }
+    /// <summary><c>y += alpha x</c>, element by element (a product then a sum, not fused).</summary>
+    private static void Axpy(double alpha, double[] x, double[] y) => TensorPrimitives.MultiplyAdd<double>(x, alpha, y, y);
 
-    private static void Axpy(double alpha, double[] x, double[] y)
-    {
-        for (int i = 0; i < x.Length; i++)
-        {
-            y[i] += alpha * x[i];
-        }
-    }
-
-    private static double MaxAbs(double[] values)
-    {
-        double max = 0;
-        foreach (double v in values)
-        {
-            max = Math.Max(max, Math.Abs(v));
-        }
-
-        return max;
-    }
+    private static double MaxAbs(double[] values) => values.Length == 0 ? 0 : Math.Abs(TensorPrimitives.MaxMagnitude<double>(values));
 }

@@ -276,7 +276,7 @@ public sealed class MlpDataset
         {
             if (!float.IsFinite(features[i]))
             {
-                throw new ArgumentException($"Feature {i % featureCount} of row {i / featureCount} is {features[i]}; features must be finite. Replace missing values (for example with ReplaceMissingValues) or drop those rows first.", nameof(features));
+                throw new ArgumentException($"Feature {i % featureCount} of row {i / featureCount} is {features[i]}; features must be finite. Replace missing values or drop those rows first.", nameof(features));
             }
         }
 

@@ -21,4 +21,10 @@ public sealed class MlpDivergenceException : InvalidOperationException
         : base(message)
     {
     }
+
+    /// <summary>Creates the exception with its message and the exception it adds to (a caller's advice on top of the engine's).</summary>
+    public MlpDivergenceException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }

@@ -66,14 +66,14 @@ internal sealed class MlpModelShape
             throw OutOfRange(nameof(activation), activation, $"The activation is {(int)activation}; known activations are {Known<Activation>()}.");
         }
 
-        if (!(leakyReluSlope > 0 && leakyReluSlope < 1))
+        if (LeakyReluActivation.BrokenRule(leakyReluSlope) is string slopeRule)
         {
-            throw OutOfRange(nameof(leakyReluSlope), leakyReluSlope, $"The leaky-relu slope is {leakyReluSlope}; it must be in (0, 1).");
+            throw OutOfRange(nameof(leakyReluSlope), leakyReluSlope, $"The leaky-relu slope is {leakyReluSlope}; it {slopeRule}.");
         }
 
-        if (!(eluAlpha > 0) || float.IsInfinity(eluAlpha))
+        if (EluActivation.BrokenRule(eluAlpha) is string alphaRule)
         {
-            throw OutOfRange(nameof(eluAlpha), eluAlpha, $"The ELU alpha is {eluAlpha}; it must be a positive finite number.");
+            throw OutOfRange(nameof(eluAlpha), eluAlpha, $"The ELU alpha is {eluAlpha}; it {alphaRule}.");
         }
 
         if (inputCount < 1)

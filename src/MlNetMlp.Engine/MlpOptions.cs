@@ -51,10 +51,10 @@ public sealed class MlpOptions
     /// Improvement below which an epoch counts as no progress (training loss, or validation score with early
     /// stopping); for L-BFGS the gradient tolerance. Default 0.0001.
     /// </summary>
-    public double Tolerance { get; set; } = 1e-4;
+    public double OptimizationTolerance { get; set; } = 1e-4;
 
     /// <summary>
-    /// Epochs without an improvement of at least <see cref="Tolerance"/> after which training stops (or the
+    /// Epochs without an improvement of at least <see cref="OptimizationTolerance"/> after which training stops (or the
     /// adaptive learning rate drops), scikit-learn's <c>n_iter_no_change</c>. Default 10.
     /// </summary>
     public int EpochsWithoutImprovement { get; set; } = 10;
@@ -155,14 +155,14 @@ public sealed class MlpOptions
             throw new ArgumentOutOfRangeException(nameof(Activation), Activation, $"{nameof(Activation)} must be one of {string.Join(", ", Enum.GetNames<Activation>())}; got {(int)Activation}.");
         }
 
-        if (!(LeakyReluSlope > 0 && LeakyReluSlope < 1))
+        if (LeakyReluActivation.BrokenRule(LeakyReluSlope) is string slopeRule)
         {
-            throw new ArgumentOutOfRangeException(nameof(LeakyReluSlope), LeakyReluSlope, $"{nameof(LeakyReluSlope)} must be in (0, 1); got {LeakyReluSlope}.");
+            throw new ArgumentOutOfRangeException(nameof(LeakyReluSlope), LeakyReluSlope, $"{nameof(LeakyReluSlope)} {slopeRule}; got {LeakyReluSlope}.");
         }
 
-        if (!(EluAlpha > 0) || float.IsInfinity(EluAlpha))
+        if (EluActivation.BrokenRule(EluAlpha) is string alphaRule)
         {
-            throw new ArgumentOutOfRangeException(nameof(EluAlpha), EluAlpha, $"{nameof(EluAlpha)} must be a positive finite number; got {EluAlpha}.");
+            throw new ArgumentOutOfRangeException(nameof(EluAlpha), EluAlpha, $"{nameof(EluAlpha)} {alphaRule}; got {EluAlpha}.");
         }
 
         if (Solver is null)
@@ -179,7 +179,7 @@ public sealed class MlpOptions
 
         if ((double)float.MaxValue < L2Regularization)
         {
-            // The penalty's gradient alpha W is computed in float32.
+            // The penalty's gradient l2 W is computed in float32.
             throw new ArgumentOutOfRangeException(nameof(L2Regularization), L2Regularization, $"{nameof(L2Regularization)} must be at most {float.MaxValue}, as the penalty's gradient is computed in float32; got {L2Regularization}.");
         }
 
@@ -193,9 +193,9 @@ public sealed class MlpOptions
             throw new ArgumentOutOfRangeException(nameof(MaxEpochs), MaxEpochs, $"{nameof(MaxEpochs)} must be at least 1; got {MaxEpochs}.");
         }
 
-        if (!(Tolerance >= 0) || double.IsInfinity(Tolerance))
+        if (!(OptimizationTolerance >= 0) || double.IsInfinity(OptimizationTolerance))
         {
-            throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, $"{nameof(Tolerance)} must be a non-negative finite number; got {Tolerance}.");
+            throw new ArgumentOutOfRangeException(nameof(OptimizationTolerance), OptimizationTolerance, $"{nameof(OptimizationTolerance)} must be a non-negative finite number; got {OptimizationTolerance}.");
         }
 
         if (EpochsWithoutImprovement < 1)

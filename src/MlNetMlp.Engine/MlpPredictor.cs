@@ -11,11 +11,8 @@ namespace MlNetMlp.Engine;
 /// </summary>
 public sealed class MlpPredictor
 {
-    /// <summary>Rows per chunk when scoring a block of rows.</summary>
-    internal const int BlockRows = 128;
-
-    /// <summary>Multiply-adds in a block below which it is scored on one thread: the hand-off would cost more than it saves.</summary>
-    internal const long ParallelThreshold = Backprop.ParallelThreshold;
+    /// <summary>The most rows one product of a block scoring covers (the default of <see cref="ReserveParts"/>).</summary>
+    public const int MaxRowsPerProduct = 128;
 
     private readonly MlpModel _model;
     private readonly int[] _widths;
@@ -29,7 +26,7 @@ public sealed class MlpPredictor
     private float[][] _blockBuffers = [];
 
     /// <summary>Rows each of <see cref="_blockBuffers"/> holds.</summary>
-    private int _bufferRows = BlockRows;
+    private int _bufferRows = MaxRowsPerProduct;
 
     internal MlpPredictor(MlpModel model)
     {
@@ -90,8 +87,14 @@ public sealed class MlpPredictor
     }
 
 
-    /// <summary>Floats per row of a work buffer: the widest layer, padded.</summary>
-    internal int RowStride => _ping.Length;
+    /// <summary>
+    /// Floats per row of a work buffer: the widest layer, padded. Work buffers for <c>p</c> parts of <c>r</c> rows per
+    /// product (<see cref="ReserveParts"/>) take <c>2 p r</c> times this many floats.
+    /// </summary>
+    public int WorkFloatsPerRow => _ping.Length;
+
+    /// <summary>Multiply-adds to score one dense row (the weight count), for callers deciding whether a block is worth threads.</summary>
+    public long MultiplyAddsPerRow => _model.Layout.WeightCount;
 
     /// <summary>The model this predictor runs.</summary>
     public MlpModel Model => _model;
@@ -138,14 +141,14 @@ public sealed class MlpPredictor
             throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be at least 1.");
         }
 
-        int parts = Math.Min(Math.Min(threads, WorkerPool.MaxWorkers), (rowCount + BlockRows - 1) / BlockRows);
-        if ((long)rowCount * _model.Layout.WeightCount < ParallelThreshold)
+        int parts = Math.Min(Math.Min(threads, WorkerPool.MaxWorkers), (rowCount + MaxRowsPerProduct - 1) / MaxRowsPerProduct);
+        if (!WorkerPool.WorthSplitting((long)rowCount * _model.Layout.WeightCount))
         {
             parts = 1;
         }
 
         parts = Math.Max(parts, 1);
-        EnsureBlockBuffers(parts, _bufferRows);
+        ReserveParts(parts, _bufferRows);
         fixed (float* input = features, output = scores)
         {
             if (parts == 1)
@@ -177,11 +180,11 @@ public sealed class MlpPredictor
         ArgumentNullException.ThrowIfNull(rows);
         CheckWidth(rows.FeatureCount, _model.InputCount, nameof(rows), "features per row");
         CheckWidth(scores.Length, (long)rows.RowCount * _model.OutputCount, nameof(scores), "score values");
-        EnsureBlockBuffers(1, _bufferRows);
-        ComputeScoresPart(rows.RowStarts, rows.Indices, rows.Values, rows.RowCount, scores, 0);
+        ReserveParts(1, _bufferRows);
+        ScoreSparseRows(rows.RowStarts, rows.Indices, rows.Values, rows.RowCount, scores, 0);
     }
 
-    /// <summary>Scores rows <paramref name="first"/> to <paramref name="end"/> in blocks of <see cref="BlockRows"/> with work buffer pair <paramref name="part"/>.</summary>
+    /// <summary>Scores rows <paramref name="first"/> to <paramref name="end"/> in blocks of <see cref="MaxRowsPerProduct"/> with work buffer pair <paramref name="part"/>.</summary>
     private unsafe void RunRows(float* input, float* output, int first, int end, int part)
     {
         int d = _model.InputCount;
@@ -201,10 +204,40 @@ public sealed class MlpPredictor
     /// <summary>
     /// Scores <paramref name="rowCount"/> sparse rows with work buffer pair <paramref name="part"/>: row r stores
     /// <c>values[rowStarts[r] .. rowStarts[r + 1])</c> at the ascending slots <c>indices[...]</c>, each checked by the
-    /// caller to lie in <c>[0, InputCount)</c>. The first layer is multiplied over the stored values only; the scores
-    /// are those of the same rows held dense.
+    /// slots in <c>[0, InputCount)</c>, which are checked. The first layer is multiplied over the stored values only;
+    /// the scores are those of the same rows held dense. Calls with different parts (see <see cref="ReserveParts"/>)
+    /// may run concurrently on different rows.
     /// </summary>
-    internal unsafe void ComputeScoresPart(ReadOnlySpan<int> rowStarts, ReadOnlySpan<int> indices, ReadOnlySpan<float> values, int rowCount, Span<float> scores, int part)
+    public void ComputeScoresInPart(ReadOnlySpan<int> rowStarts, ReadOnlySpan<int> indices, ReadOnlySpan<float> values, int rowCount, Span<float> scores, int part)
+    {
+        if (rowCount < 0 || rowStarts.Length < rowCount + 1)
+        {
+            throw new ArgumentException($"{nameof(rowStarts)} has {rowStarts.Length} values; {rowCount} rows need {rowCount + 1L}.", nameof(rowStarts));
+        }
+
+        int d = _model.InputCount;
+        for (int r = 0; r < rowCount; r++)
+        {
+            int start = rowStarts[r], end = rowStarts[r + 1];
+            if (start < 0 || end < start || end > indices.Length || end > values.Length)
+            {
+                throw new ArgumentException($"Row {r} stores values {start} to {end}; starts must be non-decreasing from 0 and within the {Math.Min(indices.Length, values.Length)} indices and values given.", nameof(rowStarts));
+            }
+
+            for (int i = start; i < end; i++)
+            {
+                if ((uint)indices[i] >= (uint)d || (i > start && indices[i] <= indices[i - 1]))
+                {
+                    throw new ArgumentOutOfRangeException(nameof(indices), indices[i], $"Row {r} stores slot {indices[i]}; slots must ascend within a row and lie in [0, {d}).");
+                }
+            }
+        }
+
+        ScoreSparseRows(rowStarts, indices, values, rowCount, scores, part);
+    }
+
+    /// <summary><see cref="ComputeScoresInPart(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{float}, int, Span{float}, int)"/> for rows already checked.</summary>
+    private unsafe void ScoreSparseRows(ReadOnlySpan<int> rowStarts, ReadOnlySpan<int> indices, ReadOnlySpan<float> values, int rowCount, Span<float> scores, int part)
     {
         if (rowStarts.Length < rowCount + 1 || scores.Length < (long)rowCount * _model.OutputCount || (uint)(2 * part) >= (uint)_blockBuffers.Length
             || (rowCount > 0 && (rowStarts[rowCount] > indices.Length || rowStarts[rowCount] > values.Length)))
@@ -256,10 +289,12 @@ public sealed class MlpPredictor
     }
 
     /// <summary>
-    /// Scores <paramref name="rowCount"/> rows with work buffer pair <paramref name="part"/> (see <see cref="EnsureBlockBuffers"/>):
-    /// calls with different parts may run concurrently on different rows, for callers that schedule their own threads.
+    /// Writes the raw output layer for <paramref name="rowCount"/> rows stored row-major in <paramref name="features"/>
+    /// into <paramref name="scores"/> with work buffer pair <paramref name="part"/> (see <see cref="ReserveParts"/>): calls
+    /// with different parts may run concurrently on different rows, for callers that schedule their own threads. The
+    /// scores are bit-identical to <see cref="ComputeScores(ReadOnlySpan{float}, Span{float})"/>'s, row by row.
     /// </summary>
-    internal unsafe void ComputeScoresPart(ReadOnlySpan<float> features, int rowCount, Span<float> scores, int part)
+    public unsafe void ComputeScoresInPart(ReadOnlySpan<float> features, int rowCount, Span<float> scores, int part)
     {
         if (features.Length < (long)rowCount * _model.InputCount || scores.Length < (long)rowCount * _model.OutputCount || (uint)(2 * part) >= (uint)_blockBuffers.Length)
         {
@@ -273,12 +308,22 @@ public sealed class MlpPredictor
     }
 
     /// <summary>
-    /// Makes sure work buffer pairs <c>0 .. parts-1</c> exist, each buffer <paramref name="rows"/> rows of
-    /// <see cref="RowStride"/> floats (blocks are scored that many rows at a time); not thread-safe, call before
-    /// scoring in parallel.
+    /// Makes sure work buffer pairs <c>0 .. parts-1</c> exist for <see cref="ComputeScoresInPart(ReadOnlySpan{float}, int, Span{float}, int)"/>,
+    /// each buffer <paramref name="rows"/> rows of <see cref="WorkFloatsPerRow"/> floats (blocks are scored that many
+    /// rows at a time; fewer rows per product take less memory). Not thread-safe: call before scoring in parallel.
     /// </summary>
-    internal void EnsureBlockBuffers(int parts, int rows = BlockRows)
+    public void ReserveParts(int parts, int rows = MaxRowsPerProduct)
     {
+        if (parts < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(parts), parts, $"{nameof(parts)} must be at least 1; got {parts}.");
+        }
+
+        if (rows < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"{nameof(rows)} must be at least 1; got {rows}.");
+        }
+
         if (rows != _bufferRows)
         {
             _blockBuffers = [];
@@ -316,8 +361,8 @@ public sealed class MlpPredictor
             _input = input;
             _output = output;
             _rows = rows;
-            int blocks = (rows + BlockRows - 1) / BlockRows;
-            _rowsPerPart = ((blocks + parts - 1) / parts) * BlockRows;
+            int blocks = (rows + MaxRowsPerProduct - 1) / MaxRowsPerProduct;
+            _rowsPerPart = ((blocks + parts - 1) / parts) * MaxRowsPerProduct;
         }
 
         public void Clear()

@@ -144,8 +144,8 @@ public sealed class SgdSolver : MlpSolver
     /// <summary>How the learning rate changes over training. Default <see cref="LearningRateSchedule.Constant"/>.</summary>
     public LearningRateSchedule Schedule { get; set; } = LearningRateSchedule.Constant;
 
-    /// <summary>Exponent of <see cref="LearningRateSchedule.InverseScaling"/>. Default 0.5.</summary>
-    public double PowerT { get; set; } = 0.5;
+    /// <summary>Exponent of <see cref="LearningRateSchedule.InverseScaling"/>: the rate is <c>initial / (t + 1)^exponent</c>. scikit-learn's <c>power_t</c>. Default 0.5.</summary>
+    public double InverseScalingExponent { get; set; } = 0.5;
 
     /// <inheritdoc/>
     public override void Validate()
@@ -157,9 +157,9 @@ public sealed class SgdSolver : MlpSolver
             throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, $"{nameof(Schedule)} must be one of {string.Join(", ", Enum.GetNames<LearningRateSchedule>())}; got {(int)Schedule}.");
         }
 
-        if (!(PowerT >= 0) || double.IsInfinity(PowerT))
+        if (!(InverseScalingExponent >= 0) || double.IsInfinity(InverseScalingExponent))
         {
-            throw new ArgumentOutOfRangeException(nameof(PowerT), PowerT, $"{nameof(PowerT)} must be a non-negative finite number; got {PowerT}.");
+            throw new ArgumentOutOfRangeException(nameof(InverseScalingExponent), InverseScalingExponent, $"{nameof(InverseScalingExponent)} must be a non-negative finite number; got {InverseScalingExponent}.");
         }
     }
 

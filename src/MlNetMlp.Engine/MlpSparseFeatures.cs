@@ -60,7 +60,7 @@ public sealed class MlpSparseFeatures
 
                 if (!float.IsFinite(values[i]))
                 {
-                    throw new ArgumentException($"Feature {slot} of row {r} is {values[i]}; features must be finite. Replace missing values (for example with ReplaceMissingValues) or drop those rows first.", nameof(values));
+                    throw new ArgumentException($"Feature {slot} of row {r} is {values[i]}; features must be finite. Replace missing values or drop those rows first.", nameof(values));
                 }
             }
         }

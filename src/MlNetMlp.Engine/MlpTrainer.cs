@@ -185,7 +185,7 @@ public sealed class MlpTrainer
     internal static int ChunkRows(MlpOptions options, MlpDataset data, ParameterLayout layout, int batchRows)
     {
         long held = data.ByteCount + ((sizeof(float) + options.Solver.BytesPerParameter) * layout.Count);
-        return Backprop.ChunkRows(layout, batchRows, (long)(held * WorkShare), data.IsSparse);
+        return Backprop.RowsWithinBudget(layout, batchRows, (long)(held * WorkShare), data.IsSparse);
     }
 
     /// <summary>
@@ -418,7 +418,7 @@ public sealed class MlpTrainer
                 {
                     score = ValidationScore(backprop, validation!);
                     _history.ValidationScoresList.Add(score.Value);
-                    improved = !(score.Value < _history.BestValidationScore + _options.Tolerance);
+                    improved = !(score.Value < _history.BestValidationScore + _options.OptimizationTolerance);
                     if (score.Value > _history.BestValidationScore)
                     {
                         _history.BestValidationScore = score.Value;
@@ -427,7 +427,7 @@ public sealed class MlpTrainer
                 }
                 else
                 {
-                    improved = !(epochLoss > _history.BestLoss - _options.Tolerance);
+                    improved = !(epochLoss > _history.BestLoss - _options.OptimizationTolerance);
                 }
 
                 _history.BestLoss = Math.Min(_history.BestLoss, epochLoss);
@@ -442,7 +442,7 @@ public sealed class MlpTrainer
                     if (!_optimizer.TryContinueAfterStall())
                     {
                         _history.StopReason = MlpStopReason.NoImprovement;
-                        _history.StopMessage = $"the {what} did not improve by more than {_options.Tolerance} for {_options.EpochsWithoutImprovement} consecutive epochs";
+                        _history.StopMessage = $"the {what} did not improve by more than {_options.OptimizationTolerance} for {_options.EpochsWithoutImprovement} consecutive epochs";
                         break;
                     }
 
@@ -470,17 +470,17 @@ public sealed class MlpTrainer
 
             var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, solver.BatchRows(_options, n)), _options.NumberOfThreads, _data.IsSparse);
             ReserveHistory(_options.MaxEpochs, validation: false);
-            double alpha = _options.L2Regularization;
+            double l2 = _options.L2Regularization;
             var lbfgs = new Lbfgs(Layout.Count, solver.HistorySize, (x, g) =>
             {
-                double loss = backprop.LossAndGradient(x, _data, rows, alpha, g);
+                double loss = backprop.LossAndGradient(x, _data, rows, l2, g);
                 return double.IsFinite(loss) ? loss : double.PositiveInfinity;
             });
             (double finalLoss, int iterations, MlpStopReason reason, string message) = lbfgs.Minimize(
                 _parameters,
                 _options.MaxEpochs,
                 solver.MaxFunctionEvaluations,
-                _options.Tolerance,
+                _options.OptimizationTolerance,
                 (iteration, loss) =>
                 {
                     _history.EpochsRun++;
@@ -585,10 +585,10 @@ public sealed class MlpTrainer
 
         /// <summary>What to do when the gradient itself is too large for float32 (a smaller learning rate does not help).</summary>
         private const string GradientTooLargeAdvice =
-            "Normalize the features (for example with NormalizeMeanVariance), scale example weights to around 1, scale large regression targets, or lower L2Regularization.";
+            "Standardize the features (mean 0, variance 1), scale example weights to around 1, scale large regression targets, or lower L2Regularization.";
 
         private MlpDivergenceException Diverged(string what, double learningRate, string advice =
-            "Lower the learning rate, normalize the features (for example with NormalizeMeanVariance), scale large regression targets, or raise L2Regularization.")
+            "Lower the learning rate, standardize the features (mean 0, variance 1), scale large regression targets, or raise L2Regularization.")
         {
             string rate = double.IsNaN(learningRate) ? string.Empty : $" (learning rate {learningRate:G4})";
             return new MlpDivergenceException($"Training diverged in epoch {_history.EpochsRun + 1}{rate}: {what}. No model was produced. {advice}");

@@ -187,7 +187,7 @@ internal sealed class SgdOptimizer : StochasticOptimizer
     private readonly float _momentum;
     private readonly bool _nesterov;
     private readonly LearningRateSchedule _schedule;
-    private readonly double _powerT;
+    private readonly double _inverseScalingExponent;
     private readonly float[] _velocity;
     private double _learningRate;
 
@@ -198,7 +198,7 @@ internal sealed class SgdOptimizer : StochasticOptimizer
         _momentum = (float)options.Momentum;
         _nesterov = options.Nesterov;
         _schedule = options.Schedule;
-        _powerT = options.PowerT;
+        _inverseScalingExponent = options.InverseScalingExponent;
         _velocity = new float[parameterCount];
     }
 
@@ -209,7 +209,7 @@ internal sealed class SgdOptimizer : StochasticOptimizer
         _momentum = other._momentum;
         _nesterov = other._nesterov;
         _schedule = other._schedule;
-        _powerT = other._powerT;
+        _inverseScalingExponent = other._inverseScalingExponent;
         _velocity = (float[])other._velocity.Clone();
     }
 
@@ -222,7 +222,7 @@ internal sealed class SgdOptimizer : StochasticOptimizer
     {
         if (_schedule == LearningRateSchedule.InverseScaling)
         {
-            _learningRate = _learningRateInit / Math.Pow(samplesSeen + 1, _powerT);
+            _learningRate = _learningRateInit / Math.Pow(samplesSeen + 1, _inverseScalingExponent);
         }
     }
 

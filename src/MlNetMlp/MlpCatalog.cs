@@ -25,7 +25,7 @@ public static class MlpCatalog
     /// <param name="activation">Hidden activation. Default <see cref="Activation.Relu"/> (another activation makes the recipe scale the features instead of encoding them).</param>
     /// <param name="learningRate">Adam's step size, the peak of the cosine schedule. Default 0.002.</param>
     /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha). Default 0.</param>
-    /// <param name="numberOfIterations">The epoch budget the learning-rate schedule spans; 0 (the default) for about 1024 optimizer steps, 12 to 64 epochs.</param>
+    /// <param name="maximumNumberOfIterations">The most epochs (L-BFGS: iterations), which early stopping or the tolerance may cut short, and the budget the learning-rate schedule spans; 0 (the default) for about 1024 optimizer steps, 12 to 64 epochs.</param>
     /// <param name="batchSize">Rows per mini-batch; 0 (the default) for rows / 16, clamped to [32, 256].</param>
     /// <remarks>Every other setting is the <see cref="MlpRecipe.Tabular"/> recipe's; use the overload taking options with <c>Recipe = MlpRecipe.ScikitLearn</c> for scikit-learn's defaults.</remarks>
     public static MlpBinaryTrainer Mlp(
@@ -35,14 +35,14 @@ public static class MlpCatalog
         string featureColumnName = MlpDefaults.FeatureColumnName,
         string? exampleWeightColumnName = null,
         int[]? hiddenLayerSizes = null,
-        Activation activation = Activation.Relu,
+        Activation activation = MlpDefaults.Activation,
         double learningRate = MlpDefaults.LearningRate,
         double l2Regularization = MlpDefaults.L2Regularization,
-        int numberOfIterations = MlpDefaults.NumberOfIterations,
+        int maximumNumberOfIterations = MlpDefaults.MaximumNumberOfIterations,
         int batchSize = MlpDefaults.BatchSize)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new MlpBinaryTrainer(mlContext, Fill(new MlpBinaryTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName, hiddenLayerSizes, activation, learningRate, l2Regularization, numberOfIterations, batchSize));
+        return new MlpBinaryTrainer(mlContext, Fill(new MlpBinaryTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName, hiddenLayerSizes, activation, learningRate, l2Regularization, maximumNumberOfIterations, batchSize));
     }
 
     /// <summary>A binary-classification MLP with every option.</summary>
@@ -70,7 +70,7 @@ public static class MlpCatalog
     /// <param name="activation">Hidden activation. Default <see cref="Activation.Relu"/> (another activation makes the recipe scale the features instead of encoding them).</param>
     /// <param name="learningRate">Adam's step size, the peak of the cosine schedule. Default 0.002.</param>
     /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha). Default 0.</param>
-    /// <param name="numberOfIterations">The epoch budget the learning-rate schedule spans; 0 (the default) for about 1024 optimizer steps, 12 to 64 epochs.</param>
+    /// <param name="maximumNumberOfIterations">The most epochs (L-BFGS: iterations), which early stopping or the tolerance may cut short, and the budget the learning-rate schedule spans; 0 (the default) for about 1024 optimizer steps, 12 to 64 epochs.</param>
     /// <param name="batchSize">Rows per mini-batch; 0 (the default) for rows / 16, clamped to [32, 256].</param>
     /// <remarks>Every other setting is the <see cref="MlpRecipe.Tabular"/> recipe's; use the overload taking options with <c>Recipe = MlpRecipe.ScikitLearn</c> for scikit-learn's defaults.</remarks>
     public static MlpMulticlassTrainer Mlp(
@@ -80,14 +80,14 @@ public static class MlpCatalog
         string featureColumnName = MlpDefaults.FeatureColumnName,
         string? exampleWeightColumnName = null,
         int[]? hiddenLayerSizes = null,
-        Activation activation = Activation.Relu,
+        Activation activation = MlpDefaults.Activation,
         double learningRate = MlpDefaults.LearningRate,
         double l2Regularization = MlpDefaults.L2Regularization,
-        int numberOfIterations = MlpDefaults.NumberOfIterations,
+        int maximumNumberOfIterations = MlpDefaults.MaximumNumberOfIterations,
         int batchSize = MlpDefaults.BatchSize)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new MlpMulticlassTrainer(mlContext, Fill(new MlpMulticlassTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName, hiddenLayerSizes, activation, learningRate, l2Regularization, numberOfIterations, batchSize));
+        return new MlpMulticlassTrainer(mlContext, Fill(new MlpMulticlassTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName, hiddenLayerSizes, activation, learningRate, l2Regularization, maximumNumberOfIterations, batchSize));
     }
 
     /// <summary>A multiclass MLP with every option.</summary>
@@ -115,7 +115,7 @@ public static class MlpCatalog
     /// <param name="activation">Hidden activation. Default <see cref="Activation.Relu"/> (another activation makes the recipe scale the features instead of encoding them).</param>
     /// <param name="learningRate">Adam's step size, the peak of the cosine schedule. Default 0.002.</param>
     /// <param name="l2Regularization">L2 penalty on the weights (scikit-learn's alpha). Default 0.</param>
-    /// <param name="numberOfIterations">The epoch budget the learning-rate schedule spans; 0 (the default) for about 1024 optimizer steps, 12 to 64 epochs.</param>
+    /// <param name="maximumNumberOfIterations">The most epochs (L-BFGS: iterations), which early stopping or the tolerance may cut short, and the budget the learning-rate schedule spans; 0 (the default) for about 1024 optimizer steps, 12 to 64 epochs.</param>
     /// <param name="batchSize">Rows per mini-batch; 0 (the default) for rows / 16, clamped to [32, 256].</param>
     /// <remarks>Every other setting is the <see cref="MlpRecipe.Tabular"/> recipe's; use the overload taking options with <c>Recipe = MlpRecipe.ScikitLearn</c> for scikit-learn's defaults.</remarks>
     public static MlpRegressionTrainer Mlp(
@@ -125,14 +125,14 @@ public static class MlpCatalog
         string featureColumnName = MlpDefaults.FeatureColumnName,
         string? exampleWeightColumnName = null,
         int[]? hiddenLayerSizes = null,
-        Activation activation = Activation.Relu,
+        Activation activation = MlpDefaults.Activation,
         double learningRate = MlpDefaults.LearningRate,
         double l2Regularization = MlpDefaults.L2Regularization,
-        int numberOfIterations = MlpDefaults.NumberOfIterations,
+        int maximumNumberOfIterations = MlpDefaults.MaximumNumberOfIterations,
         int batchSize = MlpDefaults.BatchSize)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new MlpRegressionTrainer(mlContext, Fill(new MlpRegressionTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName, hiddenLayerSizes, activation, learningRate, l2Regularization, numberOfIterations, batchSize));
+        return new MlpRegressionTrainer(mlContext, Fill(new MlpRegressionTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName, hiddenLayerSizes, activation, learningRate, l2Regularization, maximumNumberOfIterations, batchSize));
     }
 
     /// <summary>A regression MLP with every option.</summary>
@@ -160,7 +160,7 @@ public static class MlpCatalog
         options.Activation = activation;
         options.Solver = new AdamSolver { LearningRate = learningRate };
         options.L2Regularization = l2;
-        options.NumberOfIterations = iterations;
+        options.MaximumNumberOfIterations = iterations;
         options.BatchSize = batchSize;
         return options;
     }

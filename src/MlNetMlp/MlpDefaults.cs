@@ -10,9 +10,14 @@ internal static class MlpDefaults
     public const string LabelColumnName = "Label";
     public const string FeatureColumnName = "Features";
     public const int TabularWidth = 256;
+    public const Activation Activation = MlNetMlp.Activation.Relu;
     public const double LearningRate = 2e-3;
     public const double L2Regularization = 0;
-    public const int NumberOfIterations = 0;
+    /// <summary>0: automatic (<see cref="MlpRecipes.AutomaticEpochs"/>).</summary>
+    public const int MaximumNumberOfIterations = 0;
     public const int BatchSize = 0;
     public const int PiecewiseLinearBins = 16;
+
+    /// <summary>0: automatic (<see cref="MlpRecipes.AutomaticEnsembleSize"/>).</summary>
+    public const int EnsembleSize = 0;
 }

@@ -85,7 +85,7 @@ internal static class MlpPipelinePart
                 throw new MlpModelFormatException($"An MLP part says {task} but holds a {network.Task} network with {network.OutputCount} outputs. (Earlier versions wrote a two-class multiclass model with a binary network; retrain such a model.)");
             }
 
-            if (names is not null && (task != MlpTask.MulticlassClassification || names.Count != network.ClassCount))
+            if (names is not null && (!TaskColumns.For(task).KeepsClassNames || names.Count != network.ClassCount))
             {
                 throw new MlpModelFormatException($"An MLP part for {task} lists {names.Count} class names; its network has {network.ClassCount} classes.");
             }

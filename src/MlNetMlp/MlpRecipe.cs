@@ -33,7 +33,7 @@ internal static class MlpRecipes
     private static readonly MlpOptions Tabular = new()
     {
         HiddenLayerSizes = [MlpDefaults.TabularWidth, MlpDefaults.TabularWidth],
-        Activation = Activation.Relu,
+        Activation = MlpDefaults.Activation,
         Solver = new AdamSolver { LearningRate = MlpDefaults.LearningRate },
         L2Regularization = MlpDefaults.L2Regularization,
         BatchSize = MlpDefaults.BatchSize,
@@ -60,7 +60,7 @@ internal static class MlpRecipes
         recipe == MlpRecipe.Tabular ? Math.Clamp(rows / 16, MinTabularBatch, MaxTabularBatch) : Math.Min(MlpOptions.AutomaticBatchCap, rows);
 
     /// <summary>
-    /// The epoch budget a <see cref="MlpTrainerOptions.NumberOfIterations"/> of 0 stands for: enough epochs for about
+    /// The epoch budget a <see cref="MlpTrainerOptions.MaximumNumberOfIterations"/> of 0 stands for: enough epochs for about
     /// 1024 optimizer steps, clamped to [12, 64]. Small data sets (a few dozen steps per epoch) get 64 epochs; census
     /// income (about 100 steps per epoch) gets 12, with the cosine schedule annealed over those instead of stopping
     /// early at a high learning rate.

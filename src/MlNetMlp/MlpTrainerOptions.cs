@@ -18,8 +18,8 @@ public abstract class MlpTrainerOptions
     private MlpSolver? _solver;
     private double? _l2Regularization;
     private int? _batchSize;
-    private int? _numberOfIterations;
-    private double? _tolerance;
+    private int? _maximumNumberOfIterations;
+    private double? _optimizationTolerance;
     private int? _epochsWithoutImprovement;
     private bool? _earlyStopping;
     private double? _validationFraction;
@@ -110,7 +110,7 @@ public abstract class MlpTrainerOptions
     /// Maximum number of epochs (L-BFGS: iterations); with a learning-rate decay, the budget it spans; 0 for automatic
     /// (about 1024 steps, clamped to [12, 64] epochs). scikit-learn's <c>max_iter</c>. Tabular 0; scikit-learn 200.
     /// </summary>
-    public int NumberOfIterations { get => _numberOfIterations ?? (Recipe == MlpRecipe.Tabular ? 0 : Defaults.MaxEpochs); set => _numberOfIterations = value; }
+    public int MaximumNumberOfIterations { get => _maximumNumberOfIterations ?? (Recipe == MlpRecipe.Tabular ? MlpDefaults.MaximumNumberOfIterations : Defaults.MaxEpochs); set => _maximumNumberOfIterations = value; }
 
     /// <summary>Shuffle the rows before each epoch. scikit-learn's <c>shuffle</c>. Default true.</summary>
     public bool Shuffle { get; set; } = true;
@@ -124,7 +124,7 @@ public abstract class MlpTrainerOptions
     public int? Seed { get; set; }
 
     /// <summary>Minimum improvement of the loss (or validation score) per epoch; L-BFGS: gradient tolerance. scikit-learn's <c>tol</c>. Default 0.0001.</summary>
-    public double Tolerance { get => _tolerance ?? Defaults.Tolerance; set => _tolerance = value; }
+    public double OptimizationTolerance { get => _optimizationTolerance ?? Defaults.OptimizationTolerance; set => _optimizationTolerance = value; }
 
     /// <summary>Epochs without improvement before stopping (or lowering an adaptive rate). scikit-learn's <c>n_iter_no_change</c>. Tabular 8 (on the validation loss; the best epoch is kept); scikit-learn 10.</summary>
     public int EpochsWithoutImprovement { get => _epochsWithoutImprovement ?? Defaults.EpochsWithoutImprovement; set => _epochsWithoutImprovement = value; }
@@ -171,7 +171,7 @@ public abstract class MlpTrainerOptions
     /// Networks trained with consecutive seeds and merged into one that averages their outputs (the fit takes this
     /// many times as long); 0 for automatic (3 below 10,000 rows, else 2). Tabular 0; scikit-learn 1.
     /// </summary>
-    public int EnsembleSize { get => _ensembleSize ?? (Recipe == MlpRecipe.Tabular ? 0 : Defaults.EnsembleSize); set => _ensembleSize = value; }
+    public int EnsembleSize { get => _ensembleSize ?? (Recipe == MlpRecipe.Tabular ? MlpDefaults.EnsembleSize : Defaults.EnsembleSize); set => _ensembleSize = value; }
 
     /// <summary>Regression: train on standardized labels and map the predictions back. Tabular true; scikit-learn false.</summary>
     public bool StandardizeTargets { get => _standardizeTargets ?? Defaults.StandardizeTargets; set => _standardizeTargets = value; }
@@ -179,7 +179,7 @@ public abstract class MlpTrainerOptions
     /// <summary>Decoupled weight decay (AdamW) on the weights, per step times the learning rate, in [0, 1). Default 0.</summary>
     public double WeightDecay { get => _weightDecay ?? Defaults.WeightDecay; set => _weightDecay = value; }
 
-    /// <summary>Learning-rate schedule over <see cref="NumberOfIterations"/> epochs. Tabular <see cref="LearningRateDecay.Cosine"/>; scikit-learn <see cref="LearningRateDecay.None"/>.</summary>
+    /// <summary>Learning-rate schedule over <see cref="MaximumNumberOfIterations"/> epochs. Tabular <see cref="LearningRateDecay.Cosine"/>; scikit-learn <see cref="LearningRateDecay.None"/>.</summary>
     public LearningRateDecay LearningRateDecay { get => _learningRateDecay ?? Defaults.LearningRateDecay; set => _learningRateDecay = value; }
 
     /// <summary>Share of the steps over which the learning rate rises linearly at the start, in [0, 1). Default 0.</summary>
@@ -222,9 +222,9 @@ public abstract class MlpTrainerOptions
             throw new ArgumentException($"{nameof(FeatureColumnName)} must name a column; got '{FeatureColumnName}'.", nameof(FeatureColumnName));
         }
 
-        if (NumberOfIterations < 0)
+        if (MaximumNumberOfIterations < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(NumberOfIterations), NumberOfIterations, $"{nameof(NumberOfIterations)} must be at least 1, or 0 for automatic; got {NumberOfIterations}.");
+            throw new ArgumentOutOfRangeException(nameof(MaximumNumberOfIterations), MaximumNumberOfIterations, $"{nameof(MaximumNumberOfIterations)} must be at least 1, or 0 for automatic; got {MaximumNumberOfIterations}.");
         }
 
         if (EnsembleSize < 0)
@@ -246,10 +246,10 @@ public abstract class MlpTrainerOptions
             Solver = Solver,
             L2Regularization = L2Regularization,
             BatchSize = BatchSize,
-            MaxEpochs = NumberOfIterations == 0 ? MlpRecipes.MaxTabularEpochs : NumberOfIterations,
+            MaxEpochs = MaximumNumberOfIterations == 0 ? MlpRecipes.MaxTabularEpochs : MaximumNumberOfIterations,
             Shuffle = Shuffle,
             Seed = Seed ?? seed,
-            Tolerance = Tolerance,
+            OptimizationTolerance = OptimizationTolerance,
             EpochsWithoutImprovement = EpochsWithoutImprovement,
             EarlyStopping = EarlyStopping,
             ValidationFraction = ValidationFraction,

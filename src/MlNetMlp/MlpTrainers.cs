@@ -91,7 +91,7 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
             engineOptions.EnsembleSize = MlpRecipes.AutomaticEnsembleSize(data.Data.RowCount);
         }
 
-        if (_options.NumberOfIterations == 0)
+        if (_options.MaximumNumberOfIterations == 0)
         {
             engineOptions.MaxEpochs = MlpRecipes.AutomaticEpochs(data.Data.RowCount, engineOptions.BatchSize, engineOptions.EarlyStopping ? 1 - engineOptions.ValidationFraction : 1);
         }
@@ -108,7 +108,17 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         }
 
         MlpModel? start = initialModel is null ? null : ClassNames.MapClasses(initialModel, data.ClassNames, _options.LabelColumnName);
-        MlpModel model = new MlpTrainer(engineOptions).Fit(data.Data, start, Report, _options.CancellationToken);
+        MlpModel model;
+        try
+        {
+            model = new MlpTrainer(engineOptions).Fit(data.Data, start, Report, _options.CancellationToken);
+        }
+        catch (MlpDivergenceException e)
+        {
+            // The engine's advice is about numbers; how to act on it in a pipeline is ML.NET's.
+            throw new MlpDivergenceException(e.Message + " " + DivergenceAdvice, e);
+        }
+
         string stopped = string.Create(CultureInfo.InvariantCulture, $"Training stopped after {model.EpochsRun} epochs ({model.History.StopReason}): {model.History.StopMessage}; final loss {model.History.FinalLoss:F8}.");
         if (model.History.Converged)
         {
@@ -117,11 +127,17 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         else
         {
             // scikit-learn's ConvergenceWarning: the optimizer ran out of epochs, iterations or evaluations.
-            channel.Warning(MessageSensitivity.None, stopped + $" The optimization did not converge; raise {nameof(MlpTrainerOptions.NumberOfIterations)} or the learning rate, or normalize the features.");
+            channel.Warning(MessageSensitivity.None, stopped + $" The optimization did not converge; raise {nameof(MlpTrainerOptions.MaximumNumberOfIterations)} or the learning rate, or normalize the features.");
         }
         ClassNames? names = data.ClassNames ?? initialModel?.ClassNames;
         return new MlpPredictionTransformer(new MlpModelParameters(model, names), _options.FeatureColumnName, data.FeatureType);
     }
+
+    /// <summary>The ML.NET side of the engine's advice when training diverges.</summary>
+    private const string DivergenceAdvice =
+        "In an ML.NET pipeline: keep the default tabular recipe, which scales the features itself, or put " +
+        "mlContext.Transforms.NormalizeMeanVariance(..., fixZero: false) in front of the trainer; for regression, " +
+        "StandardizeTargets = true scales the label.";
 
     /// <summary>The input shape plus the prediction columns; checks the features, label and weight columns as <c>Fit</c> does.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)

@@ -41,7 +41,7 @@ internal sealed class RowScorer : IScoreSource
         _input = input;
         _source = new FeatureSource(input, featureColumn, model.FeatureCount);
         _predictor = model.Network.CreatePredictor();
-        _predictor.EnsureBlockBuffers(1, 1);
+        _predictor.ReserveParts(1, 1);
         _features = new float[model.FeatureCount];
         _columns = model.Columns;
         _scores = new float[model.Network.OutputCount];
@@ -73,7 +73,7 @@ internal sealed class RowScorer : IScoreSource
                     vector.GetValues().CopyTo(_values);
                     vector.GetIndices().CopyTo(_indices);
                     _starts[1] = count;
-                    _predictor.ComputeScoresPart(_starts, _indices, _values, 1, _scores, 0);
+                    _predictor.ComputeScoresInPart(_starts, _indices, _values, 1, _scores, 0);
                 }
             }
             else
@@ -139,14 +139,14 @@ internal sealed class BlockScorer
         _source = new FeatureSource(input, featureColumn, _featureCount);
         _predictor = model.Network.CreatePredictor();
         long workBudget = BudgetBytes / 2;
-        long rowWork = 2L * _predictor.RowStride * sizeof(float);
+        long rowWork = 2L * _predictor.WorkFloatsPerRow * sizeof(float);
         Parts = (int)Math.Clamp(workBudget / rowWork, 1, Math.Min(WorkerPool.MaxWorkers, MaxParts));
-        int rows = (int)Math.Clamp(workBudget / (Parts * rowWork), 1, MlpPredictor.BlockRows);
-        _predictor.EnsureBlockBuffers(Parts, rows >= 8 ? rows & ~7 : rows);
+        int rows = (int)Math.Clamp(workBudget / (Parts * rowWork), 1, MlpPredictor.MaxRowsPerProduct);
+        _predictor.ReserveParts(Parts, rows >= 8 ? rows & ~7 : rows);
         _freePairs = (1 << Parts) - 1;
         _outputCount = model.Network.OutputCount;
         _columns = model.Columns;
-        MultiplyAddsPerRow = model.Network.Layout.WeightCount;
+        MultiplyAddsPerRow = _predictor.MultiplyAddsPerRow;
         _blockBytes = BudgetBytes / 4;
         _denseBlockRows = (int)Math.Clamp(_blockBytes / DenseRowBytes, 1, MostRows);
     }
@@ -246,11 +246,11 @@ internal sealed class BlockScorer
             Span<float> scores = b.Scores.AsSpan(first * _outputCount, rows * _outputCount);
             if (_sparse == true)
             {
-                _predictor.ComputeScoresPart(b.Starts.AsSpan(first, rows + 1), b.Indices, b.Values, rows, scores, pair);
+                _predictor.ComputeScoresInPart(b.Starts.AsSpan(first, rows + 1), b.Indices, b.Values, rows, scores, pair);
             }
             else
             {
-                _predictor.ComputeScoresPart(b.Features.AsSpan(first * _featureCount, rows * _featureCount), rows, scores, pair);
+                _predictor.ComputeScoresInPart(b.Features.AsSpan(first * _featureCount, rows * _featureCount), rows, scores, pair);
             }
 
             _columns.Serve(scores, rows, _outputCount);

@@ -47,6 +47,9 @@ internal abstract class TaskColumns
     /// <summary>The class names the label's annotations carry, kept with the model, or null.</summary>
     public virtual ClassNames? NamesFromLabel(DataViewSchema.Column label, int classCount) => null;
 
+    /// <summary>Whether a model of this task keeps class names (<see cref="NamesFromLabel"/> gives some), as a saved part may.</summary>
+    public virtual bool KeepsClassNames => false;
+
     /// <summary>Class <paramref name="index"/> as a user names it in the label column, for messages.</summary>
     public virtual string DescribeClass(int index, ClassNames? names) => $"class {index}";
 
@@ -185,6 +188,8 @@ internal sealed class MulticlassColumns : TaskColumns
             : null;
 
     public override ClassNames? NamesFromLabel(DataViewSchema.Column label, int classCount) => ClassNames.FromLabel(label, classCount);
+
+    public override bool KeepsClassNames => true;
 
     public override string DescribeClass(int index, ClassNames? names) =>
         names is null ? $"key {index + 1}" : $"key {index + 1} ('{names.AsText()[index]}')";

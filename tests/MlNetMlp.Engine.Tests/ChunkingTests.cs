@@ -6,7 +6,7 @@ using Xunit;
 namespace MlNetMlp.Engine.Tests;
 
 /// <summary>
-/// Mini-batches cut into chunks (<see cref="Backprop.ChunkRows"/>): the same bits whatever the chunk, the work
+/// Mini-batches cut into chunks (<see cref="Backprop.RowsWithinBudget"/>): the same bits whatever the chunk, the work
 /// buffers as budgeted, and a small data set's fit within the memory target.
 /// </summary>
 public class ChunkingTests
@@ -79,22 +79,22 @@ public class ChunkingTests
     public void ChunkRowsStaysWithinTheBudgetInMultiplesOfEight()
     {
         var layout = new ParameterLayout([64, 128, 64, 10]);
-        Assert.Equal(200, Backprop.ChunkRows(layout, 200, Backprop.WorkBytes(layout, 200)));
-        Assert.Equal(200, Backprop.ChunkRows(layout, 200, long.MaxValue));
-        Assert.Equal(Backprop.MinChunkRows, Backprop.ChunkRows(layout, 200, 0));
-        Assert.Equal(5, Backprop.ChunkRows(layout, 5, 0));
+        Assert.Equal(200, Backprop.RowsWithinBudget(layout, 200, Backprop.WorkBytes(layout, 200)));
+        Assert.Equal(200, Backprop.RowsWithinBudget(layout, 200, long.MaxValue));
+        Assert.Equal(Backprop.MinChunkRows, Backprop.RowsWithinBudget(layout, 200, 0));
+        Assert.Equal(5, Backprop.RowsWithinBudget(layout, 5, 0));
 
         // 35 rows fit; 200 rows are 7 chunks of at most 32, evened out to 29 and rounded up to 32 again.
         long budget = Backprop.WorkBytes(layout, 35);
         Assert.True(Backprop.WorkBytes(layout, 36) > budget);
-        Assert.Equal(32, Backprop.ChunkRows(layout, 200, budget));
+        Assert.Equal(32, Backprop.RowsWithinBudget(layout, 200, budget));
 
         var random = new Random(2);
         for (int i = 0; i < 200; i++)
         {
             int batch = random.Next(1, 600);
             long b = random.NextInt64(Backprop.WorkBytes(layout, Math.Max(1, batch / 50)), Backprop.WorkBytes(layout, batch) + 1);
-            int rows = Backprop.ChunkRows(layout, batch, b);
+            int rows = Backprop.RowsWithinBudget(layout, batch, b);
             Assert.InRange(rows, Math.Min(batch, Backprop.MinChunkRows), batch);
             Assert.True(rows == batch || rows % Backprop.MinChunkRows == 0, $"{rows} rows for a batch of {batch}");
             Assert.True(rows <= Backprop.MinChunkRows || Backprop.WorkBytes(layout, rows) <= b, $"{rows} rows take {Backprop.WorkBytes(layout, rows)} bytes of {b}");

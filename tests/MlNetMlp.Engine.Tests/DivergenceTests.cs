@@ -28,6 +28,6 @@ public class DivergenceTests
         var trainer = new MlpTrainer(new MlpOptions { HiddenLayerSizes = [8], L2Regularization = l2, MaxEpochs = 20, Seed = 1 });
         var error = Assert.Throws<MlpDivergenceException>(() => trainer.Fit(Blobs(featureScale, weight)));
         Assert.Contains("Adam's running average of the squared gradient overflowed float32", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Normalize the features", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Standardize the features", error.Message, StringComparison.Ordinal);
     }
 }

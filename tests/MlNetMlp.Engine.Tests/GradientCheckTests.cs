@@ -16,7 +16,14 @@ public class GradientCheckTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void AnalyticGradientMatchesCentralDifferences(Activation activation, string task)
+    public void AnalyticGradientMatchesCentralDifferences(Activation activation, string task) =>
+        CheckGradient(new HiddenActivation(activation, 0.05f, 0.7f), p => (sizes, data, alpha) => ReferenceMlp.Loss(p, sizes, activation, data, alpha, 0.05f, 0.7f), task, activation.ToString());
+
+    /// <summary>
+    /// The backward pass with <paramref name="activation"/> against central differences of <paramref name="reference"/>
+    /// (given the parameters, the double-precision loss for the layer sizes, data and L2 strength).
+    /// </summary>
+    internal static void CheckGradient(HiddenActivation activation, Func<double[], Func<int[], MlpDataset, double, double>> reference, string task, string name)
     {
         var random = new Random(17);
         int rows = 23, features = 5;
@@ -30,14 +37,14 @@ public class GradientCheckTests
             parameters[i] = (float)((random.NextDouble() * 2) - 1);
         }
 
-        const double alpha = 0.3;
-        var backprop = new Backprop(layout, new HiddenActivation(activation, 0.05f, 0.7f), capacity: 10, threads: 1);
+        const double l2 = 0.3;
+        var backprop = new Backprop(layout, activation, capacity: 10, threads: 1);
         var gradient = new float[layout.Count];
         int[] all = Enumerable.Range(0, rows).ToArray();
-        double loss = backprop.LossAndGradient(parameters, data, all, alpha, gradient);
+        double loss = backprop.LossAndGradient(parameters, data, all, l2, gradient);
 
         double[] p = parameters.Select(v => (double)v).ToArray();
-        Assert.Equal(ReferenceMlp.Loss(p, sizes, activation, data, alpha, 0.05f, 0.7f), loss, 1e-5);
+        Assert.Equal(reference(p)(sizes, data, l2), loss, 1e-5);
 
         const double h = 1e-5;
         double differenceSquares = 0, normSquares = 0;
@@ -45,9 +52,9 @@ public class GradientCheckTests
         {
             double keep = p[i];
             p[i] = keep + h;
-            double up = ReferenceMlp.Loss(p, sizes, activation, data, alpha, 0.05f, 0.7f);
+            double up = reference(p)(sizes, data, l2);
             p[i] = keep - h;
-            double down = ReferenceMlp.Loss(p, sizes, activation, data, alpha, 0.05f, 0.7f);
+            double down = reference(p)(sizes, data, l2);
             p[i] = keep;
             double numeric = (up - down) / (2 * h);
             differenceSquares += (numeric - gradient[i]) * (numeric - gradient[i]);
@@ -55,7 +62,7 @@ public class GradientCheckTests
         }
 
         double relativeError = Math.Sqrt(differenceSquares / normSquares);
-        Assert.True(relativeError < 1e-4, $"relative gradient error {relativeError:E3} for {activation}/{task}");
+        Assert.True(relativeError < 1e-4, $"relative gradient error {relativeError:E3} for {name}/{task}");
     }
 
     internal static MlpDataset RandomData(Random random, string task, int rows, int features, bool weighted)

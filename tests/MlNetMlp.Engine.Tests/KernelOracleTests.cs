@@ -136,10 +136,13 @@ public unsafe class KernelOracleTests
 
     [Theory]
     [MemberData(nameof(Activations))]
-    public void EachActivationsFusedProductsEqualTheProductFollowedByItsSeparatePass(Activation kind)
+    public void EachActivationsFusedProductsEqualTheProductFollowedByItsSeparatePass(Activation kind) =>
+        CheckFusedProducts(new HiddenActivation(kind, 0.07f, 0.8f), kind.ToString(), 11 + (int)kind);
+
+    /// <summary>The fused forward and input-gradient products of <paramref name="activation"/> against the product followed by its separate pass, bit for bit.</summary>
+    internal static void CheckFusedProducts(HiddenActivation activation, string kind, int seed)
     {
-        var random = new Random(11 + (int)kind);
-        var activation = new HiddenActivation(kind, 0.07f, 0.8f);
+        var random = new Random(seed);
         foreach ((int m, int k, int n) in TrainingShapes.Concat([(5, 3, 17), (9, 33, 65), (4, 16, 64), (40, 31, 23), (64, 300, 33)]))
         {
             // Forward: the product, then the activation where the kernel reports it did not fuse it.

@@ -66,7 +66,7 @@ public class OptimizerStepTests
     [Fact]
     public void InverseScalingAndAdaptiveSchedulesFollowScikitLearn()
     {
-        var inverse = new SgdOptimizer(new SgdSolver { LearningRate = 0.5, Schedule = LearningRateSchedule.InverseScaling, PowerT = 0.5 }, 1);
+        var inverse = new SgdOptimizer(new SgdSolver { LearningRate = 0.5, Schedule = LearningRateSchedule.InverseScaling, InverseScalingExponent = 0.5 }, 1);
         inverse.EpochEnded(99);
         Assert.Equal(0.05, inverse.LearningRate, 12);
 

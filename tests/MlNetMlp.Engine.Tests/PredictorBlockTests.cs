@@ -61,6 +61,42 @@ public class PredictorBlockTests
         Assert.Equal(Synthetic.Bits(block[(5 * outputs)..]), Synthetic.Bits(tail));
     }
 
+    [Fact]
+    public void PartsScoredByTheCallerEqualTheBlockAndBadSparseSlotsAreRejected()
+    {
+        var random = new Random(7);
+        int inputs = 6, outputs = 2, rows = 20;
+        int[] hidden = [5];
+        MlpModel model = MlpModel.FromParameters(MlpTask.Regression, inputs, hidden, outputs, Activation.Tanh, RandomValues(random, (inputs * 5) + 5 + (5 * outputs) + outputs));
+        float[] features = RandomValues(random, rows * inputs);
+        MlpPredictor predictor = model.CreatePredictor();
+        var whole = new float[rows * outputs];
+        predictor.ComputeScores(features, rows, whole);
+
+        // Two parts of 8 rows per product, each scoring half the rows, as a caller with its own threads would.
+        predictor.ReserveParts(2, 8);
+        var parts = new float[rows * outputs];
+        predictor.ComputeScoresInPart(features.AsSpan(0, 10 * inputs), 10, parts.AsSpan(0, 10 * outputs), 0);
+        predictor.ComputeScoresInPart(features.AsSpan(10 * inputs), 10, parts.AsSpan(10 * outputs), 1);
+        Assert.Equal(Synthetic.Bits(whole), Synthetic.Bits(parts));
+
+        // Row 0 of the sparse form holds features 1 and 4 of dense row 0 zeroed elsewhere: the same scores as that dense row.
+        var dense = new float[inputs];
+        dense[1] = features[1];
+        dense[4] = features[4];
+        var expected = new float[outputs];
+        predictor.ComputeScores(dense, expected);
+        var sparse = new float[outputs];
+        predictor.ComputeScoresInPart([0, 2], [1, 4], [features[1], features[4]], 1, sparse, 1);
+        Assert.Equal(Synthetic.Bits(expected), Synthetic.Bits(sparse));
+
+        var outside = Assert.Throws<ArgumentOutOfRangeException>(() => predictor.ComputeScoresInPart([0, 1], [inputs], [1f], 1, sparse, 0));
+        Assert.Contains($"slot {inputs}", outside.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => predictor.ComputeScoresInPart([0, 2], [4, 1], [1f, 1f], 1, sparse, 0));
+        Assert.Throws<ArgumentException>(() => predictor.ComputeScoresInPart(features, rows, whole, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => predictor.ReserveParts(0));
+    }
+
     private static float[] RandomValues(Random random, int count, float scale = 1)
     {
         var values = new float[count];

@@ -10,7 +10,11 @@ namespace MlNetMlp.Engine.Tests;
 /// </summary>
 internal static class ReferenceMlp
 {
-    public static double Loss(double[] p, int[] sizes, Activation activation, MlpDataset data, double alpha, float slope = 0.01f, float eluAlpha = 1f)
+    public static double Loss(double[] p, int[] sizes, Activation activation, MlpDataset data, double alpha, float slope = 0.01f, float eluAlpha = 1f) =>
+        Loss(p, sizes, x => Activate(activation, x, slope, eluAlpha), data, alpha);
+
+    /// <summary>The loss with the hidden activation given as its function (for one that is not in <see cref="Activation"/>).</summary>
+    public static double Loss(double[] p, int[] sizes, Func<double, double> activate, MlpDataset data, double alpha)
     {
         int layers = sizes.Length - 1;
         int n = data.RowCount;
@@ -36,7 +40,7 @@ internal static class ReferenceMlp
                         s += a[i] * p[weightOffset + (i * z.Length) + o];
                     }
 
-                    z[o] = l + 1 < layers ? Activate(activation, s, slope, eluAlpha) : s;
+                    z[o] = l + 1 < layers ? activate(s) : s;
                 }
 
                 weightOffset += sizes[l] * sizes[l + 1];

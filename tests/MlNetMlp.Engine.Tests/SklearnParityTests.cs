@@ -147,7 +147,7 @@ public class SklearnParityTests
                     LearningRate = _root.GetProperty("learning_rate_init").GetDouble(),
                     Momentum = _root.GetProperty("momentum").GetDouble(),
                     Nesterov = _root.GetProperty("nesterovs_momentum").GetBoolean(),
-                    PowerT = _root.GetProperty("power_t").GetDouble(),
+                    InverseScalingExponent = _root.GetProperty("power_t").GetDouble(),
                     Schedule = _root.GetProperty("learning_rate").GetString() switch
                     {
                         "invscaling" => LearningRateSchedule.InverseScaling,
@@ -167,7 +167,7 @@ public class SklearnParityTests
                 BatchSize = _root.GetProperty("batch_size").GetInt32(),
                 MaxEpochs = maxIter,
                 Shuffle = false,
-                Tolerance = _root.GetProperty("tol").GetDouble(),
+                OptimizationTolerance = _root.GetProperty("tol").GetDouble(),
                 EpochsWithoutImprovement = solverName == "lbfgs" ? 10 : maxIter + 1,
                 Seed = 0,
             };

@@ -172,7 +172,7 @@ public class TabularRecipeTests
     {
         MlpDataset data = Synthetic.Blobs(1, 100, 4, 2, 2);
         var rates = new System.Collections.Generic.List<double>();
-        var options = new MlpOptions { HiddenLayerSizes = [4], Solver = new SgdSolver { LearningRate = 0.1 }, MaxEpochs = 10, BatchSize = 100, Seed = 1, LearningRateDecay = LearningRateDecay.Cosine, Tolerance = 0, EpochsWithoutImprovement = 100 };
+        var options = new MlpOptions { HiddenLayerSizes = [4], Solver = new SgdSolver { LearningRate = 0.1 }, MaxEpochs = 10, BatchSize = 100, Seed = 1, LearningRateDecay = LearningRateDecay.Cosine, OptimizationTolerance = 0, EpochsWithoutImprovement = 100 };
         MlpModel model = new MlpTrainer(options).Fit(data, progress: r => rates.Add(r.LearningRate));
 
         // The report gives the rate the epoch started with: the previous step's, one step per epoch here.

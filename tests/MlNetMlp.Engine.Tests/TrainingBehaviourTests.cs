@@ -68,13 +68,13 @@ public class TrainingBehaviourTests
         // With a tolerance no epoch can beat, every epoch after the first counts as no improvement, and training
         // stops when the count passes EpochsWithoutImprovement: after 1 + (3 + 1) epochs, as in scikit-learn.
         MlpDataset data = Synthetic.Blobs(1, 100, 3, 2, 2.0);
-        MlpModel model = new MlpTrainer(new MlpOptions { HiddenLayerSizes = [4], Tolerance = 1e6, EpochsWithoutImprovement = 3, Seed = 1 }).Fit(data);
+        MlpModel model = new MlpTrainer(new MlpOptions { HiddenLayerSizes = [4], OptimizationTolerance = 1e6, EpochsWithoutImprovement = 3, Seed = 1 }).Fit(data);
         Assert.Equal(5, model.EpochsRun);
         Assert.Equal(MlpStopReason.NoImprovement, model.History.StopReason);
         Assert.Contains("training loss did not improve by more than 1000000 for 3 consecutive epochs", model.History.StopMessage, StringComparison.Ordinal);
 
         // A tolerance of 0 on a loss that keeps falling never stops early.
-        MlpModel patient = new MlpTrainer(new MlpOptions { HiddenLayerSizes = [4], Tolerance = 0, EpochsWithoutImprovement = 3, MaxEpochs = 30, Seed = 1 }).Fit(data);
+        MlpModel patient = new MlpTrainer(new MlpOptions { HiddenLayerSizes = [4], OptimizationTolerance = 0, EpochsWithoutImprovement = 3, MaxEpochs = 30, Seed = 1 }).Fit(data);
         Assert.Equal(30, patient.EpochsRun);
         Assert.Equal(MlpStopReason.MaximumIterations, patient.History.StopReason);
         Assert.False(patient.History.Converged);
@@ -90,7 +90,7 @@ public class TrainingBehaviourTests
         {
             HiddenLayerSizes = [4],
             Solver = new SgdSolver { LearningRate = 0.1, Schedule = LearningRateSchedule.Adaptive },
-            Tolerance = 1e6,
+            OptimizationTolerance = 1e6,
             EpochsWithoutImprovement = 2,
             Seed = 1,
         };
@@ -123,7 +123,7 @@ public class TrainingBehaviourTests
     {
         MlpDataset data = Synthetic.Blobs(1, 100, 3, 2, 2.0);
         var reports = new List<MlpEpochReport>();
-        var options = new MlpOptions { HiddenLayerSizes = [4], Solver = new SgdSolver { LearningRate = 0.5, Schedule = LearningRateSchedule.InverseScaling, PowerT = 0.5 }, MaxEpochs = 4, Seed = 1 };
+        var options = new MlpOptions { HiddenLayerSizes = [4], Solver = new SgdSolver { LearningRate = 0.5, Schedule = LearningRateSchedule.InverseScaling, InverseScalingExponent = 0.5 }, MaxEpochs = 4, Seed = 1 };
         new MlpTrainer(options).Fit(data, progress: reports.Add);
         // scikit-learn's invscaling: initial / (t + 1)^power_t, t being the samples seen so far.
         Assert.Equal([0.5, 0.5 / Math.Pow(101, 0.5), 0.5 / Math.Pow(201, 0.5), 0.5 / Math.Pow(301, 0.5)], reports.Select(r => r.LearningRate));
@@ -206,7 +206,7 @@ public class TrainingBehaviourTests
     public void ProgressIsReportedOncePerEpochInOrder(string solver)
     {
         MlpDataset data = Synthetic.Blobs(4, 120, 3, 2, 1.0);
-        var options = new MlpOptions { HiddenLayerSizes = [5], MaxEpochs = 12, Seed = 1, Tolerance = 0 };
+        var options = new MlpOptions { HiddenLayerSizes = [5], MaxEpochs = 12, Seed = 1, OptimizationTolerance = 0 };
         if (solver == "early stopping")
         {
             options.EarlyStopping = true;
@@ -241,7 +241,7 @@ public class TrainingBehaviourTests
     public void CancellingFromTheProgressCallbackStopsTrainingAndLeavesTheTrainerUsable(string solver)
     {
         MlpDataset data = Synthetic.Blobs(4, 200, 4, 3, 1.0);
-        var options = new MlpOptions { HiddenLayerSizes = [6], MaxEpochs = 20, Tolerance = 0, Seed = 5 };
+        var options = new MlpOptions { HiddenLayerSizes = [6], MaxEpochs = 20, OptimizationTolerance = 0, Seed = 5 };
         if (solver == "lbfgs")
         {
             options.Solver = new LbfgsSolver();
@@ -276,7 +276,7 @@ public class TrainingBehaviourTests
     public void CancellingInTheLastEpochsCallbackStillThrows(string solver)
     {
         MlpDataset data = Synthetic.Blobs(4, 100, 4, 3, 1.0);
-        var options = new MlpOptions { HiddenLayerSizes = [4], MaxEpochs = 3, Tolerance = 0, Seed = 5 };
+        var options = new MlpOptions { HiddenLayerSizes = [4], MaxEpochs = 3, OptimizationTolerance = 0, Seed = 5 };
         if (solver == "lbfgs")
         {
             options.Solver = new LbfgsSolver();
@@ -317,7 +317,7 @@ public class TrainingBehaviourTests
         var error = Assert.Throws<MlpDivergenceException>(() => trainer.Fit(data));
         Assert.Matches(@"diverged in epoch \d+ \(learning rate 1E\+06\)", error.Message);
         Assert.Contains("Lower the learning rate", error.Message, StringComparison.Ordinal);
-        Assert.Contains("normalize the features", error.Message, StringComparison.Ordinal);
+        Assert.Contains("standardize the features", error.Message, StringComparison.Ordinal);
 
         // The same on classification data with a binary output.
         Table cancer = Table.Read("breast_cancer.csv");
@@ -343,7 +343,7 @@ public class TrainingBehaviourTests
                     HiddenLayerSizes = seed % 2 == 0 ? [8] : [],
                     Solver = new LbfgsSolver { MaxFunctionEvaluations = limit },
                     MaxEpochs = 500,
-                    Tolerance = 0,
+                    OptimizationTolerance = 0,
                     L2Regularization = seed % 3 == 0 ? 0 : 1e-4,
                     Seed = seed,
                 };
@@ -362,7 +362,7 @@ public class TrainingBehaviourTests
     public void LbfgsStopsAfterMaxEpochsIterations()
     {
         MlpDataset data = Synthetic.Blobs(7, 150, 4, 3, 1.0);
-        var options = new MlpOptions { HiddenLayerSizes = [8], Solver = new LbfgsSolver(), MaxEpochs = 4, Tolerance = 0, Seed = 2 };
+        var options = new MlpOptions { HiddenLayerSizes = [8], Solver = new LbfgsSolver(), MaxEpochs = 4, OptimizationTolerance = 0, Seed = 2 };
         MlpModel model = new MlpTrainer(options).Fit(data);
         Assert.Equal(4, model.EpochsRun);
         Assert.Equal(4, model.LossCurve.Count);

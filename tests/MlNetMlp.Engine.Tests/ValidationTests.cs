@@ -20,8 +20,8 @@ public class ValidationTests
         yield return Case("BatchSize", -1, o => o.BatchSize = -1);
         yield return Case("MaxEpochs", 0, o => o.MaxEpochs = 0);
         yield return Case("MaxEpochs", -3, o => o.MaxEpochs = -3);
-        yield return Case("Tolerance", -1e-4, o => o.Tolerance = -1e-4);
-        yield return Case("Tolerance", double.NaN, o => o.Tolerance = double.NaN);
+        yield return Case("OptimizationTolerance", -1e-4, o => o.OptimizationTolerance = -1e-4);
+        yield return Case("OptimizationTolerance", double.NaN, o => o.OptimizationTolerance = double.NaN);
         yield return Case("EpochsWithoutImprovement", 0, o => o.EpochsWithoutImprovement = 0);
         yield return Case("ValidationFraction", 0.0, o => o.ValidationFraction = 0);
         yield return Case("ValidationFraction", 1.0, o => o.ValidationFraction = 1);
@@ -57,7 +57,7 @@ public class ValidationTests
         yield return Case("L2Regularization", 1e300, o => o.L2Regularization = 1e300);
         yield return Case("Momentum", 1.0, o => o.Solver = new SgdSolver { Momentum = 1 });
         yield return Case("Momentum", -0.5, o => o.Solver = new SgdSolver { Momentum = -0.5 });
-        yield return Case("PowerT", -1.0, o => o.Solver = new SgdSolver { PowerT = -1 });
+        yield return Case("InverseScalingExponent", -1.0, o => o.Solver = new SgdSolver { InverseScalingExponent = -1 });
         yield return Case("Schedule", 9, o => o.Solver = new SgdSolver { Schedule = (LearningRateSchedule)9 });
         yield return Case("MaxFunctionEvaluations", 0, o => o.Solver = new LbfgsSolver { MaxFunctionEvaluations = 0 });
         yield return Case("HistorySize", 0, o => o.Solver = new LbfgsSolver { HistorySize = 0 });

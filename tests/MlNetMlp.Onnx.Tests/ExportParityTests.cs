@@ -44,9 +44,9 @@ public class ExportParityTests
 
     internal static IEstimator<ITransformer> Trainer(MLContext ml, MlpTask task, Activation activation) => task switch
     {
-        MlpTask.BinaryClassification => ml.BinaryClassification.Trainers.Mlp(ml, labelColumnName: "BinaryLabel", hiddenLayerSizes: [7, 5], activation: activation, learningRate: 0.01, numberOfIterations: 15),
-        MlpTask.MulticlassClassification => ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [7, 5], activation: activation, learningRate: 0.01, numberOfIterations: 15),
-        _ => ml.Regression.Trainers.Mlp(ml, labelColumnName: "RegressionLabel", hiddenLayerSizes: [7, 5], activation: activation, learningRate: 0.01, numberOfIterations: 15),
+        MlpTask.BinaryClassification => ml.BinaryClassification.Trainers.Mlp(ml, labelColumnName: "BinaryLabel", hiddenLayerSizes: [7, 5], activation: activation, learningRate: 0.01, maximumNumberOfIterations: 15),
+        MlpTask.MulticlassClassification => ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [7, 5], activation: activation, learningRate: 0.01, maximumNumberOfIterations: 15),
+        _ => ml.Regression.Trainers.Mlp(ml, labelColumnName: "RegressionLabel", hiddenLayerSizes: [7, 5], activation: activation, learningRate: 0.01, maximumNumberOfIterations: 15),
     };
 
     [Theory]
@@ -83,10 +83,10 @@ public class ExportParityTests
 
         IEstimator<ITransformer> trainer = task switch
         {
-            MlpTask.BinaryClassification => ml.BinaryClassification.Trainers.Mlp(ml, labelColumnName: "BinaryLabel", hiddenLayerSizes: [9], activation: Activation.Tanh, numberOfIterations: 10),
+            MlpTask.BinaryClassification => ml.BinaryClassification.Trainers.Mlp(ml, labelColumnName: "BinaryLabel", hiddenLayerSizes: [9], activation: Activation.Tanh, maximumNumberOfIterations: 10),
             MlpTask.MulticlassClassification => ml.Transforms.Conversion.MapValueToKey("Label", "ClassLabel")
-                .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [9], activation: Activation.Tanh, numberOfIterations: 10)),
-            _ => ml.Regression.Trainers.Mlp(ml, labelColumnName: "RegressionLabel", hiddenLayerSizes: [9], activation: Activation.Tanh, numberOfIterations: 10),
+                .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [9], activation: Activation.Tanh, maximumNumberOfIterations: 10)),
+            _ => ml.Regression.Trainers.Mlp(ml, labelColumnName: "RegressionLabel", hiddenLayerSizes: [9], activation: Activation.Tanh, maximumNumberOfIterations: 10),
         };
         ITransformer model = trainer.Fit(train);
 
@@ -104,7 +104,7 @@ public class ExportParityTests
         IDataView test = Synthetic.Table(ml, 100, seed: 2);
         var model = ml.Transforms.Conversion.MapValueToKey("Label", "BinaryLabel")
             .Append(ml.Transforms.Concatenate("Features", "X1"))
-            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 10))
+            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 10))
             .Fit(train);
         var onnx = Ort.RunAll(ml.Model.ConvertToOnnxWithMlp(model, test), test);
         float[] features = Ort.Floats(test, "X1");
@@ -165,7 +165,7 @@ public class ExportParityTests
         IDataView data = Synthetic.Table(ml, 100, seed: 1);
         ITransformer model = ml.Transforms.Concatenate("Features", "X1")
             .Append(ml.Transforms.CustomMapping<Synthetic.Row, Doubled>((row, output) => output.X1Doubled = 2 * row.X1, contractName: null))
-            .Append(ml.Regression.Trainers.Mlp(ml, labelColumnName: "RegressionLabel", hiddenLayerSizes: [3], numberOfIterations: 2))
+            .Append(ml.Regression.Trainers.Mlp(ml, labelColumnName: "RegressionLabel", hiddenLayerSizes: [3], maximumNumberOfIterations: 2))
             .Fit(data);
 
         using var stream = new MemoryStream();

@@ -46,7 +46,7 @@ public class StandardZipTests
         var ml = new MLContext(seed: 5);
         IDataView train = Synthetic.Sparse(ml, 300, seed: 1);
         IDataView test = Synthetic.Sparse(ml, 100, seed: 2);
-        ITransformer model = ml.Regression.Trainers.Mlp(ml, labelColumnName: "RegressionLabel", hiddenLayerSizes: [9], activation: Activation.LeakyRelu, numberOfIterations: 10).Fit(train);
+        ITransformer model = ml.Regression.Trainers.Mlp(ml, labelColumnName: "RegressionLabel", hiddenLayerSizes: [9], activation: Activation.LeakyRelu, maximumNumberOfIterations: 10).Fit(train);
         using var zip = new MemoryStream();
         ml.Model.Save(ml.Transforms.ApplyOnnxModelWithMlp(model, train), train.Schema, zip);
         zip.Position = 0;

@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlp.Engine;
+using MlNetMlp.SampleSupport;
 using Xunit;
 
 namespace MlNetMlp.Tests;
@@ -21,7 +22,7 @@ public class BadInputTests
         Rows(Enumerable.Range(0, count).Select(i => (new[] { i / (float)count, (i % 7) / 7f, 1f }, i % 2 == 0)).ToArray());
 
     private static Exception FitBinary(IDataView data, MlpBinaryTrainer.Options? options = null) =>
-        Record.Exception(() => Ml.BinaryClassification.Trainers.Mlp(Ml, options ?? new MlpBinaryTrainer.Options { HiddenLayerSizes = [4], NumberOfIterations = 3 }).Fit(data))!;
+        Record.Exception(() => Ml.BinaryClassification.Trainers.Mlp(Ml, options ?? new MlpBinaryTrainer.Options { HiddenLayerSizes = [4], MaximumNumberOfIterations = 3 }).Fit(data))!;
 
     public static IEnumerable<object[]> BadFeatureValues() =>
         new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity }.Select(v => new object[] { v });
@@ -46,7 +47,7 @@ public class BadInputTests
         var rows = Enumerable.Range(0, 12).Select(i => new TextRow { Features = [i, 1], Species = (i % 3).ToString() }).ToArray();
         var keys = ml.Transforms.Conversion.MapValueToKey("Label", "Species", keyData: ml.Data.LoadFromEnumerable(new[] { new Term { Species = "0" }, new Term { Species = "1" } }));
         IDataView data = keys.Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
-        var error = Assert.Throws<InvalidOperationException>(() => ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [2], numberOfIterations: 2).Fit(data));
+        var error = Assert.Throws<InvalidOperationException>(() => ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [2], maximumNumberOfIterations: 2).Fit(data));
         Assert.Contains("'Label' is missing in row 2", error.Message);
     }
 
@@ -54,7 +55,7 @@ public class BadInputTests
     public void NaNRegressionLabelIsRejected()
     {
         var data = Ml.Data.LoadFromEnumerable(Enumerable.Range(0, 8).Select(i => new RegressionRow { Features = [i, 1], Label = i == 5 ? float.NaN : i }));
-        var error = Assert.Throws<InvalidOperationException>(() => Ml.Regression.Trainers.Mlp(Ml, hiddenLayerSizes: [2], numberOfIterations: 2).Fit(data));
+        var error = Assert.Throws<InvalidOperationException>(() => Ml.Regression.Trainers.Mlp(Ml, hiddenLayerSizes: [2], maximumNumberOfIterations: 2).Fit(data));
         Assert.Contains("'Label' has NaN in row 5", error.Message);
     }
 
@@ -123,7 +124,7 @@ public class BadInputTests
     public void BadExampleWeightsAreRejected(float weight, string expected)
     {
         var data = Ml.Data.LoadFromEnumerable(Enumerable.Range(0, 6).Select(i => new WeightRow { Features = [i, 1], Label = i % 2 == 0, Weight = i == 2 ? weight : 1 }));
-        var error = Assert.IsType<InvalidOperationException>(FitBinary(data, new MlpBinaryTrainer.Options { ExampleWeightColumnName = "Weight", NumberOfIterations = 2 }));
+        var error = Assert.IsType<InvalidOperationException>(FitBinary(data, new MlpBinaryTrainer.Options { ExampleWeightColumnName = "Weight", MaximumNumberOfIterations = 2 }));
         Assert.Contains("'Weight'", error.Message);
         Assert.Contains(expected, error.Message);
     }
@@ -131,7 +132,7 @@ public class BadInputTests
     [Fact]
     public void FeatureCountAtPredictionMustMatchTraining()
     {
-        MlpPredictionTransformer model = Ml.BinaryClassification.Trainers.Mlp(Ml, hiddenLayerSizes: [2], numberOfIterations: 2).Fit(Good());
+        MlpPredictionTransformer model = Ml.BinaryClassification.Trainers.Mlp(Ml, hiddenLayerSizes: [2], maximumNumberOfIterations: 2).Fit(Good());
         IDataView narrower = Ml.Data.LoadFromEnumerable(new[] { new RegressionRow { Features = [1f, 2f] } });
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => model.Transform(narrower));
         Assert.Contains("Vector<Single, 3>", error.Message);
@@ -140,7 +141,7 @@ public class BadInputTests
 
     public static IEnumerable<object[]> BadOptions() => new (Action<MlpBinaryTrainer.Options> Set, string Name, string Value)[]
     {
-        (o => o.NumberOfIterations = -1, "NumberOfIterations", "-1"),
+        (o => o.MaximumNumberOfIterations = -1, "MaximumNumberOfIterations", "-1"),
         (o => o.PiecewiseLinearBins = -2, "PiecewiseLinearBins", "-2"),
         (o => o.WeightDecay = 2, "WeightDecay", "2"),
         (o => o.WarmupFraction = 1, "WarmupFraction", "1"),
@@ -158,7 +159,7 @@ public class BadInputTests
         (o => o.EpochsWithoutImprovement = 0, "EpochsWithoutImprovement", "0"),
         (o => o.NumberOfThreads = 0, "NumberOfThreads", "0"),
         (o => o.LeakyReluSlope = 2, "LeakyReluSlope", "2"),
-        (o => o.Tolerance = -0.1, "Tolerance", "-0.1"),
+        (o => o.OptimizationTolerance = -0.1, "OptimizationTolerance", "-0.1"),
         (o => o.LabelColumnName = "", "LabelColumnName", "''"),
     }.Select(c => new object[] { c.Set, c.Name, c.Value });
 
@@ -199,10 +200,13 @@ public class BadInputTests
             Recipe = MlpRecipe.ScikitLearn,
             HiddenLayerSizes = [8],
             Solver = new SgdSolver { LearningRate = 10 },
-            NumberOfIterations = 50,
+            MaximumNumberOfIterations = 50,
         }).Fit(Ml.Data.LoadFromEnumerable(rows)));
         Assert.Matches("Training diverged in epoch [0-9]+", error.Message);
         Assert.Contains("Lower the learning rate", error.Message);
+        // The engine's advice carries no ML.NET names; the adapter adds the pipeline's side.
+        Assert.DoesNotContain("NormalizeMeanVariance", Assert.IsType<MlpDivergenceException>(error.InnerException).Message);
+        Assert.Contains("NormalizeMeanVariance", error.Message);
     }
 
     /// <summary>A view of <paramref name="rows"/> dense 3-feature rows; the label alternates.</summary>
@@ -245,7 +249,7 @@ public class BadInputTests
     [InlineData(3L)]
     public void TheRowCountAViewClaimsIsNotTrusted(long claimed)
     {
-        var options = new MlpBinaryTrainer.Options { HiddenLayerSizes = [4], NumberOfIterations = 3, Seed = 1 };
+        var options = new MlpBinaryTrainer.Options { HiddenLayerSizes = [4], MaximumNumberOfIterations = 3, Seed = 1 };
         var honest = Ml.BinaryClassification.Trainers.Mlp(Ml, options).Fit(Counted(40, claimed: 40));
         long before = GC.GetAllocatedBytesForCurrentThread();
         var lied = Ml.BinaryClassification.Trainers.Mlp(Ml, options).Fit(Counted(40, claimed));
@@ -260,7 +264,7 @@ public class BadInputTests
     public void LabelTypeErrorsNameTheAllowedTypesAndAgreeBetweenSchemaAndFit()
     {
         var data = Ml.Data.LoadFromEnumerable(Enumerable.Range(0, 6).Select(i => new TextRow { Features = [i, 1], Species = "a" }));
-        var options = new MlpBinaryTrainer.Options { LabelColumnName = "Species", NumberOfIterations = 1 };
+        var options = new MlpBinaryTrainer.Options { LabelColumnName = "Species", MaximumNumberOfIterations = 1 };
         var trainer = Ml.BinaryClassification.Trainers.Mlp(Ml, options);
         var fromShape = Assert.IsType<ArgumentOutOfRangeException>(Record.Exception(() => trainer.GetOutputSchema(SchemaShapes.FromSchema(data.Schema))));
         var fromFit = Assert.IsType<ArgumentOutOfRangeException>(Record.Exception(() => trainer.Fit(data)));
@@ -286,7 +290,7 @@ public class BadInputTests
         definition["Label"].ColumnType = new KeyDataViewType(typeof(byte), 3);
         var rows = Enumerable.Range(0, 60).Select(i => new ByteKeyRow { Features = [i % 3 == 0 ? 3 : 0, i % 3 == 1 ? 3 : 0], Label = (byte)(i % 3) }).ToArray();
         IDataView data = Ml.Data.LoadFromEnumerable(rows, definition);
-        var trainer = Ml.MulticlassClassification.Trainers.Mlp(Ml, new MlpMulticlassTrainer.Options { HiddenLayerSizes = [8], NumberOfIterations = 200, Seed = 1, Solver = new AdamSolver { LearningRate = 0.05 } });
+        var trainer = Ml.MulticlassClassification.Trainers.Mlp(Ml, new MlpMulticlassTrainer.Options { HiddenLayerSizes = [8], MaximumNumberOfIterations = 200, Seed = 1, Solver = new AdamSolver { LearningRate = 0.05 } });
         Assert.Contains(trainer.GetOutputSchema(SchemaShapes.FromSchema(data.Schema)), c => c.Name == "PredictedLabel");
         var model = trainer.Fit(data);
         Assert.Equal(3, model.Model.ClassCount);
@@ -299,7 +303,7 @@ public class BadInputTests
     public void ARegressionLabelBeyondFloatRangeIsCalledSo()
     {
         var rows = Enumerable.Range(0, 8).Select(i => new DoubleLabelRow { Features = [i, 1], Label = i == 3 ? 1e300 : i });
-        var error = Assert.Throws<InvalidOperationException>(() => Ml.Regression.Trainers.Mlp(Ml, hiddenLayerSizes: [2], numberOfIterations: 2).Fit(Ml.Data.LoadFromEnumerable(rows)));
+        var error = Assert.Throws<InvalidOperationException>(() => Ml.Regression.Trainers.Mlp(Ml, hiddenLayerSizes: [2], maximumNumberOfIterations: 2).Fit(Ml.Data.LoadFromEnumerable(rows)));
         Assert.Contains("'Label' has 1E+300 in row 3, out of float range", error.Message);
         Assert.DoesNotContain("finite", error.Message);
     }
@@ -310,7 +314,7 @@ public class BadInputTests
     [InlineData("short", "has 2 values in row 7")]
     public void MalformedVectorsAtTransformNameTheColumnAndRow(string defect, string expected)
     {
-        MlpPredictionTransformer model = Ml.BinaryClassification.Trainers.Mlp(Ml, hiddenLayerSizes: [2], numberOfIterations: 2).Fit(Good());
+        MlpPredictionTransformer model = Ml.BinaryClassification.Trainers.Mlp(Ml, hiddenLayerSizes: [2], maximumNumberOfIterations: 2).Fit(Good());
         var bad = new HandMadeDataView(3, 20, r => r != 7 ? new VBuffer<float>(3, [1f, 2f, 3f]) : defect switch
         {
             "index" => new VBuffer<float>(3, 2, [1f, 2f], [0, 3]),
@@ -343,9 +347,9 @@ public class BadInputTests
     public void OneTransformerServesEightThreadsWithSingleThreadResults()
     {
         var ml = new MLContext(seed: 8);
-        IDataView data = Data.BreastCancer(ml);
+        IDataView data = SampleData.BreastCancer(ml);
         var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
-            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [32, 16], numberOfIterations: 10))
+            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [32, 16], maximumNumberOfIterations: 10))
             .Fit(data);
         float[] expected = model.Transform(data).GetColumn<float>("Score").ToArray();
         float[][] features = data.GetColumn<float[]>("Features").ToArray();

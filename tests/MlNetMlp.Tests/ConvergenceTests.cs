@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 using MlNetMlp.Engine;
+using MlNetMlp.SampleSupport;
 using Xunit;
 
 namespace MlNetMlp.Tests;
@@ -13,7 +14,7 @@ public class ConvergenceTests
     [Fact]
     public void RunningOutOfEpochsLogsAWarningAndClearsConverged()
     {
-        var (history, warnings) = Train(new MlpBinaryTrainer.Options { HiddenLayerSizes = [8], NumberOfIterations = 3, Seed = 1 });
+        var (history, warnings) = Train(new MlpBinaryTrainer.Options { HiddenLayerSizes = [8], MaximumNumberOfIterations = 3, Seed = 1 });
         Assert.Equal(MlpStopReason.MaximumIterations, history.StopReason);
         Assert.False(history.Converged);
         string warning = Assert.Single(warnings);
@@ -23,7 +24,7 @@ public class ConvergenceTests
     [Fact]
     public void StoppingOnItsOwnRuleLogsNoWarningAndSetsConverged()
     {
-        var (history, warnings) = Train(new MlpBinaryTrainer.Options { HiddenLayerSizes = [8], NumberOfIterations = 200, Tolerance = 1e6, EpochsWithoutImprovement = 2, Seed = 1 });
+        var (history, warnings) = Train(new MlpBinaryTrainer.Options { HiddenLayerSizes = [8], MaximumNumberOfIterations = 200, OptimizationTolerance = 1e6, EpochsWithoutImprovement = 2, Seed = 1 });
         Assert.Equal(MlpStopReason.NoImprovement, history.StopReason);
         Assert.True(history.Converged);
         Assert.Empty(warnings);
@@ -32,7 +33,7 @@ public class ConvergenceTests
     [Fact]
     public void LbfgsRunningOutOfEvaluationsIsNotConverged()
     {
-        var (history, warnings) = Train(new MlpBinaryTrainer.Options { HiddenLayerSizes = [8], Solver = new LbfgsSolver { MaxFunctionEvaluations = 5 }, NumberOfIterations = 500, Tolerance = 0, Seed = 1 });
+        var (history, warnings) = Train(new MlpBinaryTrainer.Options { HiddenLayerSizes = [8], Solver = new LbfgsSolver { MaxFunctionEvaluations = 5 }, MaximumNumberOfIterations = 500, OptimizationTolerance = 0, Seed = 1 });
         Assert.Equal(MlpStopReason.MaximumFunctionEvaluations, history.StopReason);
         Assert.False(history.Converged);
         Assert.Single(warnings);
@@ -54,7 +55,7 @@ public class ConvergenceTests
         };
         var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
             .Append(ml.BinaryClassification.Trainers.Mlp(ml, options))
-            .Fit(Data.BreastCancer(ml));
+            .Fit(SampleData.BreastCancer(ml));
         return (model.LastTransformer.Model.Network.History, warnings);
     }
 }

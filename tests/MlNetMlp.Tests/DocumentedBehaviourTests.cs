@@ -16,7 +16,7 @@ public class DocumentedBehaviourTests
     public void NaNAndInfiniteFeaturesAtPredictionGiveNaNScoresAndTheDocumentedLabels()
     {
         var ml = new MLContext(seed: 1);
-        var binary = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 5).Fit(Rows(ml));
+        var binary = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 5).Fit(Rows(ml));
         var engine = ml.Model.CreatePredictionEngine<Row, BinaryOutput>(binary);
 
         // NaN propagates through every layer (relu included): Score and Probability are NaN, and the decision rule
@@ -35,7 +35,7 @@ public class DocumentedBehaviourTests
         // Multiclass: every probability is NaN, and PredictedLabel (the first largest) is key 1.
         var threeRows = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 60).Select(i => new ClassRow { Features = [i % 3, (i % 5) / 5f, 1f], Label = (i % 3).ToString() }));
         var multiclass = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 5))
+            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 5))
             .Fit(threeRows);
         var multiEngine = ml.Model.CreatePredictionEngine<ClassRow, MulticlassOutput>(multiclass);
         MulticlassOutput nanClass = multiEngine.Predict(new ClassRow { Features = [float.NaN, 0, 1], Label = "0" });
@@ -47,7 +47,7 @@ public class DocumentedBehaviourTests
     public void EachFitDrawsItsSeedFromTheContextUnlessSeedIsSet()
     {
         float[] Weights(MLContext ml, int? seed) =>
-            ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { HiddenLayerSizes = [4], NumberOfIterations = 2, Seed = seed })
+            ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { HiddenLayerSizes = [4], MaximumNumberOfIterations = 2, Seed = seed })
                 .Fit(Rows(ml)).Model.Network.GetParameters();
 
         var context = new MLContext(seed: 7);
@@ -67,7 +67,7 @@ public class DocumentedBehaviourTests
         var model = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options
         {
             HiddenLayerSizes = [4],
-            NumberOfIterations = 30,
+            MaximumNumberOfIterations = 30,
             EarlyStopping = true,
             Seed = 3,
         }).Fit(Rows(ml, 200)).Model;
@@ -83,7 +83,7 @@ public class DocumentedBehaviourTests
         var ml = new MLContext(seed: 1);
         IDataView data = Rows(ml);
         ITransformer model = ml.Transforms.NormalizeMinMax("Features")
-            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2)).Fit(data);
+            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 2)).Fit(data);
         Exception error = Assert.ThrowsAny<Exception>(() => ml.BinaryClassification.PermutationFeatureImportanceNonCalibrated(model, data, permutationCount: 1));
         Assert.IsType<ArgumentNullException>(error);
         Assert.StartsWith("The model provided does not have a compat", error.Message, StringComparison.Ordinal);

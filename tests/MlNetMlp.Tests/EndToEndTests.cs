@@ -4,6 +4,7 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlp.Engine;
+using MlNetMlp.SampleSupport;
 using Xunit;
 
 namespace MlNetMlp.Tests;
@@ -23,7 +24,7 @@ public class EndToEndTests
         for (int seed = 0; seed < 5; seed++)
         {
             var ml = new MLContext(seed);
-            var split = ml.Data.TrainTestSplit(Data.BreastCancer(ml), testFraction: 0.2, seed: seed);
+            var split = ml.Data.TrainTestSplit(SampleData.BreastCancer(ml), testFraction: 0.2, seed: seed);
             var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
                 .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [64, 32]))
                 .Fit(split.TrainSet);
@@ -43,7 +44,7 @@ public class EndToEndTests
     public void IrisWithTextLabelsRoundTripsThroughKeys()
     {
         var ml = new MLContext(seed: 3);
-        var split = ml.Data.TrainTestSplit(Data.Iris(ml), testFraction: 0.3, seed: 3);
+        var split = ml.Data.TrainTestSplit(SampleData.IrisColumns(ml), testFraction: 0.3, seed: 3);
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", "Species")
             .Append(ml.Transforms.Concatenate("Features", "SepalLength", "SepalWidth", "PetalLength", "PetalWidth"))
             .Append(ml.Transforms.NormalizeMeanVariance("Features", fixZero: false))
@@ -73,9 +74,9 @@ public class EndToEndTests
     public void AdultFiveFoldCrossValidationReachesAuc()
     {
         var ml = new MLContext(seed: 5);
-        IDataView data = ml.Data.Cache(Data.Adult(ml));
-        var pipeline = Data.AdultFeaturizer(ml)
-            .Append(ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { HiddenLayerSizes = [64, 32], NumberOfIterations = 10, L2Regularization = 1e-3 }));
+        IDataView data = ml.Data.Cache(SampleData.Adult(ml));
+        var pipeline = SampleData.AdultFeaturizer(ml)
+            .Append(ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { HiddenLayerSizes = [64, 32], MaximumNumberOfIterations = 10, L2Regularization = 1e-3 }));
         var folds = ml.BinaryClassification.CrossValidate(data, pipeline, numberOfFolds: 5);
         double auc = folds.Average(f => f.Metrics.AreaUnderRocCurve);
         Assert.Equal(5, folds.Count);
@@ -87,13 +88,13 @@ public class EndToEndTests
     public void HousingRegressionReachesRSquared()
     {
         var ml = new MLContext(seed: 7);
-        var split = ml.Data.TrainTestSplit(Data.Housing(ml), testFraction: 0.2, seed: 7);
+        var split = ml.Data.TrainTestSplit(SampleData.Housing(ml), testFraction: 0.2, seed: 7);
         var pipeline = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
             .Append(ml.Regression.Trainers.Mlp(ml, new MlpRegressionTrainer.Options
             {
                 HiddenLayerSizes = [64, 32],
                 Solver = new AdamSolver { LearningRate = 0.01 },
-                NumberOfIterations = 500,
+                MaximumNumberOfIterations = 500,
                 L2Regularization = 1e-3,
             }));
         var model = pipeline.Fit(split.TrainSet);
@@ -108,13 +109,13 @@ public class EndToEndTests
     {
         var ml = new MLContext(seed: 11);
         var binary = ml.BinaryClassification.CrossValidate(
-            Data.BreastCancer(ml),
-            ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [16], numberOfIterations: 50)),
+            SampleData.BreastCancer(ml),
+            ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [16], maximumNumberOfIterations: 50)),
             numberOfFolds: 5);
         Assert.True(binary.Average(f => f.Metrics.Accuracy) > 0.94);
 
         var multiclass = ml.MulticlassClassification.CrossValidate(
-            Data.Iris(ml),
+            SampleData.IrisColumns(ml),
             ml.Transforms.Conversion.MapValueToKey("Label", "Species")
                 .Append(ml.Transforms.Concatenate("Features", "SepalLength", "SepalWidth", "PetalLength", "PetalWidth"))
                 .Append(ml.Transforms.NormalizeMinMax("Features"))
@@ -124,8 +125,8 @@ public class EndToEndTests
         Assert.All(multiclass, f => Assert.Equal(3, f.Metrics.PerClassLogLoss.Count));
 
         var regression = ml.Regression.CrossValidate(
-            Data.Housing(ml),
-            ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Append(ml.Regression.Trainers.Mlp(ml, hiddenLayerSizes: [32], learningRate: 0.01, numberOfIterations: 300)),
+            SampleData.Housing(ml),
+            ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Append(ml.Regression.Trainers.Mlp(ml, hiddenLayerSizes: [32], learningRate: 0.01, maximumNumberOfIterations: 300)),
             numberOfFolds: 5);
         Assert.True(regression.Average(f => f.Metrics.RSquared) > 0.7, $"mean R² {regression.Average(f => f.Metrics.RSquared)}");
     }
@@ -140,7 +141,7 @@ public class EndToEndTests
     {
         var ml = new MLContext(seed: 13);
         IDataView sparse = ml.Transforms.CustomMapping<MnistRow, BinaryLabel>((row, label) => label.IsZero = row.Label == 0, contractName: null)
-            .Fit(Data.MnistSparse(ml, "mnist_tiny_test.txt")).Transform(Data.MnistSparse(ml, "mnist_tiny_test.txt"));
+            .Fit(SampleData.MnistSparse(ml, "mnist_tiny_test.txt")).Transform(SampleData.MnistSparse(ml, "mnist_tiny_test.txt"));
         var dense = new List<DenseRow>();
         using (var cursor = sparse.GetRowCursor([sparse.Schema["Features"], sparse.Schema["IsZero"]]))
         {
@@ -161,7 +162,7 @@ public class EndToEndTests
         }
 
         IDataView denseView = ml.Data.LoadFromEnumerable(dense);
-        var options = new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn, LabelColumnName = "IsZero", HiddenLayerSizes = [32], NumberOfIterations = 20, Seed = 5 };
+        var options = new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn, LabelColumnName = "IsZero", HiddenLayerSizes = [32], MaximumNumberOfIterations = 20, Seed = 5 };
         float[] fromSparse = Scores(ml, ml.BinaryClassification.Trainers.Mlp(ml, options).Fit(sparse), sparse);
         float[] fromDense = Scores(ml, ml.BinaryClassification.Trainers.Mlp(ml, options).Fit(denseView), denseView);
         Assert.Equal(fromDense, fromSparse);
@@ -198,7 +199,7 @@ public class EndToEndTests
             return new WeightedRow { Features = [x, x * x], Label = x + (0.3f * x * x) > 0.1f, Unit = 1f, Skewed = x > 0 ? 5f : 0.2f };
         }).ToArray();
         IDataView data = ml.Data.LoadFromEnumerable(rows);
-        MlpBinaryTrainer.Options Options(string? weight) => new() { HiddenLayerSizes = [8], ExampleWeightColumnName = weight, NumberOfIterations = 30, Seed = 1 };
+        MlpBinaryTrainer.Options Options(string? weight) => new() { HiddenLayerSizes = [8], ExampleWeightColumnName = weight, MaximumNumberOfIterations = 30, Seed = 1 };
         float[] none = Scores(ml, ml.BinaryClassification.Trainers.Mlp(ml, Options(null)).Fit(data), data);
         float[] unit = Scores(ml, ml.BinaryClassification.Trainers.Mlp(ml, Options("Unit")).Fit(data), data);
         float[] skewed = Scores(ml, ml.BinaryClassification.Trainers.Mlp(ml, Options("Skewed")).Fit(data), data);

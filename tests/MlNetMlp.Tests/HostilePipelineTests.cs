@@ -9,6 +9,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlp.Engine;
 using MlNetMlp.Engine.Tests;
+using MlNetMlp.SampleSupport;
 using Xunit;
 
 namespace MlNetMlp.Tests;
@@ -30,14 +31,14 @@ public class HostilePipelineTests
     private static (MLContext Ml, byte[] File) Binary(int features = 30)
     {
         var ml = new MLContext(seed: 1);
-        IDataView data = Data.BreastCancer(ml);
+        IDataView data = SampleData.BreastCancer(ml);
         if (features != 30)
         {
             data = ml.Data.LoadFromEnumerable(data.GetColumn<float[]>("Features").Zip(data.GetColumn<bool>("Label"), (f, l) => new SmallRow { Features = f[..4], Label = l }).ToArray());
         }
 
         var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
-            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2))
+            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 2))
             .Fit(data);
         return (ml, Saved(ml, model, data.Schema));
     }
@@ -111,7 +112,7 @@ public class HostilePipelineTests
     {
         (MLContext ml, byte[] file) = Binary();
         ITransformer loaded = ml.Model.LoadWithMlp(new MemoryStream(Zip(Entries(file), lowerCaseHashes: true)), out DataViewSchema schema);
-        IDataView data = Data.BreastCancer(ml);
+        IDataView data = SampleData.BreastCancer(ml);
         Assert.Equal(
             ml.Model.LoadWithMlp(new MemoryStream(file), out _).Transform(data).GetColumn<float>("Score"),
             loaded.Transform(data).GetColumn<float>("Score"));
@@ -195,10 +196,10 @@ public class HostilePipelineTests
     public void AForgedTaskByteOverAThreeClassNetworkIsRejected()
     {
         var ml = new MLContext(seed: 2);
-        IDataView data = Data.Iris(ml);
+        IDataView data = SampleData.IrisColumns(ml);
         var model = ml.Transforms.Concatenate("Features", "SepalLength", "SepalWidth", "PetalLength", "PetalWidth")
             .Append(ml.Transforms.Conversion.MapValueToKey("Label", "Species"))
-            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2))
+            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 2))
             .Fit(data);
         Dictionary<string, byte[]> entries = Entries(Saved(ml, model, data.Schema));
         byte[] part = entries["part-1.mlp"];

@@ -39,7 +39,7 @@ public class MemoryBoundTests
     {
         var ml = new MLContext(seed: 1);
         IDataView data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 40).Select(i => new Row { Features = [i / 40f, (i % 3) / 3f, 1, -1], Label = i % 2 == 0 }));
-        var model = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [65536], NumberOfIterations = 1 }).Fit(data);
+        var model = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [65536], MaximumNumberOfIterations = 1 }).Fit(data);
         IDataView scored = model.Transform(data);
 
         // The first cursor also builds the model's padded weight copy that every later predictor shares: 4 x 65536
@@ -100,7 +100,7 @@ public class MemoryBoundTests
     [Fact]
     public void SparseFeaturesTrainAndScoreExactlyAsTheSameRowsDense()
     {
-        var options = new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [16, 8], NumberOfIterations = 5, Seed = 3, EarlyStopping = true };
+        var options = new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [16, 8], MaximumNumberOfIterations = 5, Seed = 3, EarlyStopping = true };
         var ml = new MLContext(seed: 1);
         IDataView sparse = SparseRows(300, 500, 12, dense: false, seed: 2);
         IDataView dense = SparseRows(300, 500, 12, dense: true, seed: 2);
@@ -131,7 +131,7 @@ public class MemoryBoundTests
         const int slots = 1_000_000;
         var ml = new MLContext(seed: 1);
         HandMadeDataView data = SparseRows(slots, 3_000, 5, dense: false, seed: 4);
-        var trainer = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [4], NumberOfIterations = 8, NumberOfThreads = 1, Solver = new AdamSolver { LearningRate = 0.01 } });
+        var trainer = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [4], MaximumNumberOfIterations = 8, NumberOfThreads = 1, Solver = new AdamSolver { LearningRate = 0.01 } });
         long before = GC.GetAllocatedBytesForCurrentThread();
         var model = trainer.Fit(data);
         long trainingAllocated = GC.GetAllocatedBytesForCurrentThread() - before;

@@ -4,6 +4,7 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlp.Engine;
+using MlNetMlp.SampleSupport;
 using Xunit;
 
 namespace MlNetMlp.Tests;
@@ -21,9 +22,9 @@ public sealed class PersistenceTests : IDisposable
     public void BinaryPipelineReloadsWithBitIdenticalScores()
     {
         var ml = new MLContext(seed: 1);
-        var split = ml.Data.TrainTestSplit(Data.BreastCancer(ml), testFraction: 0.2, seed: 1);
+        var split = ml.Data.TrainTestSplit(SampleData.BreastCancer(ml), testFraction: 0.2, seed: 1);
         var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
-            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [64, 32], numberOfIterations: 30))
+            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [64, 32], maximumNumberOfIterations: 30))
             .Fit(split.TrainSet);
         string path = Path.Combine(_folder, "cancer.zip");
         ml.Model.SaveWithMlp(model, split.TrainSet.Schema, path);
@@ -31,7 +32,7 @@ public sealed class PersistenceTests : IDisposable
         var fresh = new MLContext(seed: 99);
         ITransformer loaded = fresh.Model.LoadWithMlp(path, out DataViewSchema schema);
         Assert.Equal(split.TrainSet.Schema.Select(c => (c.Name, c.Type)), schema.Select(c => (c.Name, c.Type)));
-        IDataView test = Data.BreastCancer(fresh);
+        IDataView test = SampleData.BreastCancer(fresh);
         Assert.Equal(model.Transform(test).GetColumn<float>("Score").ToArray(), loaded.Transform(test).GetColumn<float>("Score").ToArray());
         Assert.Equal(model.Transform(test).GetColumn<float>("Probability").ToArray(), loaded.Transform(test).GetColumn<float>("Probability").ToArray());
 
@@ -44,11 +45,11 @@ public sealed class PersistenceTests : IDisposable
     public void MulticlassPipelineWithKeysAndStagesAfterTheTrainerReloads()
     {
         var ml = new MLContext(seed: 2);
-        IDataView data = Data.Iris(ml);
+        IDataView data = SampleData.IrisColumns(ml);
         var model = ml.Transforms.Conversion.MapValueToKey("Label", "Species")
             .Append(ml.Transforms.Concatenate("Features", "SepalLength", "SepalWidth", "PetalLength", "PetalWidth"))
             .Append(ml.Transforms.NormalizeMinMax("Features"))
-            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [8], learningRate: 0.01, numberOfIterations: 50))
+            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [8], learningRate: 0.01, maximumNumberOfIterations: 50))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedSpecies", "PredictedLabel"))
             .Fit(data);
         using var stream = new MemoryStream();
@@ -68,8 +69,8 @@ public sealed class PersistenceTests : IDisposable
     public void RegressionModelAloneReloads()
     {
         var ml = new MLContext(seed: 3);
-        IDataView data = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Fit(Data.Housing(ml)).Transform(Data.Housing(ml));
-        MlpPredictionTransformer model = ml.Regression.Trainers.Mlp(ml, hiddenLayerSizes: [16], numberOfIterations: 20).Fit(data);
+        IDataView data = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Fit(SampleData.Housing(ml)).Transform(SampleData.Housing(ml));
+        MlpPredictionTransformer model = ml.Regression.Trainers.Mlp(ml, hiddenLayerSizes: [16], maximumNumberOfIterations: 20).Fit(data);
         string path = Path.Combine(_folder, "housing.zip");
         ml.Model.SaveWithMlp(model, data.Schema, path);
         ITransformer loaded = ml.Model.LoadWithMlp(path, out _);
@@ -82,8 +83,8 @@ public sealed class PersistenceTests : IDisposable
     public void MlNetSaveThrowsAndNamesTheApiToUse()
     {
         var ml = new MLContext(seed: 4);
-        IDataView data = Data.BreastCancer(ml);
-        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2).Fit(data);
+        IDataView data = SampleData.BreastCancer(ml);
+        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 2).Fit(data);
         var error = Assert.Throws<NotSupportedException>(() => ml.Model.Save(model, data.Schema, new MemoryStream()));
         Assert.Contains("SaveWithMlp", error.Message);
         Assert.Contains("LoadWithMlp", error.Message);
@@ -93,8 +94,8 @@ public sealed class PersistenceTests : IDisposable
     public void AFailedSaveLeavesThePreviousFileIntact()
     {
         var ml = new MLContext(seed: 5);
-        IDataView data = Data.BreastCancer(ml);
-        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2).Fit(data);
+        IDataView data = SampleData.BreastCancer(ml);
+        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 2).Fit(data);
         string path = Path.Combine(_folder, "model.zip");
         ml.Model.SaveWithMlp(model, data.Schema, path);
         byte[] before = File.ReadAllBytes(path);
@@ -110,8 +111,8 @@ public sealed class PersistenceTests : IDisposable
     public void SavingKeepsTheOriginalErrorAndTakesTheLongestValidName()
     {
         var ml = new MLContext(seed: 5);
-        IDataView data = Data.BreastCancer(ml);
-        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2).Fit(data);
+        IDataView data = SampleData.BreastCancer(ml);
+        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 2).Fit(data);
 
         // A missing folder: the error names it, not a temporary file that a cleanup failed to delete.
         string missing = Path.Combine(_folder, "missing");
@@ -130,8 +131,8 @@ public sealed class PersistenceTests : IDisposable
     public void DamagedPipelineFilesAreRejectedWithOurError()
     {
         var ml = new MLContext(seed: 6);
-        IDataView data = Data.BreastCancer(ml);
-        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2).Fit(data);
+        IDataView data = SampleData.BreastCancer(ml);
+        var model = ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 2).Fit(data);
         using var stream = new MemoryStream();
         ml.Model.SaveWithMlp(model, data.Schema, stream);
         byte[] bytes = stream.ToArray();
@@ -151,9 +152,9 @@ public sealed class PersistenceTests : IDisposable
     public void FlippedBytesInAPipelineFileNeverLoadAWrongModel()
     {
         var ml = new MLContext(seed: 7);
-        IDataView data = Data.BreastCancer(ml);
+        IDataView data = SampleData.BreastCancer(ml);
         var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
-            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2))
+            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 2))
             .Fit(data);
         using var stream = new MemoryStream();
         ml.Model.SaveWithMlp(model, data.Schema, stream);

@@ -7,6 +7,7 @@ using System.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlp.Engine;
+using MlNetMlp.SampleSupport;
 using Xunit;
 
 namespace MlNetMlp.Tests;
@@ -45,6 +46,30 @@ public class PipelinePartTests
         source.RequireEnd();
         Assert.Equal(network.GetParameters(), read.Model.Network.GetParameters());
         Assert.Equal("Features", read.FeatureColumnName);
+    }
+
+    [Fact]
+    public void AnMlpPartWhoseTaskKeepsNoClassNamesIsRejectedWhenItListsSome()
+    {
+        // A binary part, its header's "no names" flag replaced by two class names (as many as its network has classes):
+        // only a task whose columns keep class names (multiclass) may list them.
+        MlpModel network = MlpModel.FromParameters(MlpTask.BinaryClassification, 2, [], 1, Activation.Identity, [0.5f, -0.5f, 0.25f]);
+        var transformer = new MlpPredictionTransformer(new MlpModelParameters(network, classNames: null), "Features", new VectorDataViewType(NumberDataViewType.Single, 2));
+        var sink = new MemoryStream();
+        MlpPipelinePart.Write(transformer, sink);
+        byte[] plain = sink.ToArray();
+        int flag = 8 + 1 + 1 + "Features".Length + 1;
+        Assert.Equal(0, plain[flag]);
+        var names = new MemoryStream();
+        using (var writer = new BinaryWriter(names, Encoding.UTF8, leaveOpen: true))
+        {
+            ClassNames.Placeholder(NumberDataViewType.Double, 2).Write(writer);
+        }
+
+        byte[] part = [.. plain[..flag], 1, .. names.ToArray(), .. plain[(flag + 1)..]];
+        using var source = new HashingReadStream(new MemoryStream(part), part.Length, "part-1.mlp");
+        var error = Assert.Throws<MlpModelFormatException>(() => MlpPipelinePart.Read(source));
+        Assert.Contains("BinaryClassification lists 2 class names", error.Message);
     }
 
     [Fact]
@@ -94,9 +119,9 @@ public class PipelinePartTests
     public void ASavedPipelineListsItsPartsWithTheFormatOneWords()
     {
         var ml = new MLContext(seed: 3);
-        IDataView data = Data.BreastCancer(ml);
+        IDataView data = SampleData.BreastCancer(ml);
         ITransformer model = ml.Transforms.NormalizeMinMax("Features")
-            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], numberOfIterations: 2))
+            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4], maximumNumberOfIterations: 2))
             .Fit(data);
         using var file = new MemoryStream();
         ml.Model.SaveWithMlp(model, data.Schema, file);

@@ -6,6 +6,7 @@ using System.Threading;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlp.Engine;
+using MlNetMlp.SampleSupport;
 using Xunit;
 
 namespace MlNetMlp.Tests;
@@ -16,9 +17,9 @@ public class PipelineTests
     private static (MLContext Ml, IDataView Train, IDataView Test, TransformerChain<MlpPredictionTransformer> Model) BreastCancer(int iterations = 40)
     {
         var ml = new MLContext(seed: 21);
-        var split = ml.Data.TrainTestSplit(Data.BreastCancer(ml), testFraction: 0.2, seed: 21);
+        var split = ml.Data.TrainTestSplit(SampleData.BreastCancer(ml), testFraction: 0.2, seed: 21);
         var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)
-            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [16, 8], numberOfIterations: iterations))
+            .Append(ml.BinaryClassification.Trainers.Mlp(ml, hiddenLayerSizes: [16, 8], maximumNumberOfIterations: iterations))
             .Fit(split.TrainSet);
         return (ml, split.TrainSet, split.TestSet, model);
     }
@@ -50,10 +51,10 @@ public class PipelineTests
     public void MulticlassOutputsCarryKeyValuesAndMatchEngineProbabilities()
     {
         var ml = new MLContext(seed: 4);
-        IDataView data = Data.Iris(ml);
+        IDataView data = SampleData.IrisColumns(ml);
         var model = ml.Transforms.Conversion.MapValueToKey("Label", "Species")
             .Append(ml.Transforms.Concatenate("Features", "SepalLength", "SepalWidth", "PetalLength", "PetalWidth"))
-            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [8], learningRate: 0.01, numberOfIterations: 50))
+            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [8], learningRate: 0.01, maximumNumberOfIterations: 50))
             .Fit(data);
         IDataView scored = model.Transform(data);
         var scoreType = Assert.IsType<VectorDataViewType>(scored.Schema["Score"].Type);
@@ -116,7 +117,7 @@ public class PipelineTests
         Assert.Equal(engine.L2Regularization, resolved.L2Regularization);
         Assert.Equal(engine.MaxEpochs, resolved.MaxEpochs);
         Assert.Equal(engine.BatchSize, resolved.BatchSize);
-        Assert.Equal(engine.Tolerance, resolved.Tolerance);
+        Assert.Equal(engine.OptimizationTolerance, resolved.OptimizationTolerance);
         Assert.Equal(engine.EpochsWithoutImprovement, resolved.EpochsWithoutImprovement);
         Assert.Equal(engine.EarlyStopping, resolved.EarlyStopping);
         Assert.Equal(engine.ValidationFraction, resolved.ValidationFraction);
@@ -134,7 +135,7 @@ public class PipelineTests
         var tabular = new MlpBinaryTrainer.Options();
         Assert.Equal(MlpRecipe.Tabular, tabular.Recipe);
         Assert.Equal(MlpDefaults.L2Regularization, tabular.L2Regularization);
-        Assert.Equal(MlpDefaults.NumberOfIterations, tabular.NumberOfIterations);
+        Assert.Equal(MlpDefaults.MaximumNumberOfIterations, tabular.MaximumNumberOfIterations);
         Assert.Equal(MlpDefaults.BatchSize, tabular.BatchSize);
         Assert.Equal(MlpDefaults.PiecewiseLinearBins, tabular.PiecewiseLinearBins);
         Assert.Equal(MlpDefaults.LearningRate, ((AdamSolver)tabular.Solver).LearningRate);
@@ -151,7 +152,7 @@ public class PipelineTests
     public void EstimatorPromisesTheColumnsItProduces()
     {
         var ml = new MLContext(seed: 1);
-        IDataView data = Data.Iris(ml);
+        IDataView data = SampleData.IrisColumns(ml);
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label", "Species")
             .Append(ml.Transforms.Concatenate("Features", "SepalLength", "SepalWidth", "PetalLength", "PetalWidth"))
             .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [4]));
@@ -165,10 +166,10 @@ public class PipelineTests
         Assert.Contains(score.Annotations, a => a.Name == "SlotNames");
         Assert.Contains(shape, c => c.Name == "Species");
 
-        var binaryShape = ml.BinaryClassification.Trainers.Mlp(ml).GetOutputSchema(SchemaShapes.FromSchema(Data.BreastCancer(ml).Schema));
+        var binaryShape = ml.BinaryClassification.Trainers.Mlp(ml).GetOutputSchema(SchemaShapes.FromSchema(SampleData.BreastCancer(ml).Schema));
         Assert.Equal(["Features", "Label", "Score", "Probability", "PredictedLabel"], binaryShape.Select(c => c.Name));
 
-        var wrong = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Mlp(ml, featureColumnName: "Nope").GetOutputSchema(SchemaShapes.FromSchema(Data.Housing(ml).Schema)));
+        var wrong = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.Mlp(ml, featureColumnName: "Nope").GetOutputSchema(SchemaShapes.FromSchema(SampleData.Housing(ml).Schema)));
         Assert.Contains("'Nope'", wrong.Message);
     }
 
@@ -192,12 +193,12 @@ public class PipelineTests
         {
             Recipe = MlpRecipe.ScikitLearn,
             HiddenLayerSizes = [8],
-            NumberOfIterations = 12,
+            MaximumNumberOfIterations = 12,
             EarlyStopping = true,
             EpochsWithoutImprovement = 50,
             Progress = reports.Add,
         });
-        var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Append(trainer).Fit(Data.BreastCancer(ml));
+        var model = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Append(trainer).Fit(SampleData.BreastCancer(ml));
         MlpModelParameters parameters = model.LastTransformer.Model;
         Assert.Equal(12, reports.Count);
         Assert.Equal(Enumerable.Range(1, 12), reports.Select(r => r.Epoch));
@@ -215,8 +216,8 @@ public class PipelineTests
     public void WarmStartContinuesFromAFittedModel()
     {
         var ml = new MLContext(seed: 3);
-        IDataView data = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Fit(Data.BreastCancer(ml)).Transform(Data.BreastCancer(ml));
-        var trainer = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [8], NumberOfIterations = 5, Seed = 9 });
+        IDataView data = ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Fit(SampleData.BreastCancer(ml)).Transform(SampleData.BreastCancer(ml));
+        var trainer = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [8], MaximumNumberOfIterations = 5, Seed = 9 });
         MlpPredictionTransformer first = trainer.Fit(data);
         MlpPredictionTransformer second = trainer.Fit(data, first.Model);
         Assert.Equal(10, second.Model.EpochsRun);
@@ -229,12 +230,12 @@ public class PipelineTests
     public void CancellationStopsTrainingAndTheNextFitWorks()
     {
         var ml = new MLContext(seed: 4);
-        IDataView data = Data.BreastCancer(ml);
+        IDataView data = SampleData.BreastCancer(ml);
         using var cancel = new CancellationTokenSource();
         var options = new MlpBinaryTrainer.Options
         {
             HiddenLayerSizes = [8],
-            NumberOfIterations = 100,
+            MaximumNumberOfIterations = 100,
             CancellationToken = cancel.Token,
             Progress = r =>
             {
@@ -247,7 +248,7 @@ public class PipelineTests
         Assert.ThrowsAny<OperationCanceledException>(() => ml.BinaryClassification.Trainers.Mlp(ml, options).Fit(data));
         options.CancellationToken = CancellationToken.None;
         options.Progress = null;
-        options.NumberOfIterations = 5;
+        options.MaximumNumberOfIterations = 5;
         Assert.Equal(5, ml.BinaryClassification.Trainers.Mlp(ml, options).Fit(data).Model.EpochsRun);
     }
 
@@ -267,7 +268,7 @@ public class PipelineTests
             .Append(ml.Transforms.Categorical.OneHotEncoding("Color"))
             .Append(ml.Transforms.Concatenate("Features", "X", "Color"))
             .Append(ml.Transforms.NormalizeMinMax("Features"))
-            .Append(ml.Regression.Trainers.Mlp(ml, new MlpRegressionTrainer.Options { Recipe = MlpRecipe.ScikitLearn, LabelColumnName = "Target", HiddenLayerSizes = [16], Solver = new AdamSolver { LearningRate = 0.01 }, NumberOfIterations = 200, BatchSize = 32 }));
+            .Append(ml.Regression.Trainers.Mlp(ml, new MlpRegressionTrainer.Options { Recipe = MlpRecipe.ScikitLearn, LabelColumnName = "Target", HiddenLayerSizes = [16], Solver = new AdamSolver { LearningRate = 0.01 }, MaximumNumberOfIterations = 200, BatchSize = 32 }));
         IDataView data = ml.Data.LoadFromEnumerable(rows);
         var metrics = ml.Regression.Evaluate(pipeline.Fit(data).Transform(data), labelColumnName: "Target");
         var linear = ml.Transforms.ReplaceMissingValues("X").Append(ml.Transforms.Categorical.OneHotEncoding("Color")).Append(ml.Transforms.Concatenate("Features", "X", "Color")).Append(ml.Regression.Trainers.Sdca("Target", maximumNumberOfIterations: 100));

@@ -2,6 +2,7 @@ using System.IO;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetMlp.SampleSupport;
 using Xunit;
 
 namespace MlNetMlp.Tests;
@@ -12,7 +13,7 @@ public class RecipeTests
     [Fact]
     public void TheSimpleOverloadAndAFreshOptionsObjectTrainTheSameModel()
     {
-        IDataView data = Data.BreastCancer(new MLContext(1));
+        IDataView data = SampleData.BreastCancer(new MLContext(1));
         var a = new MLContext(seed: 3);
         var b = new MLContext(seed: 3);
         float[] simple = Scores(a.BinaryClassification.Trainers.Mlp(a).Fit(data).Transform(data));
@@ -23,8 +24,8 @@ public class RecipeTests
     [Fact]
     public void ChangingTheOptionsAfterCreatingTheTrainerDoesNotChangeWhatItTrains()
     {
-        IDataView data = Data.BreastCancer(new MLContext(1));
-        MlpBinaryTrainer.Options Options() => new() { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [8], Solver = new AdamSolver { LearningRate = 0.01 }, NumberOfIterations = 5, Seed = 4 };
+        IDataView data = SampleData.BreastCancer(new MLContext(1));
+        MlpBinaryTrainer.Options Options() => new() { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [8], Solver = new AdamSolver { LearningRate = 0.01 }, MaximumNumberOfIterations = 5, Seed = 4 };
         var ml = new MLContext(seed: 1);
         float[] untouched = Scores(ml.BinaryClassification.Trainers.Mlp(ml, Options()).Fit(data).Transform(data));
 
@@ -32,7 +33,7 @@ public class RecipeTests
         MlpBinaryTrainer trainer = ml.BinaryClassification.Trainers.Mlp(ml, options);
         options.HiddenLayerSizes[0] = 64;
         ((AdamSolver)options.Solver).LearningRate = 0.5;
-        options.NumberOfIterations = 50;
+        options.MaximumNumberOfIterations = 50;
         MlpPredictionTransformer model = trainer.Fit(data);
         Assert.Equal([8], model.Model.HiddenLayerSizes);
         Assert.Equal(5, model.Model.EpochsRun);
@@ -45,7 +46,7 @@ public class RecipeTests
         // Breast cancer's measurements range from 0.001 to 4000: without a normalizer in front the scikit-learn
         // recipe loses accuracy; the tabular recipe scales (encodes) them itself.
         var ml = new MLContext(seed: 1);
-        var split = ml.Data.TrainTestSplit(Data.BreastCancer(ml), testFraction: 0.3, seed: 2);
+        var split = ml.Data.TrainTestSplit(SampleData.BreastCancer(ml), testFraction: 0.3, seed: 2);
         var tabular = ml.BinaryClassification.Evaluate(ml.BinaryClassification.Trainers.Mlp(ml).Fit(split.TrainSet).Transform(split.TestSet));
         var sklearn = ml.BinaryClassification.Evaluate(ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn }).Fit(split.TrainSet).Transform(split.TestSet));
         Assert.True(tabular.AreaUnderRocCurve > 0.98, $"tabular AUC {tabular.AreaUnderRocCurve:F4}");
@@ -57,7 +58,7 @@ public class RecipeTests
     {
         // Housing's label is in $1000s (5 to 50); on the raw label the scikit-learn recipe is far below a linear model.
         var ml = new MLContext(seed: 1);
-        var split = ml.Data.TrainTestSplit(Data.Housing(ml), testFraction: 0.25, seed: 3);
+        var split = ml.Data.TrainTestSplit(SampleData.Housing(ml), testFraction: 0.25, seed: 3);
         IDataView scored = ml.Regression.Trainers.Mlp(ml).Fit(split.TrainSet).Transform(split.TestSet);
         RegressionMetrics metrics = ml.Regression.Evaluate(scored);
         Assert.True(metrics.RSquared > 0.75, $"R² {metrics.RSquared:F4}");
@@ -70,7 +71,7 @@ public class RecipeTests
     {
         var ml = new MLContext(seed: 1);
         IDataView data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 300).Select(i => new Row { Features = [i % 7, (float)System.Math.Exp(i % 13), i % 2 * 1000], Label = (i % 7) + (i % 2 * 3) > 4 }));
-        ITransformer model = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { NumberOfIterations = 5 }).Fit(data);
+        ITransformer model = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { MaximumNumberOfIterations = 5 }).Fit(data);
         var stream = new MemoryStream();
         ml.Model.SaveWithMlp(model, data.Schema, stream);
         stream.Position = 0;
@@ -100,7 +101,7 @@ public class RecipeTests
         var sklearn = new MlpRegressionTrainer.Options { Recipe = MlpRecipe.ScikitLearn };
         Assert.False(sklearn.EarlyStoppingIsAutomatic);
         Assert.Equal(1, sklearn.EnsembleSize);
-        Assert.Equal(200, sklearn.NumberOfIterations);
+        Assert.Equal(200, sklearn.MaximumNumberOfIterations);
         Assert.True(new MlpRegressionTrainer.Options().EarlyStoppingIsAutomatic);
         Assert.False(new MlpRegressionTrainer.Options { EarlyStopping = true }.EarlyStoppingIsAutomatic);
 
@@ -121,13 +122,13 @@ public class RecipeTests
         var rows = Enumerable.Range(0, 10_000).Select(i => new LargeRow { Features = [i % 7, (i * 13) % 11], Label = i % 3 == 0 }).ToArray();
         IDataView data = ml.Data.LoadFromEnumerable(rows);
         // (The model's first hidden layer is the fixed piecewise-linear encoding; the trained ones follow it.)
-        var automatic = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { NumberOfIterations = 1, EnsembleSize = 1, Seed = 1 }).Fit(data);
+        var automatic = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { MaximumNumberOfIterations = 1, EnsembleSize = 1, Seed = 1 }).Fit(data);
         Assert.Equal([128, 128], automatic.Model.HiddenLayerSizes.TakeLast(2));
-        var simple = ml.BinaryClassification.Trainers.Mlp(ml, numberOfIterations: 1).Fit(data);
+        var simple = ml.BinaryClassification.Trainers.Mlp(ml, maximumNumberOfIterations: 1).Fit(data);
         Assert.Equal([2 * 128, 2 * 128], simple.Model.HiddenLayerSizes.TakeLast(2)); // its 2 members, merged side by side
-        var given = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { HiddenLayerSizes = [256, 256], NumberOfIterations = 1, EnsembleSize = 1, Seed = 1 }).Fit(data);
+        var given = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { HiddenLayerSizes = [256, 256], MaximumNumberOfIterations = 1, EnsembleSize = 1, Seed = 1 }).Fit(data);
         Assert.Equal([256, 256], given.Model.HiddenLayerSizes.TakeLast(2));
-        var small = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { NumberOfIterations = 1, EnsembleSize = 1, Seed = 1 }).Fit(ml.Data.TakeRows(data, 9_999));
+        var small = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { MaximumNumberOfIterations = 1, EnsembleSize = 1, Seed = 1 }).Fit(ml.Data.TakeRows(data, 9_999));
         Assert.Equal([256, 256], small.Model.HiddenLayerSizes.TakeLast(2));
     }
 
@@ -161,8 +162,8 @@ public class RecipeTests
                 log.Add(e.Message);
             }
         };
-        IDataView data = Data.Housing(ml);
-        ml.Regression.Trainers.Mlp(ml, new MlpRegressionTrainer.Options { NumberOfIterations = 2 }).Fit(data);
+        IDataView data = SampleData.Housing(ml);
+        ml.Regression.Trainers.Mlp(ml, new MlpRegressionTrainer.Options { MaximumNumberOfIterations = 2 }).Fit(data);
         Assert.Contains(log, m => m.Contains("normalization not required", System.StringComparison.Ordinal) && m.Contains("3 network(s)", System.StringComparison.Ordinal) && m.Contains("batch 32", System.StringComparison.Ordinal));
     }
 

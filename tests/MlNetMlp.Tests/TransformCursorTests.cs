@@ -50,7 +50,7 @@ public class TransformCursorTests
         {
             LabelColumnName = nameof(Row.Flag),
             HiddenLayerSizes = [64, 32],
-            NumberOfIterations = 3,
+            MaximumNumberOfIterations = 3,
         }).Fit(data);
         IDataView scored = model.Transform(data);
         MlpPredictor predictor = model.Model.Network.CreatePredictor();
@@ -117,7 +117,7 @@ public class TransformCursorTests
         {
             LabelColumnName = "Key",
             HiddenLayerSizes = [128, 64],
-            NumberOfIterations = 3,
+            MaximumNumberOfIterations = 3,
         }).Fit(data);
         float[][] scores = model.Transform(data).GetColumn<float[]>("Score").ToArray();
         uint[] predicted = model.Transform(data).GetColumn<uint>("PredictedLabel").ToArray();
@@ -141,7 +141,7 @@ public class TransformCursorTests
         {
             LabelColumnName = nameof(Row.Flag),
             HiddenLayerSizes = [8],
-            NumberOfIterations = 1,
+            MaximumNumberOfIterations = 1,
         }).Fit(ml.Data.LoadFromEnumerable(rows));
         const int BadRow = 3_000;
         IDataView failing = ml.Data.LoadFromEnumerable(FailAt(rows, BadRow), ml.Data.LoadFromEnumerable(rows).Schema);
@@ -171,7 +171,7 @@ public class TransformCursorTests
         var ml = new MLContext(seed: 6);
         Row[] rows = MakeRows(RowCount, 2);
         IDataView data = ml.Data.LoadFromEnumerable(rows);
-        var model = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { LabelColumnName = nameof(Row.Flag), HiddenLayerSizes = [8], NumberOfIterations = 1 }).Fit(data);
+        var model = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { LabelColumnName = nameof(Row.Flag), HiddenLayerSizes = [8], MaximumNumberOfIterations = 1 }).Fit(data);
         var preview = model.Transform(data).Preview(maxRows: 3);
         Assert.Equal(3, preview.RowView.Length);
         Assert.Equal("row 2", preview.ColumnView.Single(c => c.Column.Name == "Name").Values[2].ToString());
@@ -192,7 +192,7 @@ public class TransformCursorTests
     {
         var ml = new MLContext(seed: 7);
         Row[] rows = MakeRows(RowCount, 2);
-        var model = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { LabelColumnName = nameof(Row.Flag), HiddenLayerSizes = [32], NumberOfIterations = 1 })
+        var model = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { LabelColumnName = nameof(Row.Flag), HiddenLayerSizes = [32], MaximumNumberOfIterations = 1 })
             .Fit(ml.Data.LoadFromEnumerable(rows));
 
         // 40 copies of the rows in ML.NET's cache, which itself reads without allocating.
@@ -233,9 +233,9 @@ public class TransformCursorTests
         var ml = new MLContext(seed: 9);
         Row[] rows = MakeRows(RowCount, 3);
         IDataView data = ml.Transforms.Conversion.MapValueToKey("Key", nameof(Row.Label)).Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
-        var inner = ml.MulticlassClassification.Trainers.Mlp(ml, new MlpMulticlassTrainer.Options { LabelColumnName = "Key", HiddenLayerSizes = [64, 64], NumberOfIterations = 2 }).Fit(data);
+        var inner = ml.MulticlassClassification.Trainers.Mlp(ml, new MlpMulticlassTrainer.Options { LabelColumnName = "Key", HiddenLayerSizes = [64, 64], MaximumNumberOfIterations = 2 }).Fit(data);
         IDataView innerScored = ml.Transforms.CopyColumns("InnerScore", "Score").Fit(inner.Transform(data)).Transform(inner.Transform(data));
-        var outer = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { FeatureColumnName = "InnerScore", LabelColumnName = nameof(Row.Flag), HiddenLayerSizes = [256, 256], NumberOfIterations = 1 })
+        var outer = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { FeatureColumnName = "InnerScore", LabelColumnName = nameof(Row.Flag), HiddenLayerSizes = [256, 256], MaximumNumberOfIterations = 1 })
             .Fit(innerScored);
         float[] scores = outer.Transform(innerScored).GetColumn<float>("Score").ToArray();
 

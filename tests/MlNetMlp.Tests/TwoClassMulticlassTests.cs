@@ -5,6 +5,7 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlp.Engine;
+using MlNetMlp.SampleSupport;
 using Xunit;
 
 namespace MlNetMlp.Tests;
@@ -16,7 +17,7 @@ namespace MlNetMlp.Tests;
 public class TwoClassMulticlassTests
 {
     /// <summary>Iris rows of two species (versicolor and virginica, which overlap a little), features as one vector.</summary>
-    internal static IrisRow[] TwoSpecies(params string[] species) => File.ReadLines(Data.PathOf("iris.csv"))
+    internal static IrisRow[] TwoSpecies(params string[] species) => File.ReadLines(SamplePaths.DataFile("iris.csv"))
         .Skip(1)
         .Select(line => line.Split(','))
         .Where(fields => species.Contains(fields[4]))
@@ -34,7 +35,7 @@ public class TwoClassMulticlassTests
         IDataView data = ml.Data.LoadFromEnumerable(TwoSpecies("versicolor", "virginica"));
         var model = ml.Transforms.Conversion.MapValueToKey("Label", nameof(IrisRow.Species))
             .Append(ml.Transforms.NormalizeMeanVariance("Features", fixZero: false))
-            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [8], learningRate: 0.01, numberOfIterations: 200))
+            .Append(ml.MulticlassClassification.Trainers.Mlp(ml, hiddenLayerSizes: [8], learningRate: 0.01, maximumNumberOfIterations: 200))
             .Fit(data);
         MlpModelParameters parameters = model.LastTransformer.Model;
         Assert.Equal(MlpTask.MulticlassClassification, parameters.Network.Task);

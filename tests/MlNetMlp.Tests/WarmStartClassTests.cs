@@ -28,13 +28,13 @@ public class WarmStartClassTests
         TwoClassMulticlassTests.IrisRow[] rows = TwoClassMulticlassTests.TwoSpecies(Species);
         IDataView forward = Keyed(ml, rows);
         IDataView backward = Keyed(ml, rows.Reverse().ToArray());
-        var trainer = ml.MulticlassClassification.Trainers.Mlp(ml, new MlpMulticlassTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [10], Solver = new AdamSolver { LearningRate = 0.02 }, NumberOfIterations = 300, Seed = 2 });
+        var trainer = ml.MulticlassClassification.Trainers.Mlp(ml, new MlpMulticlassTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [10], Solver = new AdamSolver { LearningRate = 0.02 }, MaximumNumberOfIterations = 300, Seed = 2 });
         MlpPredictionTransformer first = trainer.Fit(forward);
         Assert.Equal(Species, first.Model.Classes);
         double before = Accuracy(ml, first, forward);
         Assert.True(before >= 0.95, $"accuracy {before}");
 
-        var oneEpoch = ml.MulticlassClassification.Trainers.Mlp(ml, new MlpMulticlassTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [10], Solver = new AdamSolver { LearningRate = 1e-4 }, NumberOfIterations = 1, Seed = 2 });
+        var oneEpoch = ml.MulticlassClassification.Trainers.Mlp(ml, new MlpMulticlassTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [10], Solver = new AdamSolver { LearningRate = 1e-4 }, MaximumNumberOfIterations = 1, Seed = 2 });
         MlpPredictionTransformer second = oneEpoch.Fit(backward, first.Model);
         Assert.Equal(Species.Reverse(), second.Model.Classes);
         double after = Accuracy(ml, second, backward);
@@ -51,7 +51,7 @@ public class WarmStartClassTests
     {
         var ml = new MLContext(seed: 1);
         TwoClassMulticlassTests.IrisRow[] rows = TwoClassMulticlassTests.TwoSpecies(Species);
-        var trainer = ml.MulticlassClassification.Trainers.Mlp(ml, new MlpMulticlassTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [4], NumberOfIterations = 2, Seed = 2 });
+        var trainer = ml.MulticlassClassification.Trainers.Mlp(ml, new MlpMulticlassTrainer.Options { Recipe = MlpRecipe.ScikitLearn, HiddenLayerSizes = [4], MaximumNumberOfIterations = 2, Seed = 2 });
         MlpPredictionTransformer first = trainer.Fit(Keyed(ml, rows));
         TwoClassMulticlassTests.IrisRow[] renamed = rows.Select(r => new TwoClassMulticlassTests.IrisRow { Features = r.Features, Species = r.Species == "virginica" ? "other" : r.Species }).ToArray();
         var error = Assert.Throws<ArgumentException>(() => trainer.Fit(Keyed(ml, renamed), first.Model));

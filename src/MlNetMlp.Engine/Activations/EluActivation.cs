@@ -11,6 +11,9 @@ internal sealed unsafe class EluActivation : ActivationFunction
 
     public EluActivation(float alpha) => _alpha = alpha;
 
+    /// <summary>The rule an alpha breaks, or null when it is allowed: the one range options and models are checked against.</summary>
+    public static string? BrokenRule(float alpha) => alpha > 0 && !float.IsInfinity(alpha) ? null : "must be a positive finite number";
+
     public override (string Name, float Value)? Parameter => (nameof(MlpOptions.EluAlpha), _alpha);
 
     public override (string? Operator, float? Alpha) Onnx => ("Elu", _alpha);

@@ -17,6 +17,21 @@ internal readonly struct HiddenActivation
         Function = ActivationFunction.For(kind, leakyReluSlope, eluAlpha);
     }
 
+    /// <summary>
+    /// An activation given by its function alone, before it has an <see cref="Activation"/> value: the backward pass,
+    /// the kernels and the predictor's forward pass run it as they run the registered ones (a test adds one this way,
+    /// see <c>AddingAnActivationTests</c>). Its <see cref="Kind"/> is not a defined value, so options and models,
+    /// which name their activation by the enum (validated, saved and exported by it), do not take it until it is
+    /// registered in <see cref="ActivationFunction.For"/>.
+    /// </summary>
+    internal HiddenActivation(ActivationFunction function)
+    {
+        Kind = (Activation)(-1);
+        LeakyReluSlope = float.NaN;
+        EluAlpha = float.NaN;
+        Function = function;
+    }
+
     /// <summary>The output layer's pre-activation: identity (the output head applies its own function).</summary>
     public static HiddenActivation Identity { get; } = new(Activation.Identity, 0.01f, 1f);
 

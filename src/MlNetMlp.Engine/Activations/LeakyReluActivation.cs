@@ -11,6 +11,9 @@ internal sealed unsafe class LeakyReluActivation : ActivationFunction
 
     public LeakyReluActivation(float slope) => _slope = slope;
 
+    /// <summary>The rule a slope breaks, or null when it is allowed: the one range options and models are checked against.</summary>
+    public static string? BrokenRule(float slope) => slope > 0 && slope < 1 ? null : "must be in (0, 1)";
+
     public override (string Name, float Value)? Parameter => (nameof(MlpOptions.LeakyReluSlope), _slope);
 
     public override (string? Operator, float? Alpha) Onnx => ("LeakyRelu", _slope);

@@ -72,12 +72,12 @@ internal static unsafe class VectorMath
     }
 
     /// <summary>
-    /// The last step of a gradient: <c>gradient = (weights * alpha + gradient) * inverse</c> element by element, with a
+    /// The last step of a gradient: <c>gradient = (weights * l2 + gradient) * inverse</c> element by element, with a
     /// separate multiply and add (as <c>TensorPrimitives.MultiplyAdd</c>, then <c>Multiply</c>), so the bits match
     /// those two passes.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AddPenaltyAndScale(ReadOnlySpan<float> weights, Span<float> gradient, float alpha, float inverse)
+    public static void AddPenaltyAndScale(ReadOnlySpan<float> weights, Span<float> gradient, float l2, float inverse)
     {
         if (weights.Length != gradient.Length)
         {
@@ -90,7 +90,7 @@ internal static unsafe class VectorMath
             int i = 0;
             if (Vector512.IsHardwareAccelerated)
             {
-                Vector512<float> a = Vector512.Create(alpha), s = Vector512.Create(inverse);
+                Vector512<float> a = Vector512.Create(l2), s = Vector512.Create(inverse);
                 for (; i + 16 <= n; i += 16)
                 {
                     (((Vector512.Load(w + i) * a) + Vector512.Load(g + i)) * s).Store(g + i);
@@ -98,7 +98,7 @@ internal static unsafe class VectorMath
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                Vector256<float> a = Vector256.Create(alpha), s = Vector256.Create(inverse);
+                Vector256<float> a = Vector256.Create(l2), s = Vector256.Create(inverse);
                 for (; i + 8 <= n; i += 8)
                 {
                     (((Vector256.Load(w + i) * a) + Vector256.Load(g + i)) * s).Store(g + i);
@@ -107,7 +107,7 @@ internal static unsafe class VectorMath
 
             for (; i < n; i++)
             {
-                g[i] = ((w[i] * alpha) + g[i]) * inverse;
+                g[i] = ((w[i] * l2) + g[i]) * inverse;
             }
         }
     }

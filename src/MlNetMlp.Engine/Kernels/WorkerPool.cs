@@ -48,6 +48,15 @@ internal static class WorkerPool
     private static int s_done;
     private static ExceptionDispatchInfo? s_error;
 
+    /// <summary>
+    /// Multiply-adds below which work stays on the calling thread: handing it to helpers would cost more than it
+    /// saves. The trainer's chunks, the predictor's blocks and the adapter's read-ahead scoring all ask it.
+    /// </summary>
+    public const long SerialMultiplyAdds = 1_500_000;
+
+    /// <summary>Whether work of <paramref name="multiplyAdds"/> is large enough to be split between threads (given more than one).</summary>
+    public static bool WorthSplitting(long multiplyAdds) => multiplyAdds >= SerialMultiplyAdds;
+
     /// <summary>The most threads a run can use: one per logical processor.</summary>
     public static int MaxWorkers => Environment.ProcessorCount;
 

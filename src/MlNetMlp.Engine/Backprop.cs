@@ -21,7 +21,7 @@ namespace MlNetMlp.Engine;
 /// </code>
 /// Every buffer's stride and length comes from one <see cref="BackpropBufferPlan"/>, which <see cref="WorkBytes"/> also
 /// reads. Hidden-layer activations and deltas are always padded. The weights are copied and transposed once per call
-/// (prepare). A chunk large enough to be split between threads (<see cref="WorkerPool.SerialMultiplyAdds"/>) then runs in two
+/// (prepare). A chunk large enough to be split between threads (<see cref="ParallelCost.SerialMultiplyAdds"/>) then runs in two
 /// phases, each cut into independent pieces that <see cref="WorkerPool"/> spreads over the cores:
 /// <list type="number">
 /// <item>rows: blocks of rows go through every layer, get their output delta and loss, and go back down
@@ -390,7 +390,7 @@ internal sealed unsafe class Backprop : IParallelWork
     private WeightPiece[] Pieces => Parallel ? _parallelPieces : _serialPieces;
 
     /// <summary>Whether a chunk of this many rows is large enough to be split between threads (given more than one).</summary>
-    internal static bool MaySplit(long rows, long multiplyAddsPerRow) => WorkerPool.WorthSplitting(rows * multiplyAddsPerRow);
+    internal static bool MaySplit(long rows, long multiplyAddsPerRow) => ParallelCost.WorthSplitting(rows * multiplyAddsPerRow);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Begin(int* rowIndex, int rows)

@@ -142,7 +142,7 @@ public sealed class MlpPredictor
         }
 
         int parts = Math.Min(Math.Min(threads, WorkerPool.MaxWorkers), (rowCount + MaxRowsPerProduct - 1) / MaxRowsPerProduct);
-        if (!WorkerPool.WorthSplitting((long)rowCount * _model.Layout.WeightCount))
+        if (!ParallelCost.WorthSplitting((long)rowCount * _model.Layout.WeightCount))
         {
             parts = 1;
         }

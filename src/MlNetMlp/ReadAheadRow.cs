@@ -138,7 +138,7 @@ internal sealed class ReadAheadRow : DataViewRow, IParallelWork, IScoreSource
         int other = 1 - index;
         bool readAhead = !_inputDone && rows >= ReadAheadRows;
         int parts = Math.Min(_scorer.Parts, (rows + PartRows - 1) / PartRows);
-        if (!readAhead && (parts < 2 || !WorkerPool.WorthSplitting(rows * _scorer.MultiplyAddsPerRow)))
+        if (!readAhead && (parts < 2 || !ParallelCost.WorthSplitting(rows * _scorer.MultiplyAddsPerRow)))
         {
             _scorer.ScoreRows(index, 0, rows);
             return;

@@ -33,7 +33,7 @@ public class DeterminismTests
         // 256-row batches of 100 features into 256 hidden units: 6.5 million multiply-adds per product, far above
         // the backward pass's parallel threshold, so with two threads every chunk is split between two workers.
         const int rows = 512, features = 100, hidden = 256;
-        Assert.True((long)256 * features * hidden >= 4 * WorkerPool.SerialMultiplyAdds);
+        Assert.True((long)256 * features * hidden >= 4 * ParallelCost.SerialMultiplyAdds);
         var random = new Random(21);
         var x = new float[rows * features];
         for (int i = 0; i < x.Length; i++)

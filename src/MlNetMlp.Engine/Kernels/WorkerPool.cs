@@ -18,6 +18,19 @@ internal interface IParallelWork
 }
 
 /// <summary>
+/// When work is worth handing to <see cref="WorkerPool"/>: the trainer's chunks, the predictor's blocks and the
+/// adapter's read-ahead scoring all ask it. It holds no state, so asking it does not start the pool.
+/// </summary>
+internal static class ParallelCost
+{
+    /// <summary>Multiply-adds below which work stays on the calling thread: handing it to helpers would cost more than it saves.</summary>
+    public const long SerialMultiplyAdds = 1_500_000;
+
+    /// <summary>Whether work of <paramref name="multiplyAdds"/> is large enough to be split between threads (given more than one).</summary>
+    public static bool WorthSplitting(long multiplyAdds) => multiplyAdds >= SerialMultiplyAdds;
+}
+
+/// <summary>
 /// Persistent helper threads that run the chunks of an <see cref="IParallelWork"/> alongside the calling thread.
 /// Chunks are claimed one at a time from a shared counter, so a helper that the operating system has not
 /// scheduled (another process is busy on that core) costs nothing: the caller takes the remaining chunks
@@ -47,15 +60,6 @@ internal static class WorkerPool
     private static IParallelWork? s_work;
     private static int s_done;
     private static ExceptionDispatchInfo? s_error;
-
-    /// <summary>
-    /// Multiply-adds below which work stays on the calling thread: handing it to helpers would cost more than it
-    /// saves. The trainer's chunks, the predictor's blocks and the adapter's read-ahead scoring all ask it.
-    /// </summary>
-    public const long SerialMultiplyAdds = 1_500_000;
-
-    /// <summary>Whether work of <paramref name="multiplyAdds"/> is large enough to be split between threads (given more than one).</summary>
-    public static bool WorthSplitting(long multiplyAdds) => multiplyAdds >= SerialMultiplyAdds;
 
     /// <summary>The most threads a run can use: one per logical processor.</summary>
     public static int MaxWorkers => Environment.ProcessorCount;

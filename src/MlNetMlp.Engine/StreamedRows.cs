@@ -18,8 +18,11 @@ internal readonly record struct StreamPlan(int BlockRows, int SampleRows)
     /// <summary>Most rows of the statistics sample (quantiles and scales of 131,072 rows are within a fraction of a percent of the full data's).</summary>
     public const int MaxSampleRows = 1 << 17;
 
+    /// <summary>Fewest rows of the statistics sample, whatever the budget (a budget too small for them is exceeded by them).</summary>
+    public const int MinSampleRows = 4096;
+
     /// <summary>
-    /// A quarter of <paramref name="budget"/> for the sample, the rest for two blocks of raw rows plus their scaled or
+    /// A quarter of <paramref name="budget"/> for the sample (at least <see cref="MinSampleRows"/> rows), the rest for two blocks of raw rows plus their scaled or
     /// encoded copy (<paramref name="preparedRowBytes"/>) and an index; at least one mini-batch per block.
     /// </summary>
     public static StreamPlan For(IMlpRowSource source, MlpOptions options, long budget, long preparedRowBytes)
@@ -29,7 +32,7 @@ internal readonly record struct StreamPlan(int BlockRows, int SampleRows)
         long perRow = (2 * (raw + preparedRowBytes + sizeof(int))) + 1;
         long blockRows = Math.Clamp(budget * 3 / 4 / perRow, 1, MaxBlockRows);
         blockRows = Math.Max(batch, blockRows / batch * batch);
-        int sample = (int)Math.Clamp(budget / 4 / raw, 1, MaxSampleRows);
+        int sample = (int)Math.Clamp(budget / 4 / raw, MinSampleRows, MaxSampleRows);
         return new StreamPlan((int)Math.Min(blockRows, Array.MaxLength / Math.Max(1, source.FeatureCount)), sample);
     }
 }

@@ -103,7 +103,7 @@ internal static class TrainingData
                 }
 
                 r++;
-                if (byteLimit is long limit && (r & 1023) == 0 && rows.ByteCount + ((labels.Count + targets.Count + weights.Count) * sizeof(float)) > limit)
+                if (byteLimit is long limit && rows.ByteCount + ((labels.Count + targets.Count + weights.Count) * sizeof(float)) > limit)
                 {
                     return null;
                 }

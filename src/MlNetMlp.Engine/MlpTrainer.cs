@@ -84,7 +84,6 @@ public sealed class MlpTrainer
         StreamPlan surveyPlan = StreamPlan.For(source, _options, budget, preparedRowBytes: 0);
         BlockSlot[] surveySlots = [new BlockSlot(source, surveyPlan.BlockRows, null), new BlockSlot(source, surveyPlan.BlockRows, null)];
         StreamSurvey survey = StreamSurvey.Run(source, surveySlots, surveyPlan.SampleRows, heldOut, seed, cancellationToken);
-        surveySlots = [];
         CheckStreamedClasses(survey);
         if (heldOut is not null && (survey.TrainRows == 0 || survey.ValidationRows == 0))
         {

@@ -19,7 +19,7 @@ namespace MlNetMlp;
 /// | -- | -- |
 /// | Machine learning task | Binary classification, multiclass classification, regression |
 /// | Is normalization required? | No with the default recipe (it scales the features itself); with <c>Recipe = MlpRecipe.ScikitLearn</c> yes (NormalizeMeanVariance) |
-/// | Is caching required? | No: the data is read once into memory |
+/// | Is caching required? | No: the data is read once into memory, or streamed every epoch when it exceeds <c>MemoryBudgetBytes</c> |
 /// | Required NuGet in addition to Microsoft.ML | MlNetMlp |
 /// | Exportable to ONNX | No |
 /// ]]></format>

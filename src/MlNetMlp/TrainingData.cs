@@ -459,7 +459,10 @@ internal sealed class FeatureRows
     {
         for (int j = 0; j < values.Length; j++)
         {
-            CheckFinite(values[j], j, column, row);
+            if (!float.IsFinite(values[j]))
+            {
+                CheckFinite(values[j], j, column, row);
+            }
         }
     }
 

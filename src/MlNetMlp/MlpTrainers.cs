@@ -77,8 +77,8 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
 
     /// <summary>
     /// The rows in memory, or null when they are to be streamed: always with <see cref="MlpStreaming.Always"/>; with
-    /// <see cref="MlpStreaming.Automatic"/> (Adam and SGD) when the view's row count says they exceed the memory
-    /// budget, or when reading them passes it (the partial read is dropped and the rows streamed from the start).
+    /// <see cref="MlpStreaming.Automatic"/> (Adam and SGD) when reading them passes the memory budget (the partial read
+    /// is dropped and the rows streamed from the start).
     /// </summary>
     private TrainingData.Result? LoadUnlessStreaming(IDataView trainData, MlpOptions engineOptions)
     {
@@ -92,20 +92,18 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
             return TrainingData.Load(trainData, _options, _task);
         }
 
-        long budget = engineOptions.EffectiveMemoryBudget;
-        TrainingData.Columns columns = TrainingData.Resolve(trainData, _options, _task);
-        if (trainData.GetRowCount() is long known && known * columns.DenseRowBytes > budget)
-        {
-            return null;
-        }
-
-        return TrainingData.Load(trainData, _options, _task, budget);
+        // The row count a view reports is not trusted (it may be -1, or far more than it delivers): loading gives way
+        // to streaming when the rows actually read pass the budget.
+        return TrainingData.Load(trainData, _options, _task, engineOptions.EffectiveMemoryBudget);
     }
 
     /// <summary>Trains on rows streamed from the view every epoch (<see cref="MlpTrainer.Fit(IMlpRowSource, MlpModel?, Action{MlpEpochReport}?, System.Threading.CancellationToken)"/>).</summary>
     private MlpPredictionTransformer FitStreamed(IDataView trainData, MlpOptions engineOptions, MlpModelParameters? initialModel)
     {
         TrainingData.Columns columns = TrainingData.Resolve(trainData, _options, _task);
+
+        // The size rules (batch, epochs, ensemble, early stopping) are heuristics: a reported count will do for them.
+        // The engine counts the rows it trains on itself.
         long rows = trainData.GetRowCount() ?? CountRows(trainData, _options.CancellationToken);
         ApplyDataSizeRules(engineOptions, (int)Math.Min(rows, int.MaxValue), columns.FeatureCount > MlpDataset.MaxDensifiedFeatures);
         ClassNames? classNames = columns.ClassNames;

@@ -27,9 +27,6 @@ internal static class TrainingData
 
         /// <summary>The class names the label's key values carry, if any.</summary>
         public ClassNames? ClassNames => TaskColumns.NamesFromLabel(Label, ClassCount);
-
-        /// <summary>Bytes one row takes loaded dense: features, label or target, weight.</summary>
-        public long DenseRowBytes => sizeof(float) * ((long)FeatureCount + 1 + (Weight is null ? 0 : 1));
     }
 
     /// <summary>Finds and checks the features, label and weight columns, naming any that is missing or of the wrong type.</summary>

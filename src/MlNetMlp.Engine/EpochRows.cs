@@ -13,6 +13,9 @@ internal abstract class EpochRows : IDisposable
     /// <summary>Training rows per epoch.</summary>
     public abstract long TrainRows { get; }
 
+    /// <summary>Bytes the rows occupy while the fit runs (in memory: the data set; streamed: the block buffers), which sizes the backward pass's chunks.</summary>
+    public abstract long DataBytes { get; }
+
     /// <summary>Starts an epoch; with <paramref name="shuffle"/> the order is drawn from <paramref name="random"/>.</summary>
     public abstract void BeginEpoch(bool shuffle, SeededRandom random, CancellationToken cancellationToken);
 
@@ -61,6 +64,8 @@ internal sealed class InMemoryRows : EpochRows
     }
 
     public override long TrainRows => _train.Length;
+
+    public override long DataBytes => _data.ByteCount;
 
     public override long ValidationRows => _validation?.Length ?? 0;
 

@@ -296,6 +296,13 @@ public sealed class MlpDataset
     internal static MlpDataset View(MlpTask task, float[] features, int featureCount, int rowCount, int[]? labels, int classCount, float[]? targets, int targetCount, float[]? weights) =>
         new(task, features, null, featureCount, rowCount, labels, classCount, targets, targetCount, weights);
 
+    /// <summary>The first row alone, dense, in arrays of its own (the shapes a streamed fit trains, without its rows).</summary>
+    internal MlpDataset FirstRow()
+    {
+        MlpDataset dense = ToDense();
+        return new MlpDataset(Task, dense.Features[..FeatureCount], null, FeatureCount, 1, Labels?[..1], ClassCount, Targets?[..TargetCount], TargetCount, Weights?[..1]);
+    }
+
     /// <summary>The same rows with other features (the trainer's own input scaling and encoding).</summary>
     internal MlpDataset WithFeatures(float[] features, int featureCount) => new(Task, features, null, featureCount, RowCount, Labels, ClassCount, Targets, TargetCount, Weights);
 

@@ -91,7 +91,7 @@ public sealed class MlpTrainer
         }
 
         MlpDataset sample = survey.Sample;
-        var prepared = new Prepared(sample, FitEncoder(sample, initialModel), _options);
+        var prepared = new Prepared(sample, FitEncoder(sample, initialModel), _options, sample.FirstRow());
         var preparation = new BlockPreparation(prepared.Encoder, prepared.Inputs, prepared.Targets);
         StreamPlan plan = StreamPlan.For(source, _options, budget, preparation.RowBytes(source));
         BlockSlot[] slots = [new BlockSlot(source, plan.BlockRows, preparation), new BlockSlot(source, plan.BlockRows, preparation)];
@@ -183,13 +183,19 @@ public sealed class MlpTrainer
     /// <summary>The rows as the network trains on them: encoded or scaled, targets standardized, and what did that.</summary>
     private sealed class Prepared
     {
-        public Prepared(MlpDataset data, PiecewiseLinearEncoder? encoder, MlpOptions options)
+        /// <summary>
+        /// Fits the scalers on <paramref name="data"/> and applies everything to it, or, for a streamed fit (whose blocks
+        /// are prepared as they are read), only to <paramref name="shapeOnly"/>: a row that gives the trained shapes
+        /// without an encoded copy of the whole sample.
+        /// </summary>
+        public Prepared(MlpDataset data, PiecewiseLinearEncoder? encoder, MlpOptions options, MlpDataset? shapeOnly = null)
         {
             Data = data;
             Encoder = encoder;
             Inputs = options.InputScaling == InputScaling.None || encoder is not null ? null : InputScaler.Fit(data, options.InputScaling);
             Targets = options.StandardizeTargets && !data.Head.IsClassifier ? TargetScaler.Fit(data) : null;
-            MlpDataset train = encoder?.Encode(data) ?? Inputs?.Scale(data) ?? data;
+            MlpDataset rows = shapeOnly ?? data;
+            MlpDataset train = encoder?.Encode(rows) ?? Inputs?.Scale(rows) ?? rows;
             Train = Targets?.Scale(train) ?? train;
         }
 
@@ -252,10 +258,14 @@ public sealed class MlpTrainer
     /// data sets thus train in chunks, each adding to the gradient, with the same result. Depends on the shapes,
     /// never on the thread count.
     /// </summary>
-    internal static int ChunkRows(MlpOptions options, MlpDataset data, ParameterLayout layout, int batchRows)
+    internal static int ChunkRows(MlpOptions options, MlpDataset data, ParameterLayout layout, int batchRows) =>
+        ChunkRows(options, data.ByteCount, data.IsSparse, layout, batchRows);
+
+    /// <summary>As <see cref="ChunkRows(MlpOptions, MlpDataset, ParameterLayout, int)"/>, for rows that hold <paramref name="dataBytes"/> (a streamed fit: its blocks).</summary>
+    internal static int ChunkRows(MlpOptions options, long dataBytes, bool sparse, ParameterLayout layout, int batchRows)
     {
-        long held = data.ByteCount + ((sizeof(float) + options.Solver.BytesPerParameter) * layout.Count);
-        return Backprop.ChunkRows(layout, batchRows, (long)(held * WorkShare), data.IsSparse);
+        long held = dataBytes + ((sizeof(float) + options.Solver.BytesPerParameter) * layout.Count);
+        return Backprop.ChunkRows(layout, batchRows, (long)(held * WorkShare), sparse);
     }
 
     /// <summary>
@@ -450,7 +460,7 @@ public sealed class MlpTrainer
             bool earlyStopping = _options.EarlyStopping && !incremental;
             long n = rows.TrainRows;
             int batchSize = _options.Solver.BatchRows(_options, (int)Math.Min(n, int.MaxValue));
-            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, batchSize), _options.NumberOfThreads, _data.IsSparse);
+            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, rows.DataBytes, _data.IsSparse, Layout, batchSize), _options.NumberOfThreads, _data.IsSparse);
             var gradient = new float[Layout.Count];
             _optimizer ??= _options.Solver.CreateOptimizer(Layout.Count)!;
             float[]? best = earlyStopping ? (float[])_parameters.Clone() : null;

@@ -71,6 +71,9 @@ internal sealed class BlockSlot
 
     public MlpRowBlock Raw { get; }
 
+    /// <summary>Bytes of the raw block, its prepared copies and its order.</summary>
+    public long ByteCount => (Raw.Capacity * MlpRowBlock.RowBytes(_source)) + (((long)(_features?.Length ?? 0) + (_targets?.Length ?? 0) + Order.Length) * sizeof(float));
+
     /// <summary>The order the trainer visits the block's rows in.</summary>
     public int[] Order { get; }
 
@@ -385,6 +388,8 @@ internal sealed class StreamedRows : EpochRows
     }
 
     public override long TrainRows => _survey.TrainRows;
+
+    public override long DataBytes => _slots.Length * _slots[0].ByteCount;
 
     public override long ValidationRows => _survey.ValidationRows;
 

@@ -17,15 +17,21 @@ public class StreamingTests
     /// <summary>The smallest budget: one mini-batch per block, so a pass is many blocks.</summary>
     private const long TinyBudget = 1;
 
-    [Fact]
-    public void WithoutShufflingAStreamedFitEqualsTheInMemoryFitBitForBit()
+    [Theory]
+    [InlineData("scaled")]
+    [InlineData("encoded")]
+    [InlineData("regression")]
+    public void WithoutShufflingAStreamedFitEqualsTheInMemoryFitBitForBit(string recipe)
     {
         // Blocks are whole mini-batches and the order is the source's, so the batches are the in-memory fit's; the
-        // sample holds every row (fewer than its minimum), so the scaling statistics are the same too.
-        MlpDataset data = Synthetic.Blobs(3, 700, 6, 3, 1.5);
+        // sample holds every row (fewer than its minimum), so the scaling, quantiles and target statistics are the
+        // same too, applied block by block instead of to the whole set.
+        MlpDataset data = recipe == "regression" ? Synthetic.Linear(3, 700, 6, 1, 0.2) : Synthetic.Blobs(3, 700, 6, 3, 1.5);
         MlpOptions options = Options(threads: 1);
         options.Shuffle = false;
         options.InputScaling = InputScaling.Standard;
+        options.PiecewiseLinearBins = recipe == "encoded" ? 8 : 0;
+        options.StandardizeTargets = recipe == "regression";
         MlpModel inMemory = new MlpTrainer(options).Fit(data);
         var source = new DatasetSource(data);
         MlpModel streamed = new MlpTrainer(options).Fit(source);

@@ -16,7 +16,7 @@ namespace MlNetMlp.Benchmarks;
 ///   dotnet run -c Release -- gemm ["256x100x256;..."]                                (GFLOP/s of the three products)
 ///   dotnet run -c Release -- mlnet                                                   (PredictionEngine latency, Transform throughput)
 ///   dotnet run -c Release -- onnx                                                    (the exported model in ONNX Runtime next to ours)
-///   dotnet run -c Release -- stream [--gb 4] [--dir DIR] [--keep 1] [--threads N]      (one streamed epoch over a W3-shaped .idv under a 1 GiB heap)
+///   dotnet run -c Release -- stream [--gb 4] [--dir DIR] [--keep 1] [--verbose 1]      (one streamed epoch over a W3-shaped .idv under a 1 GiB heap)
 /// </code>
 /// </summary>
 public static class Program
@@ -39,9 +39,9 @@ public static class Program
             return StreamingBenchmark.Run(ParseOptions(args.Skip(1).ToArray()));
         }
 
-        if (args.Length > 2 && args[0] == "stream-child")
+        if (args.Length > 3 && args[0] == "stream-child")
         {
-            return StreamingBenchmark.Child(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+            return StreamingBenchmark.Child(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), args[3] == "1");
         }
 
         if (args.Length > 0 && args[0] == "onnx")

@@ -10,13 +10,13 @@ using Microsoft.ML.Data;
 namespace MlNetMlp.Benchmarks;
 
 /// <summary>
-/// <c>stream [--gb 4] [--dir DIR] [--keep 1] [--file PATH] [--threads N]</c>: writes a synthetic W3-shaped binary .idv (100 features, 10 classes) of
+/// <c>stream [--gb 4] [--dir DIR] [--keep 1] [--file PATH] [--threads N] [--verbose 1]</c>: writes a synthetic W3-shaped binary .idv (100 features, 10 classes) of
 /// about that many gigabytes, then re-launches itself with <c>DOTNET_GCHeapHardLimit=0x40000000</c> (a 1 GiB managed
 /// heap) to train one epoch streamed from it (hidden 256-128, batch 256, Adam, automatic memory budget), and one
 /// epoch in memory on 200,000 rows of the same file, and prints one line. The file is deleted afterwards unless
 /// <c>--keep 1</c>; <c>--file</c> trains on a file written before instead (kept); <c>--threads</c> (default: the
-/// processor count) sets the trainer's threads for both fits. Epoch times are the trainer's own (from the fit's start to the end of the epoch, after the streamed
-/// fit's counting pass); the counting pass is reported on stderr.
+/// processor count) sets the trainer's threads for both fits; <c>--verbose 1</c> adds the details on stderr. Epoch times are the trainer's own (from the fit's start to the end of the epoch, after the streamed
+/// fit's counting pass); the counting pass is reported with <c>--verbose 1</c>.
 /// </summary>
 internal static class StreamingBenchmark
 {
@@ -30,6 +30,7 @@ internal static class StreamingBenchmark
         double gigabytes = options.TryGetValue("gb", out string? gb) ? double.Parse(gb, CultureInfo.InvariantCulture) : 4;
         string folder = options.TryGetValue("dir", out string? dir) ? dir : Path.GetTempPath();
         bool given = options.TryGetValue("file", out string? existing);
+        bool verbose = options.ContainsKey("verbose");
         string path = existing ?? Path.Combine(folder, $"mlnetmlp-stream-{Environment.ProcessId}.idv");
         long rows = (long)(gigabytes * 1e9 / (sizeof(float) * (Features + 1)));
         try
@@ -38,7 +39,7 @@ internal static class StreamingBenchmark
             {
                 var clock = Stopwatch.StartNew();
                 Write(path, rows);
-                Console.Error.WriteLine($"[stream] wrote {rows:N0} rows, {new FileInfo(path).Length / 1e9:F2} GB, to {path} in {clock.Elapsed.TotalSeconds:F0} s");
+                Log(verbose, $"[stream] wrote {rows:N0} rows, {new FileInfo(path).Length / 1e9:F2} GB, to {path} in {clock.Elapsed.TotalSeconds:F0} s");
             }
 
             var start = new ProcessStartInfo { FileName = Environment.ProcessPath!, RedirectStandardOutput = true };
@@ -50,6 +51,7 @@ internal static class StreamingBenchmark
             start.ArgumentList.Add("stream-child");
             start.ArgumentList.Add(path);
             start.ArgumentList.Add(options.TryGetValue("threads", out string? threads) ? threads : Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture));
+            start.ArgumentList.Add(verbose ? "1" : "0");
             start.Environment["DOTNET_GCHeapHardLimit"] = "0x" + HeapLimit.ToString("X", CultureInfo.InvariantCulture);
             using Process child = Process.Start(start)!;
             string line = child.StandardOutput.ReadToEnd();
@@ -67,10 +69,10 @@ internal static class StreamingBenchmark
     }
 
     /// <summary>The child: under the 1 GiB heap limit, one streamed epoch over the file and one in-memory epoch over its first rows.</summary>
-    public static int Child(string path, int threads)
+    public static int Child(string path, int threads, bool verbose)
     {
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        Console.Error.WriteLine($"[stream] child: managed heap limit {available / (1 << 20):N0} MiB, {Environment.ProcessorCount} processors");
+        Log(verbose, $"[stream] child: managed heap limit {available / (1 << 20):N0} MiB, {Environment.ProcessorCount} processors");
         if (available > 2 * HeapLimit)
         {
             Console.Error.WriteLine("[stream] DOTNET_GCHeapHardLimit is not in effect; run the 'stream' command, which sets it.");
@@ -85,15 +87,24 @@ internal static class StreamingBenchmark
         TimeSpan streamedEpoch = Train(ml, file, MlpStreaming.Always, threads);
         double fit = clock.Elapsed.TotalSeconds;
         long streamedPeak = peak.Bytes;
-        Console.Error.WriteLine($"[stream] streamed fit {fit:F1} s: counting pass and sample {fit - streamedEpoch.TotalSeconds:F1} s, epoch {streamedEpoch.TotalSeconds:F1} s");
+        Log(verbose, $"[stream] streamed fit {fit:F1} s: counting pass and sample {fit - streamedEpoch.TotalSeconds:F1} s, epoch {streamedEpoch.TotalSeconds:F1} s");
 
-        IDataView head = ml.Data.TakeRows(file, InMemoryRows);
+        long headRows = Math.Min(rows, InMemoryRows);
+        IDataView head = ml.Data.TakeRows(file, headRows);
         TimeSpan inMemoryEpoch = Train(ml, head, MlpStreaming.Never, threads);
         double streamedSpeed = rows / streamedEpoch.TotalSeconds;
-        double inMemorySpeed = InMemoryRows / inMemoryEpoch.TotalSeconds;
-        Console.Error.WriteLine($"[stream] in-memory epoch over {InMemoryRows:N0} rows {inMemoryEpoch.TotalSeconds:F2} s; streamed at {streamedSpeed / inMemorySpeed:P0} of it; peak managed heap over both {peak.Bytes / (1 << 20):N0} MiB");
+        double inMemorySpeed = headRows / inMemoryEpoch.TotalSeconds;
+        Log(verbose, $"[stream] in-memory epoch over {headRows:N0} rows {inMemoryEpoch.TotalSeconds:F2} s; streamed at {streamedSpeed / inMemorySpeed:P0} of it; peak managed heap over both {peak.Bytes / (1 << 20):N0} MiB");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"streamed {rows} rows in {streamedEpoch.TotalSeconds:F1} s, {streamedSpeed:F0} rows/s, peak managed heap {streamedPeak / (1 << 20)} MiB, in-memory speed on the same shape {inMemorySpeed:F0} rows/s"));
         return 0;
+    }
+
+    private static void Log(bool verbose, string line)
+    {
+        if (verbose)
+        {
+            Console.Error.WriteLine(line);
+        }
     }
 
     /// <summary>One epoch of W3's network; returns the epoch's time as the trainer reports it.</summary>

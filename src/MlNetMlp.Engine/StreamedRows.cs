@@ -34,7 +34,7 @@ internal readonly record struct StreamPlan(int BlockRows, int SampleRows)
         long raw = MlpRowBlock.RowBytes(source);
         int batch = options.Solver.BatchRows(options, int.MaxValue);
         long perRow = (2 * (raw + preparedRowBytes + sizeof(int))) + 1;
-        long blockRows = Math.Clamp(budget * 3 / 4 / perRow, 1, MaxBlockRows);
+        long blockRows = Math.Clamp(budget / 4 * 3 / perRow, 1, MaxBlockRows);
         blockRows = Math.Max(batch, blockRows / batch * batch);
         int sample = (int)Math.Clamp(budget / 4 / raw, MinSampleRows, MaxSampleRows);
         return new StreamPlan((int)Math.Min(blockRows, Array.MaxLength / Math.Max(1, source.FeatureCount)), sample);

@@ -39,9 +39,9 @@ public static class Program
             return StreamingBenchmark.Run(ParseOptions(args.Skip(1).ToArray()));
         }
 
-        if (args.Length > 3 && args[0] == "stream-child")
+        if (args.Length > 4 && args[0] == "stream-child")
         {
-            return StreamingBenchmark.Child(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), args[3] == "1");
+            return StreamingBenchmark.Child(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), args[3] == "1", args[4] == "1");
         }
 
         if (args.Length > 0 && args[0] == "onnx")

@@ -10,12 +10,13 @@ using Microsoft.ML.Data;
 namespace MlNetMlp.Benchmarks;
 
 /// <summary>
-/// <c>stream [--gb 4] [--dir DIR] [--keep 1] [--file PATH] [--threads N] [--verbose 1]</c>: writes a synthetic W3-shaped binary .idv (100 features, 10 classes) of
+/// <c>stream [--gb 4] [--dir DIR] [--keep 1] [--file PATH] [--threads N] [--verbose 1] [--shuffled-cursor 0]</c>: writes a synthetic W3-shaped binary .idv (100 features, 10 classes) of
 /// about that many gigabytes, then re-launches itself with <c>DOTNET_GCHeapHardLimit=0x40000000</c> (a 1 GiB managed
 /// heap) to train one epoch streamed from it (hidden 256-128, batch 256, Adam, automatic memory budget), and one
 /// epoch in memory on 200,000 rows of the same file, and prints one line. The file is deleted afterwards unless
 /// <c>--keep 1</c>; <c>--file</c> trains on a file written before instead (kept); <c>--threads</c> (default: the
-/// processor count) sets the trainer's threads for both fits; <c>--verbose 1</c> adds the details on stderr. Epoch times are the trainer's own (from the fit's start to the end of the epoch, after the streamed
+/// processor count) sets the trainer's threads for both fits; <c>--verbose 1</c> adds the details on stderr;
+/// <c>--shuffled-cursor 0</c> streams with <see cref="MlpTrainerOptions.StreamingShuffledCursor"/> false. Epoch times are the trainer's own (from the fit's start to the end of the epoch, after the streamed
 /// fit's counting pass); the counting pass is reported with <c>--verbose 1</c>.
 /// </summary>
 internal static class StreamingBenchmark
@@ -52,6 +53,7 @@ internal static class StreamingBenchmark
             start.ArgumentList.Add(path);
             start.ArgumentList.Add(options.TryGetValue("threads", out string? threads) ? threads : Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture));
             start.ArgumentList.Add(verbose ? "1" : "0");
+            start.ArgumentList.Add(options.TryGetValue("shuffled-cursor", out string? cursor) ? cursor : "1");
             start.Environment["DOTNET_GCHeapHardLimit"] = "0x" + HeapLimit.ToString("X", CultureInfo.InvariantCulture);
             using Process child = Process.Start(start)!;
             string line = child.StandardOutput.ReadToEnd();
@@ -69,7 +71,7 @@ internal static class StreamingBenchmark
     }
 
     /// <summary>The child: under the 1 GiB heap limit, one streamed epoch over the file and one in-memory epoch over its first rows.</summary>
-    public static int Child(string path, int threads, bool verbose)
+    public static int Child(string path, int threads, bool verbose, bool shuffledCursor)
     {
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         Log(verbose, $"[stream] child: managed heap limit {available / (1 << 20):N0} MiB, {Environment.ProcessorCount} processors");
@@ -84,14 +86,14 @@ internal static class StreamingBenchmark
         IDataView file = ml.Data.LoadFromBinary(path);
         long rows = file.GetRowCount() ?? throw new InvalidOperationException("The binary file does not know its row count.");
         var clock = Stopwatch.StartNew();
-        TimeSpan streamedEpoch = Train(ml, file, MlpStreaming.Always, threads);
+        TimeSpan streamedEpoch = Train(ml, file, MlpStreaming.Always, threads, shuffledCursor);
         double fit = clock.Elapsed.TotalSeconds;
         long streamedPeak = peak.Bytes;
         Log(verbose, $"[stream] streamed fit {fit:F1} s: counting pass and sample {fit - streamedEpoch.TotalSeconds:F1} s, epoch {streamedEpoch.TotalSeconds:F1} s");
 
         long headRows = Math.Min(rows, InMemoryRows);
         IDataView head = ml.Data.TakeRows(file, headRows);
-        TimeSpan inMemoryEpoch = Train(ml, head, MlpStreaming.Never, threads);
+        TimeSpan inMemoryEpoch = Train(ml, head, MlpStreaming.Never, threads, shuffledCursor);
         double streamedSpeed = rows / streamedEpoch.TotalSeconds;
         double inMemorySpeed = headRows / inMemoryEpoch.TotalSeconds;
         Log(verbose, $"[stream] in-memory epoch over {headRows:N0} rows {inMemoryEpoch.TotalSeconds:F2} s; streamed at {streamedSpeed / inMemorySpeed:P0} of it; peak managed heap over both {peak.Bytes / (1 << 20):N0} MiB");
@@ -108,7 +110,7 @@ internal static class StreamingBenchmark
     }
 
     /// <summary>One epoch of W3's network; returns the epoch's time as the trainer reports it.</summary>
-    private static TimeSpan Train(MLContext ml, IDataView data, MlpStreaming streaming, int threads)
+    private static TimeSpan Train(MLContext ml, IDataView data, MlpStreaming streaming, int threads, bool shuffledCursor)
     {
         TimeSpan epoch = default;
         var options = new MlpMulticlassTrainer.Options
@@ -121,6 +123,7 @@ internal static class StreamingBenchmark
             Seed = 42,
             Streaming = streaming,
             NumberOfThreads = threads,
+            StreamingShuffledCursor = shuffledCursor,
             Progress = r => epoch = r.Elapsed,
         };
         ml.MulticlassClassification.Trainers.Mlp(ml, options).Fit(data);

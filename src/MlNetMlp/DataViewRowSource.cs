@@ -19,11 +19,14 @@ internal sealed class DataViewRowSource : IMlpRowSource
 {
     private readonly IDataView _data;
     private readonly TrainingData.Columns _columns;
+    private readonly bool _shuffledCursor;
 
-    public DataViewRowSource(IDataView data, TrainingData.Columns columns)
+    /// <summary>With <paramref name="shuffledCursor"/> false every pass reads the view in its own order (<see cref="MlpTrainerOptions.StreamingShuffledCursor"/>).</summary>
+    public DataViewRowSource(IDataView data, TrainingData.Columns columns, bool shuffledCursor)
     {
         _data = data;
         _columns = columns;
+        _shuffledCursor = shuffledCursor;
     }
 
     public MlpTask Task => _columns.TaskColumns.Head.Task;
@@ -38,7 +41,7 @@ internal sealed class DataViewRowSource : IMlpRowSource
 
     public IMlpRowReader Open(int? shuffleSeed)
     {
-        bool shuffled = shuffleSeed is int && _data.CanShuffle;
+        bool shuffled = shuffleSeed is int && _shuffledCursor && _data.CanShuffle;
         DataViewRowCursor cursor = shuffled ? _data.GetRowCursor(_columns.All, new Random(shuffleSeed!.Value)) : _data.GetRowCursor(_columns.All);
         return new Reader(cursor, _columns, shuffled);
     }

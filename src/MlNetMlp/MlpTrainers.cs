@@ -108,7 +108,7 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         ApplyDataSizeRules(engineOptions, (int)Math.Min(rows, int.MaxValue), columns.FeatureCount > MlpDataset.MaxDensifiedFeatures);
         ClassNames? classNames = columns.ClassNames;
         MlpModel? start = initialModel is null ? null : ClassNames.MapClasses(initialModel, classNames, _options.LabelColumnName);
-        var source = new DataViewRowSource(trainData, columns);
+        var source = new DataViewRowSource(trainData, columns, _options.StreamingShuffledCursor);
         string budget = string.Create(CultureInfo.InvariantCulture, $"{engineOptions.EffectiveMemoryBudget / (1 << 20):N0} MiB");
         MlpModel model = Train(engineOptions, $"{rows} rows streamed (memory budget {budget}), {columns.FeatureCount} features", (trainer, report) => trainer.Fit(source, start, report, _options.CancellationToken));
         ClassNames? names = classNames ?? initialModel?.ClassNames;

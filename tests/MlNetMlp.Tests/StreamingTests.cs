@@ -32,6 +32,13 @@ public sealed class StreamingTests : IDisposable
         float[] threaded = Parameters(ml, data, Options(threads: 2));
         Assert.Equal(Bits(first), Bits(again));
         Assert.Equal(Bits(first), Bits(threaded));
+
+        // In the file's order, shuffled only within the trainer's blocks: another order, the same determinism.
+        MlpBinaryTrainer.Options inOrder = Options(threads: 1);
+        inOrder.StreamingShuffledCursor = false;
+        float[] blocks = Parameters(ml, data, inOrder);
+        Assert.Equal(Bits(blocks), Bits(Parameters(ml, data, inOrder)));
+        Assert.NotEqual(Bits(first), Bits(blocks));
     }
 
     [Fact]

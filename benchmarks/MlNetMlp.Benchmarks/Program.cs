@@ -16,6 +16,7 @@ namespace MlNetMlp.Benchmarks;
 ///   dotnet run -c Release -- gemm ["256x100x256;..."]                                (GFLOP/s of the three products)
 ///   dotnet run -c Release -- mlnet                                                   (PredictionEngine latency, Transform throughput)
 ///   dotnet run -c Release -- onnx                                                    (the exported model in ONNX Runtime next to ours)
+///   dotnet run -c Release -- stream [--gb 4] [--dir DIR] [--keep 1] [--verbose 1]      (one streamed epoch over a W3-shaped .idv under a 1 GiB heap)
 /// </code>
 /// </summary>
 public static class Program
@@ -31,6 +32,16 @@ public static class Program
         {
             MlNetComparison.Run();
             return 0;
+        }
+
+        if (args.Length > 0 && args[0] == "stream")
+        {
+            return StreamingBenchmark.Run(ParseOptions(args.Skip(1).ToArray()));
+        }
+
+        if (args.Length > 4 && args[0] == "stream-child")
+        {
+            return StreamingBenchmark.Child(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), args[3] == "1", args[4] == "1");
         }
 
         if (args.Length > 0 && args[0] == "onnx")

@@ -47,16 +47,20 @@ internal sealed class InputScaler
     /// <summary>A copy of <paramref name="data"/> with scaled features (labels, targets and weights shared).</summary>
     public MlpDataset Scale(MlpDataset data)
     {
-        int d = data.FeatureCount;
-        float[] x = data.Features;
-        var scaled = new float[x.Length];
-        for (long k = 0; k < x.Length; k++)
+        var scaled = new float[data.Features.Length];
+        ScaleInto(data.Features, scaled);
+        return data.WithFeatures(scaled, data.FeatureCount);
+    }
+
+    /// <summary>Scales whole rows of features <paramref name="x"/> into <paramref name="scaled"/> (a streamed block, into a buffer reused block after block).</summary>
+    public void ScaleInto(ReadOnlySpan<float> x, Span<float> scaled)
+    {
+        int d = _center.Length;
+        for (int k = 0; k < x.Length; k++)
         {
-            int j = (int)(k % d);
+            int j = k % d;
             scaled[k] = (float)((x[k] - _center[j]) * _factor[j]);
         }
-
-        return data.WithFeatures(scaled, d);
     }
 
     /// <summary>Folds the scaling into the first layer of <paramref name="parameters"/>, so the network takes raw features.</summary>

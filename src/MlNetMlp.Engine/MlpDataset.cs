@@ -106,13 +106,24 @@ public sealed class MlpDataset
 
         var present = new bool[classCount];
         var weighted = new bool[classCount];
+        AddClassPresence(labels, weights, present, weighted);
+        return ClassWithoutWeight(present, weighted);
+    }
+
+    /// <summary>Marks the classes of <paramref name="labels"/> as present, and those with a positive weight as weighted (a streamed fit, block by block).</summary>
+    internal static void AddClassPresence(ReadOnlySpan<int> labels, ReadOnlySpan<float> weights, Span<bool> present, Span<bool> weighted)
+    {
         for (int i = 0; i < labels.Length; i++)
         {
             present[labels[i]] = true;
-            weighted[labels[i]] |= weights[i] > 0;
+            weighted[labels[i]] |= weights.IsEmpty || weights[i] > 0;
         }
+    }
 
-        for (int c = 0; c < classCount; c++)
+    /// <summary>The first class present whose rows all have weight 0, or null.</summary>
+    internal static int? ClassWithoutWeight(ReadOnlySpan<bool> present, ReadOnlySpan<bool> weighted)
+    {
+        for (int c = 0; c < present.Length; c++)
         {
             if (present[c] && !weighted[c])
             {
@@ -176,16 +187,52 @@ public sealed class MlpDataset
 
         int rows = sparse?.RowCount ?? CheckFeatures(features, featureCount);
         CheckLength(labels.Length, rows, nameof(labels));
+        CheckLabelValues(labels, classCount, 0);
+
+        CheckWeights(weights, rows);
+        return new MlpDataset(task, features, sparse, featureCount, rows, labels, classCount, null, 0, weights);
+    }
+
+    /// <summary>Every label a class index in [0, <paramref name="classCount"/>); the error names the row.</summary>
+    internal static void CheckLabelValues(ReadOnlySpan<int> labels, int classCount, long firstRow)
+    {
         for (int i = 0; i < labels.Length; i++)
         {
             if ((uint)labels[i] >= (uint)classCount)
             {
-                throw new ArgumentOutOfRangeException(nameof(labels), labels[i], $"Label of row {i} is {labels[i]}; class indices must be in [0, {classCount - 1}].");
+                throw new ArgumentOutOfRangeException(nameof(labels), labels[i], $"Label of row {firstRow + i} is {labels[i]}; class indices must be in [0, {classCount - 1}].");
             }
         }
+    }
 
-        CheckWeights(weights, rows);
-        return new MlpDataset(task, features, sparse, featureCount, rows, labels, classCount, null, 0, weights);
+    /// <summary>Every target finite; the error names the row and the target.</summary>
+    internal static void CheckTargetValues(ReadOnlySpan<float> targets, int targetCount, long firstRow)
+    {
+        for (int i = 0; i < targets.Length; i++)
+        {
+            if (!float.IsFinite(targets[i]))
+            {
+                throw new ArgumentException($"Target of row {firstRow + (i / targetCount)} (target {i % targetCount}) is {targets[i]}; targets must be finite numbers.", nameof(targets));
+            }
+        }
+    }
+
+    /// <summary>Every example weight finite and non-negative; the error names the row. Returns whether any is positive.</summary>
+    internal static bool CheckWeightValues(ReadOnlySpan<float> weights, long firstRow)
+    {
+        bool anyPositive = false;
+        for (int i = 0; i < weights.Length; i++)
+        {
+            float w = weights[i];
+            if (!float.IsFinite(w) || w < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(weights), w, $"Weight of row {firstRow + i} is {w}; example weights must be finite and non-negative.");
+            }
+
+            anyPositive |= w > 0;
+        }
+
+        return anyPositive;
     }
 
     /// <summary>Rows for regression: <paramref name="targets"/> is row-major <c>(rows, targetCount)</c>.</summary>
@@ -209,13 +256,7 @@ public sealed class MlpDataset
 
         int rows = sparse?.RowCount ?? CheckFeatures(features, featureCount);
         CheckLength(targets.Length, (long)rows * targetCount, nameof(targets));
-        for (int i = 0; i < targets.Length; i++)
-        {
-            if (!float.IsFinite(targets[i]))
-            {
-                throw new ArgumentException($"Target of row {i / targetCount} (target {i % targetCount}) is {targets[i]}; targets must be finite numbers.", nameof(targets));
-            }
-        }
+        CheckTargetValues(targets, targetCount, 0);
 
         CheckWeights(weights, rows);
         return new MlpDataset(MlpTask.Regression, features, sparse, featureCount, rows, null, 0, targets, targetCount, weights);
@@ -248,6 +289,20 @@ public sealed class MlpDataset
         return new MlpDataset(Task, dense, null, FeatureCount, RowCount, Labels, ClassCount, Targets, TargetCount, Weights);
     }
 
+    /// <summary>
+    /// The first <paramref name="rowCount"/> rows of buffers that may be longer (a streamed block, refilled for every
+    /// block: <see cref="MlpRowBlock"/>). Not checked here: the block's rows were checked as they were read.
+    /// </summary>
+    internal static MlpDataset View(MlpTask task, float[] features, int featureCount, int rowCount, int[]? labels, int classCount, float[]? targets, int targetCount, float[]? weights) =>
+        new(task, features, null, featureCount, rowCount, labels, classCount, targets, targetCount, weights);
+
+    /// <summary>The first row alone, dense, in arrays of its own (the shapes a streamed fit trains, without its rows).</summary>
+    internal MlpDataset FirstRow()
+    {
+        MlpDataset dense = ToDense();
+        return new MlpDataset(Task, dense.Features[..FeatureCount], null, FeatureCount, 1, Labels?[..1], ClassCount, Targets?[..TargetCount], TargetCount, Weights?[..1]);
+    }
+
     /// <summary>The same rows with other features (the trainer's own input scaling and encoding).</summary>
     internal MlpDataset WithFeatures(float[] features, int featureCount) => new(Task, features, null, featureCount, RowCount, Labels, ClassCount, Targets, TargetCount, Weights);
 
@@ -272,15 +327,20 @@ public sealed class MlpDataset
             throw new ArgumentException("The data set has no rows; training needs at least one.", nameof(features));
         }
 
+        CheckFeatureValues(features, featureCount, 0);
+        return features.Length / featureCount;
+    }
+
+    /// <summary>Every feature finite; the error names the row (<paramref name="firstRow"/> is the first one's number) and the feature.</summary>
+    internal static void CheckFeatureValues(ReadOnlySpan<float> features, int featureCount, long firstRow)
+    {
         for (int i = 0; i < features.Length; i++)
         {
             if (!float.IsFinite(features[i]))
             {
-                throw new ArgumentException($"Feature {i % featureCount} of row {i / featureCount} is {features[i]}; features must be finite. Replace missing values or drop those rows first.", nameof(features));
+                throw new ArgumentException($"Feature {i % featureCount} of row {firstRow + (i / featureCount)} is {features[i]}; features must be finite. Replace missing values or drop those rows first.", nameof(features));
             }
         }
-
-        return features.Length / featureCount;
     }
 
     private static void CheckLength(long actual, long expected, string name)
@@ -299,19 +359,7 @@ public sealed class MlpDataset
         }
 
         CheckLength(weights.Length, rows, nameof(weights));
-        bool anyPositive = false;
-        for (int i = 0; i < weights.Length; i++)
-        {
-            float w = weights[i];
-            if (!float.IsFinite(w) || w < 0)
-            {
-                throw new ArgumentOutOfRangeException(nameof(weights), w, $"Weight of row {i} is {w}; example weights must be finite and non-negative.");
-            }
-
-            anyPositive |= w > 0;
-        }
-
-        if (!anyPositive)
+        if (!CheckWeightValues(weights, 0))
         {
             throw new ArgumentException("Every example weight is 0; at least one row needs a positive weight.", nameof(weights));
         }

@@ -15,7 +15,7 @@ namespace MlNetMlp.Engine;
 /// the same ones <see cref="MlpModel.FromParameters"/> applies), then the history's. No type names are read from the file.
 /// <para>
 /// What is saved: the shape, the activation, the parameters and the training history. What is not: the optimizer
-/// state (Adam's moments, SGD's velocity). Continuing a loaded model with <see cref="MlpTrainer.Fit"/> (warm start)
+/// state (Adam's moments, SGD's velocity). Continuing a loaded model with <see cref="MlpTrainer.Fit(MlpDataset, MlpModel, System.Action{MlNetMlp.MlpEpochReport}, System.Threading.CancellationToken)"/> (warm start)
 /// behaves exactly as with the original, since warm start always starts a fresh optimizer, as scikit-learn's
 /// <c>warm_start</c> does; <see cref="MlpTrainer.PartialFit"/> on a loaded model also starts a fresh optimizer.
 /// </para>

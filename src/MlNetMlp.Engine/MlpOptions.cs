@@ -124,6 +124,20 @@ public sealed class MlpOptions
     /// <summary>Threads the matrix products may use; results are identical for any value. Default: the processor count.</summary>
     public int NumberOfThreads { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// Memory a streamed fit (<see cref="MlpTrainer.Fit(IMlpRowSource, MlpModel?, System.Action{MlpEpochReport}?, System.Threading.CancellationToken)"/>)
+    /// may hold for rows: its two blocks (one training, one being read) and the sample the recipe's statistics are fitted
+    /// on; the model and optimizer state come on top. 0 for automatic: a quarter of the memory available to the process
+    /// (<see cref="AutomaticMemoryBudget"/>). Default 0.
+    /// </summary>
+    public long MemoryBudgetBytes { get; set; }
+
+    /// <summary>The budget <see cref="MemoryBudgetBytes"/> = 0 stands for: a quarter of the memory available to the process (the managed-heap limit where one is set).</summary>
+    public static long AutomaticMemoryBudget() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4;
+
+    /// <summary>The memory budget in bytes, <see cref="AutomaticMemoryBudget"/> when <see cref="MemoryBudgetBytes"/> is 0.</summary>
+    internal long EffectiveMemoryBudget => MemoryBudgetBytes > 0 ? MemoryBudgetBytes : AutomaticMemoryBudget();
+
     /// <summary>The most members <see cref="EnsembleSize"/> accepts.</summary>
     public const int MaxEnsembleSize = 64;
 
@@ -251,6 +265,11 @@ public sealed class MlpOptions
         if (!(WarmupFraction >= 0 && WarmupFraction < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(WarmupFraction), WarmupFraction, $"{nameof(WarmupFraction)} must be in [0, 1); got {WarmupFraction}.");
+        }
+
+        if (MemoryBudgetBytes < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MemoryBudgetBytes), MemoryBudgetBytes, $"{nameof(MemoryBudgetBytes)} must be positive, or 0 for automatic (a quarter of the available memory); got {MemoryBudgetBytes}.");
         }
 
         if (NumberOfThreads < 1)

@@ -38,10 +38,7 @@ public sealed class MlpTrainer
     {
         ArgumentNullException.ThrowIfNull(data);
         CheckBothClassesPresent(data);
-        if (_options.EnsembleSize > 1 && initialModel is not null)
-        {
-            throw new ArgumentException($"A model cannot be continued with {nameof(MlpOptions.EnsembleSize)} = {_options.EnsembleSize}: the members are merged into one network. Set {nameof(MlpOptions.EnsembleSize)} to 1 to continue a model.", nameof(initialModel));
-        }
+        CheckContinuable(initialModel);
 
         if (data.IsSparse && (_options.PiecewiseLinearBins > 0 || _options.InputScaling != InputScaling.None))
         {
@@ -55,28 +52,90 @@ public sealed class MlpTrainer
             data = data.ToDense();
         }
 
+        // The encoding and the scalers depend on the rows alone: fitted and applied once, whatever the member count.
+        var prepared = new Prepared(data, FitEncoder(data, initialModel), _options);
+        return FitMembers(prepared, initialModel, _options.Seed ?? Random.Shared.Next(), progress, cancellationToken, stream: null);
+    }
+
+    /// <summary>
+    /// Fits a model on rows streamed from <paramref name="source"/>, block by block, once per epoch, instead of held in
+    /// memory: data larger than memory. Memory stays within <see cref="MlpOptions.MemoryBudgetBytes"/> plus the model
+    /// and optimizer state, whatever the number of rows. A first pass counts the rows and draws a sample of at most
+    /// 131,072 rows, on which the recipe's statistics (input scaling, piecewise-linear quantiles, target standardization)
+    /// are fitted; then every epoch is one pass (early stopping: plus one pass scoring the held-out rows, chosen by
+    /// <see cref="ValidationSplit.IsHeldOut"/>). The next block is read on a thread of its own while the current one trains.
+    /// Only the mini-batch solvers stream; ensemble members train one after another, each streaming. The same seed, data
+    /// and budget give the same model for any thread count.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A row or pass was bad (named in the message), or the rows changed between passes; no model is produced.</exception>
+    public MlpModel Fit(IMlpRowSource source, MlpModel? initialModel = null, Action<MlpEpochReport>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        CheckSource(source);
+        if (!_options.Solver.TrainsInMiniBatches)
+        {
+            throw new ArgumentException($"L-BFGS works on every row at once in each iteration and does not stream; use {nameof(AdamSolver)} or {nameof(SgdSolver)} to train on streamed rows, or load the rows into memory.", nameof(source));
+        }
+
+        CheckContinuable(initialModel);
+        int seed = _options.Seed ?? Random.Shared.Next();
+        long budget = _options.EffectiveMemoryBudget;
+        Func<ulong, bool>? heldOut = _options.EarlyStopping ? id => ValidationSplit.IsHeldOut(id, seed, _options.ValidationFraction) : null;
+        StreamPlan surveyPlan = StreamPlan.For(source, _options, budget, preparedRowBytes: 0);
+        BlockSlot[] surveySlots = [new BlockSlot(source, surveyPlan.BlockRows, null), new BlockSlot(source, surveyPlan.BlockRows, null)];
+        StreamSurvey survey = StreamSurvey.Run(source, surveySlots, surveyPlan.SampleRows, heldOut, seed, cancellationToken);
+        CheckStreamedClasses(survey);
+        if (heldOut is not null && (survey.TrainRows == 0 || survey.ValidationRows == 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(MlpOptions.ValidationFraction), _options.ValidationFraction, $"{nameof(MlpOptions.ValidationFraction)} = {_options.ValidationFraction} of {survey.Rows} rows holds out {survey.ValidationRows} and leaves {survey.TrainRows} for training; early stopping needs at least 1 of each. Use more rows or turn {nameof(MlpOptions.EarlyStopping)} off.");
+        }
+
+        MlpDataset sample = survey.Sample;
+        var prepared = new Prepared(sample, FitEncoder(sample, initialModel), _options, sample.FirstRow());
+        var preparation = new BlockPreparation(prepared.Encoder, prepared.Inputs, prepared.Targets);
+        StreamPlan plan = StreamPlan.For(source, _options, budget, preparation.RowBytes(source));
+        BlockSlot[] slots = [new BlockSlot(source, plan.BlockRows, preparation), new BlockSlot(source, plan.BlockRows, preparation)];
+        return FitMembers(prepared, initialModel, seed, progress, cancellationToken, new StreamedData(source, slots, survey, heldOut));
+    }
+
+    /// <summary>What each member of a streamed fit streams from: the source, the two block buffers, the first pass's counts and the hold-out rule.</summary>
+    private sealed record StreamedData(IMlpRowSource Source, BlockSlot[] Slots, StreamSurvey Survey, Func<ulong, bool>? HeldOut);
+
+    /// <summary>The piecewise-linear encoding fitted on <paramref name="data"/>, or null when none is asked for (or no feature gets a bin).</summary>
+    private PiecewiseLinearEncoder? FitEncoder(MlpDataset data, MlpModel? initialModel)
+    {
         PiecewiseLinearEncoder? encoder = _options.PiecewiseLinearBins > 0 ? PiecewiseLinearEncoder.Fit(data, _options.PiecewiseLinearBins, _options.PiecewiseLinearDistinctValues) : null;
         if (encoder is not null && initialModel is not null)
         {
             throw new ArgumentException($"A model cannot be continued with {nameof(MlpOptions.PiecewiseLinearBins)} = {_options.PiecewiseLinearBins}: its encoding is part of the model. Set {nameof(MlpOptions.PiecewiseLinearBins)} to 0 to continue a model.", nameof(initialModel));
         }
 
-        // The encoding and the scalers depend on the rows alone: fitted and applied once, whatever the member count.
-        var prepared = new Prepared(data, encoder?.Width > 0 ? encoder : null, _options);
+        return encoder?.Width > 0 ? encoder : null;
+    }
+
+    private void CheckContinuable(MlpModel? initialModel)
+    {
+        if (_options.EnsembleSize > 1 && initialModel is not null)
+        {
+            throw new ArgumentException($"A model cannot be continued with {nameof(MlpOptions.EnsembleSize)} = {_options.EnsembleSize}: the members are merged into one network. Set {nameof(MlpOptions.EnsembleSize)} to 1 to continue a model.", nameof(initialModel));
+        }
+    }
+
+    /// <summary>One network, or members with consecutive seeds trained one after another and merged into one network.</summary>
+    private MlpModel FitMembers(Prepared prepared, MlpModel? initialModel, int seed, Action<MlpEpochReport>? progress, CancellationToken cancellationToken, StreamedData? stream)
+    {
         if (_options.EnsembleSize <= 1)
         {
-            return FitPrepared(prepared, initialModel, _options.Seed ?? Random.Shared.Next(), progress, cancellationToken);
+            return FitPrepared(prepared, initialModel, seed, progress, cancellationToken, stream);
         }
 
-        // Members with consecutive seeds, one after another, merged into one network.
-        int seed = _options.Seed ?? Random.Shared.Next();
         var members = new MlpModel[_options.EnsembleSize];
         for (int k = 0; k < members.Length; k++)
         {
             MlpOptions member = _options.Clone();
             member.EnsembleSize = 1;
             member.Seed = unchecked(seed + k);
-            members[k] = new MlpTrainer(member).FitPrepared(prepared, null, member.Seed.Value, progress, cancellationToken);
+            members[k] = new MlpTrainer(member).FitPrepared(prepared, null, member.Seed.Value, progress, cancellationToken, stream);
         }
 
         MlpTrainingHistory history = members[0].History.Clone();
@@ -85,7 +144,7 @@ public sealed class MlpTrainer
     }
 
     /// <summary>Trains one network on rows already encoded or scaled, and folds the scalers and the encoding into it.</summary>
-    private MlpModel FitPrepared(Prepared prepared, MlpModel? initialModel, int seed, Action<MlpEpochReport>? progress, CancellationToken cancellationToken)
+    private MlpModel FitPrepared(Prepared prepared, MlpModel? initialModel, int seed, Action<MlpEpochReport>? progress, CancellationToken cancellationToken, StreamedData? stream)
     {
         MlpDataset train = prepared.Train;
         CheckMemory([train.FeatureCount, .. _options.HiddenLayerSizes, train.OutputCount], train, incremental: false);
@@ -103,9 +162,19 @@ public sealed class MlpTrainer
         }
 
         var run = new Run(_options, train, start, ownsStart, optimizer: null, random);
-        MlpModel model = _options.Solver is LbfgsSolver lbfgs
-            ? run.FitLbfgs(lbfgs, progress, cancellationToken)
-            : run.FitStochastic(incremental: false, progress, cancellationToken);
+        MlpModel model;
+        if (_options.Solver is LbfgsSolver lbfgs)
+        {
+            model = run.FitLbfgs(lbfgs, progress, cancellationToken);
+        }
+        else
+        {
+            using EpochRows rows = stream is null
+                ? new InMemoryRows(train, _options.EarlyStopping, _options.ValidationFraction, random)
+                : new StreamedRows(stream.Source, stream.Slots, stream.Survey, stream.HeldOut);
+            model = run.FitStochastic(rows, incremental: false, progress, cancellationToken);
+        }
+
         prepared.Inputs?.Fold(model.Layout, model.Parameters);
         prepared.Targets?.Fold(model.Layout, model.Parameters);
         return prepared.Encoder?.Compose(model) ?? model;
@@ -114,13 +183,19 @@ public sealed class MlpTrainer
     /// <summary>The rows as the network trains on them: encoded or scaled, targets standardized, and what did that.</summary>
     private sealed class Prepared
     {
-        public Prepared(MlpDataset data, PiecewiseLinearEncoder? encoder, MlpOptions options)
+        /// <summary>
+        /// Fits the scalers on <paramref name="data"/> and applies everything to it, or, for a streamed fit (whose blocks
+        /// are prepared as they are read), only to <paramref name="shapeOnly"/>: a row that gives the trained shapes
+        /// without an encoded copy of the whole sample.
+        /// </summary>
+        public Prepared(MlpDataset data, PiecewiseLinearEncoder? encoder, MlpOptions options, MlpDataset? shapeOnly = null)
         {
             Data = data;
             Encoder = encoder;
             Inputs = options.InputScaling == InputScaling.None || encoder is not null ? null : InputScaler.Fit(data, options.InputScaling);
             Targets = options.StandardizeTargets && !data.Head.IsClassifier ? TargetScaler.Fit(data) : null;
-            MlpDataset train = encoder?.Encode(data) ?? Inputs?.Scale(data) ?? data;
+            MlpDataset rows = shapeOnly ?? data;
+            MlpDataset train = encoder?.Encode(rows) ?? Inputs?.Scale(rows) ?? rows;
             Train = Targets?.Scale(train) ?? train;
         }
 
@@ -162,7 +237,8 @@ public sealed class MlpTrainer
         var random = new SeededRandom((_options.Seed ?? Random.Shared.Next()) + (model?.History.EpochsRun ?? 0));
         MlpModel start = model is null ? Initialize(data, random) : CheckCompatible(model, data);
         var run = new Run(_options, data, start, ownsStart: model is null, model?.OptimizerState?.Clone(), random);
-        return run.FitStochastic(incremental: true, progress, cancellationToken);
+        using var rows = new InMemoryRows(data, earlyStopping: false, _options.ValidationFraction, random);
+        return run.FitStochastic(rows, incremental: true, progress, cancellationToken);
     }
 
     /// <summary>
@@ -182,10 +258,14 @@ public sealed class MlpTrainer
     /// data sets thus train in chunks, each adding to the gradient, with the same result. Depends on the shapes,
     /// never on the thread count.
     /// </summary>
-    internal static int ChunkRows(MlpOptions options, MlpDataset data, ParameterLayout layout, int batchRows)
+    internal static int ChunkRows(MlpOptions options, MlpDataset data, ParameterLayout layout, int batchRows) =>
+        ChunkRows(options, data.ByteCount, data.IsSparse, layout, batchRows);
+
+    /// <summary>As <see cref="ChunkRows(MlpOptions, MlpDataset, ParameterLayout, int)"/>, for rows that hold <paramref name="dataBytes"/> (a streamed fit: its blocks).</summary>
+    internal static int ChunkRows(MlpOptions options, long dataBytes, bool sparse, ParameterLayout layout, int batchRows)
     {
-        long held = data.ByteCount + ((sizeof(float) + options.Solver.BytesPerParameter) * layout.Count);
-        return Backprop.RowsWithinBudget(layout, batchRows, (long)(held * WorkShare), data.IsSparse);
+        long held = dataBytes + ((sizeof(float) + options.Solver.BytesPerParameter) * layout.Count);
+        return Backprop.RowsWithinBudget(layout, batchRows, (long)(held * WorkShare), sparse);
     }
 
     /// <summary>
@@ -299,6 +379,43 @@ public sealed class MlpTrainer
         }
     }
 
+    /// <summary>The shape a row source states: a task, features, and the classes or targets that task needs.</summary>
+    private static void CheckSource(IMlpRowSource source)
+    {
+        if (source.FeatureCount < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(source), source.FeatureCount, $"The row source has {source.FeatureCount} features; rows need at least 1.");
+        }
+
+        OutputHead head = OutputHead.For(source.Task);
+        bool shapeFits = head.IsClassifier
+            ? source.ClassCount >= 2 && source.TargetCount == 0 && head.ClassCountFor(head.OutputCount(source.ClassCount, 0)) == source.ClassCount
+            : source.ClassCount == 0 && source.TargetCount >= 1;
+        if (!shapeFits)
+        {
+            throw new ArgumentException($"The row source states task {source.Task} with {source.ClassCount} classes and {source.TargetCount} targets; classification needs at least 2 classes (exactly 2 for {MlpTask.BinaryClassification}) and no targets, regression at least 1 target and no classes.", nameof(source));
+        }
+    }
+
+    /// <summary>The checks of <see cref="CheckBothClassesPresent"/>, on the first pass's counts of a streamed fit.</summary>
+    private static void CheckStreamedClasses(StreamSurvey survey)
+    {
+        if (survey.Present.Length == 0)
+        {
+            return;
+        }
+
+        if (Array.FindAll(survey.Present, p => p).Length < 2)
+        {
+            throw new ArgumentException($"Every training row has class {Array.IndexOf(survey.Present, true)}; a classifier needs at least two classes among its training rows.", "data");
+        }
+
+        if (MlpDataset.ClassWithoutWeight(survey.Present, survey.Weighted) is int unweighted)
+        {
+            throw new ArgumentException($"Class {unweighted} has rows, all of example weight 0, so training would never see it. Give some of its rows a positive weight, or drop its rows.", "data");
+        }
+    }
+
     /// <summary>The state of one fit: the parameters being trained, their history and the work buffers.</summary>
     private sealed class Run
     {
@@ -334,27 +451,16 @@ public sealed class MlpTrainer
 
         private ParameterLayout Layout => _start.Layout;
 
-        public MlpModel FitStochastic(bool incremental, Action<MlpEpochReport>? progress, CancellationToken cancellationToken)
+        /// <summary>
+        /// The epoch loop of Adam and SGD over <paramref name="rows"/>, in memory or streamed (with early stopping the
+        /// rows hold the split): the same steps, schedule, stopping rules and history either way.
+        /// </summary>
+        public MlpModel FitStochastic(EpochRows rows, bool incremental, Action<MlpEpochReport>? progress, CancellationToken cancellationToken)
         {
             bool earlyStopping = _options.EarlyStopping && !incremental;
-            int[] train;
-            int[]? validation = null;
-            if (earlyStopping)
-            {
-                (train, validation) = ValidationSplit.Split(_data, _options.ValidationFraction, _random);
-            }
-            else
-            {
-                train = new int[_data.RowCount];
-                for (int i = 0; i < train.Length; i++)
-                {
-                    train[i] = i;
-                }
-            }
-
-            int n = train.Length;
-            int batchSize = _options.Solver.BatchRows(_options, n);
-            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, batchSize), _options.NumberOfThreads, _data.IsSparse);
+            long n = rows.TrainRows;
+            int batchSize = _options.Solver.BatchRows(_options, (int)Math.Min(n, int.MaxValue));
+            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, rows.DataBytes, _data.IsSparse, Layout, batchSize), _options.NumberOfThreads, _data.IsSparse);
             var gradient = new float[Layout.Count];
             _optimizer ??= _options.Solver.CreateOptimizer(Layout.Count)!;
             float[]? best = earlyStopping ? (float[])_parameters.Clone() : null;
@@ -370,24 +476,26 @@ public sealed class MlpTrainer
 
             for (int epoch = 0; epoch < epochs; epoch++)
             {
-                if (_options.Shuffle)
-                {
-                    _random.Shuffle(train);
-                }
-
+                rows.BeginEpoch(_options.Shuffle, _random, cancellationToken);
                 double accumulated = 0;
                 double learningRate = _optimizer.LearningRate;
-                for (int start = 0; start < n; start += batchSize)
+                long batch = 0;
+                while (true)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    ReadOnlySpan<int> rows = train.AsSpan(start, Math.Min(batchSize, n - start));
-                    double loss = backprop.LossAndGradient(_parameters, _data, rows, _options.L2Regularization, gradient);
-                    if (!double.IsFinite(loss))
+                    if (!rows.NextBatch(batchSize, out MlpDataset data, out ReadOnlySpan<int> batchRows))
                     {
-                        throw Diverged($"the loss of batch {(start / batchSize) + 1} was {loss}", learningRate);
+                        break;
                     }
 
-                    accumulated += loss * rows.Length;
+                    batch++;
+                    double loss = backprop.LossAndGradient(_parameters, data, batchRows, _options.L2Regularization, gradient);
+                    if (!double.IsFinite(loss))
+                    {
+                        throw Diverged($"the loss of batch {batch} was {loss}", learningRate);
+                    }
+
+                    accumulated += loss * batchRows.Length;
                     double factor = scheduled ? curve.Factor(step++) : 1;
                     if (scheduled)
                     {
@@ -416,7 +524,7 @@ public sealed class MlpTrainer
                 bool improved;
                 if (earlyStopping)
                 {
-                    score = ValidationScore(backprop, validation!);
+                    score = ValidationScore(backprop, rows, cancellationToken);
                     _history.ValidationScoresList.Add(score.Value);
                     improved = !(score.Value < _history.BestValidationScore + _options.OptimizationTolerance);
                     if (score.Value > _history.BestValidationScore)
@@ -535,37 +643,36 @@ public sealed class MlpTrainer
         /// Accuracy for classification, R² (averaged over targets) for regression, as scikit-learn's <c>score</c>;
         /// or, with <see cref="EarlyStoppingMetric.Loss"/>, minus the mean (weighted) loss.
         /// </summary>
-        private double ValidationScore(Backprop backprop, int[] rows)
+        private double ValidationScore(Backprop backprop, EpochRows rows, CancellationToken cancellationToken)
         {
             int width = Layout.OutputWidth;
+            rows.BeginValidation(cancellationToken);
             if (_options.EarlyStoppingMetric == EarlyStoppingMetric.Loss)
             {
                 // Allocated at the first validation and reused every epoch.
                 float[] logits = _validationLogits ??= new float[backprop.Capacity * width];
                 double[] losses = _validationLosses ??= new double[backprop.Capacity];
                 double total = 0;
-                for (int start = 0; start < rows.Length; start += backprop.Capacity)
+                while (rows.NextValidation(backprop.Capacity, out MlpDataset data, out ReadOnlySpan<int> chunk))
                 {
-                    ReadOnlySpan<int> chunk = rows.AsSpan(start, Math.Min(backprop.Capacity, rows.Length - start));
-                    backprop.Forward(_parameters, _data, chunk).CopyTo(logits);
-                    _data.Head.ToDelta(_data, chunk, logits.AsSpan(0, chunk.Length * width), losses.AsSpan(0, chunk.Length));
+                    backprop.Forward(_parameters, data, chunk).CopyTo(logits);
+                    data.Head.ToDelta(data, chunk, logits.AsSpan(0, chunk.Length * width), losses.AsSpan(0, chunk.Length));
                     for (int r = 0; r < chunk.Length; r++)
                     {
                         total += losses[r];
                     }
                 }
 
-                return -total / rows.Length;
+                return -total / rows.ValidationRows;
             }
 
             ValidationMetric metric = _data.Head.CreateMetric(_data);
-            for (int start = 0; start < rows.Length; start += backprop.Capacity)
+            while (rows.NextValidation(backprop.Capacity, out MlpDataset data, out ReadOnlySpan<int> chunk))
             {
-                ReadOnlySpan<int> chunk = rows.AsSpan(start, Math.Min(backprop.Capacity, rows.Length - start));
-                ReadOnlySpan<float> outputs = backprop.Forward(_parameters, _data, chunk);
+                ReadOnlySpan<float> outputs = backprop.Forward(_parameters, data, chunk);
                 for (int r = 0; r < chunk.Length; r++)
                 {
-                    metric.Add(chunk[r], outputs.Slice(r * width, width));
+                    metric.Add(data, chunk[r], outputs.Slice(r * width, width));
                 }
             }
 

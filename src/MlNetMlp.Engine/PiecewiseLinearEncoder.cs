@@ -103,26 +103,30 @@ internal sealed class PiecewiseLinearEncoder
     /// <summary>A copy of <paramref name="data"/> with encoded features (labels, targets and weights shared).</summary>
     public MlpDataset Encode(MlpDataset data)
     {
-        int d = _inputs, n = data.RowCount, width = Width;
-        var encoded = new float[(long)n * width];
-        float[] x = data.Features;
+        var encoded = new float[(long)data.RowCount * Width];
+        EncodeInto(data.Features, data.RowCount, encoded);
+        return data.WithFeatures(encoded, Width);
+    }
+
+    /// <summary>Encodes <paramref name="n"/> rows of raw features <c>x (n, inputs)</c> into <c>encoded (n, Width)</c> (a streamed block, into a buffer reused block after block).</summary>
+    public void EncodeInto(ReadOnlySpan<float> x, int n, Span<float> encoded)
+    {
+        int d = _inputs, width = Width;
         for (int i = 0; i < n; i++)
         {
             for (int j = 0; j < d; j++)
             {
                 double[] e = _edges[j];
                 int bins = e.Length - 1;
-                double value = x[((long)i * d) + j];
+                double value = x[(i * d) + j];
                 for (int t = 0; t < bins; t++)
                 {
                     double z = (value - e[t]) / (e[t + 1] - e[t]);
                     double v = bins == 1 || t == bins - 1 ? Math.Max(0, z) : t == 0 ? Math.Min(1, z) : Math.Clamp(z, 0, 1);
-                    encoded[((long)i * width) + _offsets[j] + t] = (float)v;
+                    encoded[(i * width) + _offsets[j] + t] = (float)v;
                 }
             }
         }
-
-        return data.WithFeatures(encoded, width);
     }
 
     /// <summary>

@@ -53,16 +53,20 @@ internal sealed class TargetScaler
     /// <summary>A copy of <paramref name="data"/> with standardized targets (features and weights shared).</summary>
     public MlpDataset Scale(MlpDataset data)
     {
-        int t = data.TargetCount;
-        float[] y = data.Targets!;
-        var scaled = new float[y.Length];
-        for (long k = 0; k < y.Length; k++)
+        var scaled = new float[data.Targets!.Length];
+        ScaleInto(data.Targets, scaled);
+        return data.WithTargets(scaled);
+    }
+
+    /// <summary>Standardizes whole rows of targets <paramref name="y"/> into <paramref name="scaled"/> (a streamed block, into a buffer reused block after block).</summary>
+    public void ScaleInto(ReadOnlySpan<float> y, Span<float> scaled)
+    {
+        int t = _mean.Length;
+        for (int k = 0; k < y.Length; k++)
         {
-            int j = (int)(k % t);
+            int j = k % t;
             scaled[k] = (float)((y[k] - _mean[j]) / _std[j]);
         }
-
-        return data.WithTargets(scaled);
     }
 
     /// <summary>Folds the mapping back to the label's units into the output layer.</summary>

@@ -5,20 +5,20 @@ namespace MlNetMlp.Engine;
 /// <summary>Accumulates scikit-learn's <c>score</c> over rows, for early stopping; each head creates its own (<see cref="OutputHead.CreateMetric"/>).</summary>
 internal abstract class ValidationMetric
 {
-    /// <summary>Adds one row given its raw outputs (logits or predictions).</summary>
-    public abstract void Add(int row, ReadOnlySpan<float> outputs);
+    /// <summary>Adds row <paramref name="row"/> of <paramref name="data"/> given its raw outputs (logits or predictions); the rows may come from several blocks of a streamed fit.</summary>
+    public abstract void Add(MlpDataset data, int row, ReadOnlySpan<float> outputs);
 
     /// <summary>The score over the rows added; higher is better.</summary>
     public abstract double Score();
 }
 
 /// <summary>Accuracy: the share of rows whose predicted class (the head's rule) is their label.</summary>
-internal sealed class AccuracyMetric(OutputHead head, MlpDataset data) : ValidationMetric
+internal sealed class AccuracyMetric(OutputHead head) : ValidationMetric
 {
     private int _count;
     private int _correct;
 
-    public override void Add(int row, ReadOnlySpan<float> outputs)
+    public override void Add(MlpDataset data, int row, ReadOnlySpan<float> outputs)
     {
         _count++;
         _correct += head.PredictClass(outputs) == data.Labels![row] ? 1 : 0;
@@ -30,25 +30,22 @@ internal sealed class AccuracyMetric(OutputHead head, MlpDataset data) : Validat
 /// <summary>R², averaged over targets, as scikit-learn's <c>r2_score</c> with uniform averaging.</summary>
 internal sealed class RSquaredMetric : ValidationMetric
 {
-    private readonly MlpDataset _data;
     private readonly double[] _sum;
     private readonly double[] _sumSquares;
     private readonly double[] _residualSquares;
     private int _count;
 
-    public RSquaredMetric(MlpDataset data)
+    public RSquaredMetric(int targets)
     {
-        _data = data;
-        int targets = data.TargetCount;
         _sum = new double[targets];
         _sumSquares = new double[targets];
         _residualSquares = new double[targets];
     }
 
-    public override void Add(int row, ReadOnlySpan<float> outputs)
+    public override void Add(MlpDataset data, int row, ReadOnlySpan<float> outputs)
     {
         _count++;
-        ReadOnlySpan<float> y = _data.Targets.AsSpan(row * _sum.Length, _sum.Length);
+        ReadOnlySpan<float> y = data.Targets.AsSpan(row * _sum.Length, _sum.Length);
         for (int j = 0; j < y.Length; j++)
         {
             double residual = (double)y[j] - outputs[j];

@@ -93,6 +93,23 @@ internal static class ValidationSplit
         return (train, validation);
     }
 
+    /// <summary>
+    /// The hold-out rule of a streamed fit, which never has all rows at once: row <paramref name="rowId"/> is held out
+    /// when a 64-bit hash of its id and <paramref name="seed"/>, taken as a number in [0, 1), is below
+    /// <paramref name="fraction"/>. The same row is held out in every epoch, in any order; every class is held out at the
+    /// same rate, so the split is stratified in expectation (each class's held-out count is binomial, not exactly
+    /// <c>fraction</c> of its rows as in <see cref="Split"/>).
+    /// </summary>
+    public static bool IsHeldOut(ulong rowId, long seed, double fraction)
+    {
+        // SplitMix64's finalizer over the id mixed with the seed: every input bit reaches every output bit.
+        ulong z = rowId + ((ulong)seed * 0x9E3779B97F4A7C15UL) + 0x632BE59BD9B4E019UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (z >> 11) * (1.0 / (1UL << 53)) < fraction;
+    }
+
     private static int[] Apportion(List<int>[] byClass, int total, int n)
     {
         var take = new int[byClass.Length];

@@ -185,6 +185,30 @@ public abstract class MlpTrainerOptions
     /// <summary>Share of the steps over which the learning rate rises linearly at the start, in [0, 1). Default 0.</summary>
     public double WarmupFraction { get => _warmupFraction ?? Defaults.WarmupFraction; set => _warmupFraction = value; }
 
+    /// <summary>
+    /// Whether the rows are read into memory once or streamed from the view block by block every epoch (data larger than
+    /// memory; Adam and SGD only). <see cref="MlpStreaming.Automatic"/> streams when the rows would take more than
+    /// <see cref="MemoryBudgetBytes"/> in memory. Default <see cref="MlpStreaming.Automatic"/>.
+    /// </summary>
+    public MlpStreaming Streaming { get; set; }
+
+    /// <summary>
+    /// Memory for the training rows, in bytes: above it <see cref="MlpStreaming.Automatic"/> streams, and a streamed fit
+    /// holds at most about this much for rows (two blocks and the statistics sample) besides the model and optimizer
+    /// state. 0 for automatic: a quarter of the memory available to the process (the managed-heap limit where
+    /// <c>DOTNET_GCHeapHardLimit</c> sets one). Default 0.
+    /// </summary>
+    public long MemoryBudgetBytes { get; set; }
+
+    /// <summary>
+    /// When streaming with <see cref="Shuffle"/>: read each epoch through the view's shuffled cursor where it has one
+    /// (ML.NET's binary loader and cache do), which mixes rows across the whole file, besides shuffling within each of
+    /// the trainer's blocks. False reads the view in its own order and shuffles only within the blocks (up to 65,536
+    /// consecutive rows): less random, and faster where reading is the bottleneck (the binary loader reads about 1.5
+    /// times as many rows a second in order). Default true.
+    /// </summary>
+    public bool StreamingShuffledCursor { get; set; } = true;
+
     /// <summary>Threads for the matrix products; null for the processor count. Results do not depend on it. Default null.</summary>
     public int? NumberOfThreads { get; set; }
 
@@ -232,6 +256,16 @@ public abstract class MlpTrainerOptions
             throw new ArgumentOutOfRangeException(nameof(EnsembleSize), EnsembleSize, $"{nameof(EnsembleSize)} must be at least 1, or 0 for automatic; got {EnsembleSize}.");
         }
 
+        if (!Enum.IsDefined(Streaming))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Streaming), Streaming, $"{nameof(Streaming)} must be one of {string.Join(", ", Enum.GetNames<MlpStreaming>())}; got {(int)Streaming}.");
+        }
+
+        if (Streaming == MlpStreaming.Always && !Solver.TrainsInMiniBatches)
+        {
+            throw new ArgumentException($"{nameof(Streaming)} = {nameof(MlpStreaming.Always)} needs a mini-batch solver ({nameof(AdamSolver)} or {nameof(SgdSolver)}): L-BFGS works on every row at once in each iteration and does not stream. Choose Adam or SGD, or set {nameof(Streaming)} to {nameof(MlpStreaming.Automatic)} or {nameof(MlpStreaming.Never)}.", nameof(Streaming));
+        }
+
         if (NumberOfThreads is < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(NumberOfThreads), NumberOfThreads, $"{nameof(NumberOfThreads)} must be at least 1 (or null for the processor count); got {NumberOfThreads}.");
@@ -264,8 +298,22 @@ public abstract class MlpTrainerOptions
             LearningRateDecay = LearningRateDecay,
             WarmupFraction = WarmupFraction,
             NumberOfThreads = NumberOfThreads ?? Environment.ProcessorCount,
+            MemoryBudgetBytes = MemoryBudgetBytes,
         };
         options.Validate();
         return options;
     }
+}
+
+/// <summary>How an MLP trainer reads its training rows (<see cref="MlpTrainerOptions.Streaming"/>).</summary>
+public enum MlpStreaming
+{
+    /// <summary>Into memory while they fit in <see cref="MlpTrainerOptions.MemoryBudgetBytes"/>; streamed beyond it (L-BFGS: always into memory).</summary>
+    Automatic,
+
+    /// <summary>Streamed from the view every epoch, whatever the size (Adam and SGD only).</summary>
+    Always,
+
+    /// <summary>Into memory, whatever the size (the behaviour before streaming existed).</summary>
+    Never,
 }

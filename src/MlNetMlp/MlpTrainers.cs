@@ -19,7 +19,7 @@ namespace MlNetMlp;
 /// | -- | -- |
 /// | Machine learning task | Binary classification, multiclass classification, regression |
 /// | Is normalization required? | No with the default recipe (it scales the features itself); with <c>Recipe = MlpRecipe.ScikitLearn</c> yes (NormalizeMeanVariance) |
-/// | Is caching required? | No: the data is read once into memory |
+/// | Is caching required? | No: the data is read once into memory, or streamed every epoch when it exceeds <c>MemoryBudgetBytes</c> |
 /// | Required NuGet in addition to Microsoft.ML | MlNetMlp |
 /// | Exportable to ONNX | No |
 /// ]]></format>
@@ -62,8 +62,79 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
             throw new ArgumentException($"The initial model is a {initialModel.Task} model; this trainer trains {_task}.", nameof(initialModel));
         }
 
-        TrainingData.Result data = TrainingData.Load(trainData, _options, _task);
-        if (data.Data.IsSparse && data.Data.FeatureCount > MlpDataset.MaxDensifiedFeatures && _options.FeatureTreatmentIsAutomatic)
+        TrainingData.Result? data = LoadUnlessStreaming(trainData, engineOptions);
+        if (data is null)
+        {
+            return FitStreamed(trainData, engineOptions, initialModel);
+        }
+
+        ApplyDataSizeRules(engineOptions, data.Data.RowCount, data.Data.IsSparse && data.Data.FeatureCount > MlpDataset.MaxDensifiedFeatures);
+        MlpModel? start = initialModel is null ? null : ClassNames.MapClasses(initialModel, data.ClassNames, _options.LabelColumnName);
+        MlpModel model = Train(engineOptions, $"{data.Data.RowCount} rows, {data.Data.FeatureCount} features", (trainer, report) => trainer.Fit(data.Data, start, report, _options.CancellationToken));
+        ClassNames? names = data.ClassNames ?? initialModel?.ClassNames;
+        return new MlpPredictionTransformer(new MlpModelParameters(model, names), _options.FeatureColumnName, data.FeatureType);
+    }
+
+    /// <summary>
+    /// The rows in memory, or null when they are to be streamed: always with <see cref="MlpStreaming.Always"/>; with
+    /// <see cref="MlpStreaming.Automatic"/> (Adam and SGD) when reading them passes the memory budget (the partial read
+    /// is dropped and the rows streamed from the start).
+    /// </summary>
+    private TrainingData.Result? LoadUnlessStreaming(IDataView trainData, MlpOptions engineOptions)
+    {
+        if (_options.Streaming == MlpStreaming.Always)
+        {
+            return null;
+        }
+
+        if (_options.Streaming == MlpStreaming.Never || !engineOptions.Solver.TrainsInMiniBatches)
+        {
+            return TrainingData.Load(trainData, _options, _task);
+        }
+
+        // The row count a view reports is not trusted (it may be -1, or far more than it delivers): loading gives way
+        // to streaming when the rows actually read pass the budget.
+        return TrainingData.Load(trainData, _options, _task, engineOptions.EffectiveMemoryBudget);
+    }
+
+    /// <summary>Trains on rows streamed from the view every epoch (<see cref="MlpTrainer.Fit(IMlpRowSource, MlpModel?, Action{MlpEpochReport}?, System.Threading.CancellationToken)"/>).</summary>
+    private MlpPredictionTransformer FitStreamed(IDataView trainData, MlpOptions engineOptions, MlpModelParameters? initialModel)
+    {
+        TrainingData.Columns columns = TrainingData.Resolve(trainData, _options, _task);
+
+        // The size rules (batch, epochs, ensemble, early stopping) are heuristics: a reported count will do for them.
+        // The engine counts the rows it trains on itself.
+        long rows = trainData.GetRowCount() ?? CountRows(trainData, _options.CancellationToken);
+        ApplyDataSizeRules(engineOptions, (int)Math.Min(rows, int.MaxValue), columns.FeatureCount > MlpDataset.MaxDensifiedFeatures);
+        ClassNames? classNames = columns.ClassNames;
+        MlpModel? start = initialModel is null ? null : ClassNames.MapClasses(initialModel, classNames, _options.LabelColumnName);
+        var source = new DataViewRowSource(trainData, columns, _options.StreamingShuffledCursor);
+        string budget = string.Create(CultureInfo.InvariantCulture, $"{engineOptions.EffectiveMemoryBudget / (1 << 20):N0} MiB");
+        MlpModel model = Train(engineOptions, $"{rows} rows streamed (memory budget {budget}), {columns.FeatureCount} features", (trainer, report) => trainer.Fit(source, start, report, _options.CancellationToken));
+        ClassNames? names = classNames ?? initialModel?.ClassNames;
+        return new MlpPredictionTransformer(new MlpModelParameters(model, names), _options.FeatureColumnName, columns.Features.Type);
+    }
+
+    /// <summary>The rows of a view that does not know its count: one pass with no column read.</summary>
+    private static long CountRows(IDataView data, System.Threading.CancellationToken cancellation)
+    {
+        long rows = 0;
+        using DataViewRowCursor cursor = data.GetRowCursor([]);
+        while (cursor.MoveNext())
+        {
+            if ((rows++ & 1023) == 0)
+            {
+                cancellation.ThrowIfCancellationRequested();
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>The recipe's data-size rules for every setting left automatic: batch, early stopping, ensemble, epoch budget, and (for wide sparse rows) the feature treatment.</summary>
+    private void ApplyDataSizeRules(MlpOptions engineOptions, int rows, bool wideSparse)
+    {
+        if (wideSparse && _options.FeatureTreatmentIsAutomatic)
         {
             // Wide sparse rows (hashed n-grams) are used as given: encoding or centring them would make every row
             // dense. Narrow ones (one-hot blocks beside numeric columns) are made dense and encoded.
@@ -73,31 +144,35 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
 
         if (engineOptions.BatchSize == 0)
         {
-            engineOptions.BatchSize = MlpRecipes.AutomaticBatchSize(_options.Recipe, data.Data.RowCount);
+            engineOptions.BatchSize = MlpRecipes.AutomaticBatchSize(_options.Recipe, rows);
         }
 
         if (_options.EarlyStoppingIsAutomatic)
         {
-            engineOptions.EarlyStopping = MlpRecipes.AutomaticEarlyStopping(data.Data.RowCount);
+            engineOptions.EarlyStopping = MlpRecipes.AutomaticEarlyStopping(rows);
         }
 
         if (_options.HiddenLayerSizesAreAutomatic)
         {
-            engineOptions.HiddenLayerSizes = MlpRecipes.AutomaticHiddenLayerSizes(data.Data.RowCount);
+            engineOptions.HiddenLayerSizes = MlpRecipes.AutomaticHiddenLayerSizes(rows);
         }
 
         if (_options.EnsembleSize == 0)
         {
-            engineOptions.EnsembleSize = MlpRecipes.AutomaticEnsembleSize(data.Data.RowCount);
+            engineOptions.EnsembleSize = MlpRecipes.AutomaticEnsembleSize(rows);
         }
 
         if (_options.MaximumNumberOfIterations == 0)
         {
-            engineOptions.MaxEpochs = MlpRecipes.AutomaticEpochs(data.Data.RowCount, engineOptions.BatchSize, engineOptions.EarlyStopping ? 1 - engineOptions.ValidationFraction : 1);
+            engineOptions.MaxEpochs = MlpRecipes.AutomaticEpochs(rows, engineOptions.BatchSize, engineOptions.EarlyStopping ? 1 - engineOptions.ValidationFraction : 1);
         }
+    }
 
+    /// <summary>Runs <paramref name="fit"/> with every epoch logged to the <c>MLContext</c> and passed to the user's callback, and logs how it stopped.</summary>
+    private MlpModel Train(MlpOptions engineOptions, string what, Func<MlpTrainer, Action<MlpEpochReport>, MlpModel> fit)
+    {
         using IChannel channel = _host.Start("Training");
-        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"MLP {_task}: {data.Data.RowCount} rows, {data.Data.FeatureCount} features, hidden layers [{string.Join(", ", engineOptions.HiddenLayerSizes)}], {engineOptions.Solver.GetType().Name}, batch {engineOptions.BatchSize}, at most {engineOptions.MaxEpochs} epochs, {engineOptions.EnsembleSize} network(s), early stopping {(engineOptions.EarlyStopping ? "on" : "off")}; {Inputs(engineOptions)}."));
+        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"MLP {_task}: {what}, hidden layers [{string.Join(", ", engineOptions.HiddenLayerSizes)}], {engineOptions.Solver.GetType().Name}, batch {engineOptions.BatchSize}, at most {engineOptions.MaxEpochs} epochs, {engineOptions.EnsembleSize} network(s), early stopping {(engineOptions.EarlyStopping ? "on" : "off")}; {Inputs(engineOptions)}."));
         Action<MlpEpochReport>? userProgress = _options.Progress;
         int maxEpochs = engineOptions.MaxEpochs;
         void Report(MlpEpochReport report)
@@ -107,11 +182,10 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
             userProgress?.Invoke(report);
         }
 
-        MlpModel? start = initialModel is null ? null : ClassNames.MapClasses(initialModel, data.ClassNames, _options.LabelColumnName);
         MlpModel model;
         try
         {
-            model = new MlpTrainer(engineOptions).Fit(data.Data, start, Report, _options.CancellationToken);
+            model = fit(new MlpTrainer(engineOptions), Report);
         }
         catch (MlpDivergenceException e)
         {
@@ -129,8 +203,8 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
             // scikit-learn's ConvergenceWarning: the optimizer ran out of epochs, iterations or evaluations.
             channel.Warning(MessageSensitivity.None, stopped + $" The optimization did not converge; raise {nameof(MlpTrainerOptions.MaximumNumberOfIterations)} or the learning rate, or normalize the features.");
         }
-        ClassNames? names = data.ClassNames ?? initialModel?.ClassNames;
-        return new MlpPredictionTransformer(new MlpModelParameters(model, names), _options.FeatureColumnName, data.FeatureType);
+
+        return model;
     }
 
     /// <summary>The ML.NET side of the engine's advice when training diverges.</summary>

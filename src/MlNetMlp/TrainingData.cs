@@ -17,18 +17,28 @@ internal static class TrainingData
 {
     public sealed record Result(MlpDataset Data, DataViewType FeatureType, ClassNames? ClassNames);
 
-    public static Result Load(IDataView data, MlpTrainerOptions options, MlpTask task)
+    /// <summary>The training columns of a view, found and checked: shared by loading (<see cref="Load"/>) and streaming (<see cref="DataViewRowSource"/>).</summary>
+    public sealed record Columns(DataViewSchema.Column Features, int FeatureCount, DataViewSchema.Column Label, DataViewSchema.Column? Weight, TaskColumns TaskColumns, int ClassCount)
+    {
+        public bool Classifier => TaskColumns.Head.IsClassifier;
+
+        /// <summary>The columns a cursor needs.</summary>
+        public DataViewSchema.Column[] All => Weight is DataViewSchema.Column w ? [Features, Label, w] : [Features, Label];
+
+        /// <summary>The class names the label's key values carry, if any.</summary>
+        public ClassNames? ClassNames => TaskColumns.NamesFromLabel(Label, ClassCount);
+    }
+
+    /// <summary>Finds and checks the features, label and weight columns, naming any that is missing or of the wrong type.</summary>
+    public static Columns Resolve(IDataView data, MlpTrainerOptions options, MlpTask task)
     {
         ArgumentNullException.ThrowIfNull(data);
-        CancellationToken cancellation = options.CancellationToken;
-        cancellation.ThrowIfCancellationRequested();
         DataViewSchema schema = data.Schema;
         DataViewSchema.Column features = FindColumn(schema, options.FeatureColumnName, "Features", nameof(options.FeatureColumnName));
         TrainingColumns.CheckFeatures(TrainingColumns.Of(features));
         int featureCount = FeatureCount(features);
         DataViewSchema.Column label = FindColumn(schema, options.LabelColumnName, "Label", nameof(options.LabelColumnName));
         TaskColumns taskColumns = TaskColumns.For(task);
-        bool classifier = taskColumns.Head.IsClassifier;
         int classCount = taskColumns.CheckLabelType(label);
         DataViewSchema.Column? weight = null;
         if (options.ExampleWeightColumnName is string weightName)
@@ -37,15 +47,30 @@ internal static class TrainingData
             TrainingColumns.CheckWeight(TrainingColumns.Of(weight.Value));
         }
 
+        return new Columns(features, featureCount, label, weight, taskColumns, classCount);
+    }
+
+    /// <summary>
+    /// Reads every row into memory. With <paramref name="byteLimit"/>, gives up and returns null as soon as the rows
+    /// read take more than that many bytes (the trainer then streams them instead).
+    /// </summary>
+    public static Result? Load(IDataView data, MlpTrainerOptions options, MlpTask task, long? byteLimit = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        CancellationToken cancellation = options.CancellationToken;
+        cancellation.ThrowIfCancellationRequested();
+        Columns found = Resolve(data, options, task);
+        (DataViewSchema.Column features, int featureCount, DataViewSchema.Column label, DataViewSchema.Column? weight, TaskColumns taskColumns, int classCount) = found;
+        bool classifier = found.Classifier;
+
         // The row count a view reports is not trusted (it may be -1, or far more than it delivers): everything grows
         // with the rows actually read, a block at a time.
         var rows = new FeatureRows(featureCount);
         var labels = new GrowingArray<int>();
         var targets = new GrowingArray<float>();
         var weights = new GrowingArray<float>();
-        var columns = weight is DataViewSchema.Column w ? new[] { features, label, w } : new[] { features, label };
         long r = 0;
-        using (DataViewRowCursor cursor = data.GetRowCursor(columns))
+        using (DataViewRowCursor cursor = data.GetRowCursor(found.All))
         {
             var source = new FeatureSource(cursor, features, featureCount);
             Func<long, int>? readLabel = classifier ? ClassReader(cursor, label, classCount) : null;
@@ -71,17 +96,14 @@ internal static class TrainingData
 
                 if (weightGetter is not null)
                 {
-                    float value = 0;
-                    weightGetter(ref value);
-                    if (!float.IsFinite(value) || value < 0)
-                    {
-                        throw new InvalidOperationException($"Example weight column '{weight!.Value.Name}' has {value} in row {r}; weights must be finite and non-negative.");
-                    }
-
-                    weights.Add(value);
+                    weights.Add(ReadWeight(weightGetter, weight!.Value.Name, r));
                 }
 
                 r++;
+                if (byteLimit is long limit && rows.ByteCount + ((labels.Count + targets.Count + weights.Count) * sizeof(float)) > limit)
+                {
+                    return null;
+                }
             }
         }
 
@@ -90,7 +112,7 @@ internal static class TrainingData
             throw new ArgumentException("The training data has no rows; training needs at least one.", nameof(data));
         }
 
-        ClassNames? names = taskColumns.NamesFromLabel(label, classCount);
+        ClassNames? names = found.ClassNames;
         float[]? weightArray = weight is null ? null : weights.ToArray();
         MlpDataset dataset;
         if (classifier)
@@ -130,8 +152,21 @@ internal static class TrainingData
         }
     }
 
+    /// <summary>The current row's example weight, checked: finite and non-negative, or an error naming the column and row.</summary>
+    public static float ReadWeight(ValueGetter<float> getter, string column, long row)
+    {
+        float value = 0;
+        getter(ref value);
+        if (!float.IsFinite(value) || value < 0)
+        {
+            throw new InvalidOperationException($"Example weight column '{column}' has {value} in row {row}; weights must be finite and non-negative.");
+        }
+
+        return value;
+    }
+
     /// <summary>A reader of the current row's class index: Boolean, key (k to k - 1) or 0/1 numbers.</summary>
-    private static Func<long, int> ClassReader(DataViewRowCursor cursor, DataViewSchema.Column label, int classCount)
+    public static Func<long, int> ClassReader(DataViewRowCursor cursor, DataViewSchema.Column label, int classCount)
     {
         string name = label.Name;
         if (label.Type == BooleanDataViewType.Instance)
@@ -220,7 +255,7 @@ internal static class TrainingData
     }
 
     /// <summary>A reader of the current row's regression target.</summary>
-    private static Func<long, float> TargetReader(DataViewRowCursor cursor, DataViewSchema.Column label)
+    public static Func<long, float> TargetReader(DataViewRowCursor cursor, DataViewSchema.Column label)
     {
         Func<double> read = NumberReader(cursor, label);
         return row =>
@@ -318,9 +353,7 @@ internal sealed class FeatureRows
     {
         if (!source.IsVector)
         {
-            Span<float> one = AppendDense(row);
-            source.Read(one);
-            CheckFinite(one[0], 0, column, row);
+            ReadDense(source, AppendDense(row), column, row);
             _rows++;
             return;
         }
@@ -331,10 +364,7 @@ internal sealed class FeatureRows
         {
             Span<float> destination = AppendDense(row);
             FeatureReader.CopyDense(in vector, destination);
-            for (int j = 0; j < destination.Length; j++)
-            {
-                CheckFinite(destination[j], j, column, row);
-            }
+            CheckFinite(destination, column, row);
         }
         else
         {
@@ -361,6 +391,19 @@ internal sealed class FeatureRows
 
         _rows++;
     }
+
+    /// <summary>
+    /// Reads the current row's features densely into <paramref name="destination"/> and checks them: training's rule
+    /// for a row, shared by loading and streaming (<see cref="DataViewRowSource"/>).
+    /// </summary>
+    public static void ReadDense(FeatureSource source, Span<float> destination, string column, long row)
+    {
+        source.Read(destination);
+        CheckFinite(destination, column, row);
+    }
+
+    /// <summary>Bytes the rows read so far take.</summary>
+    public long ByteCount => (_dense.Count + _values.Count) * sizeof(float) + ((_indices.Count + _starts.Count) * sizeof(int));
 
     /// <summary>The rows as sparse rows, or null when they are dense (or would take less memory dense).</summary>
     public MlpSparseFeatures? ToSparse()
@@ -407,6 +450,17 @@ internal sealed class FeatureRows
         }
 
         return _dense.Append(_featureCount);
+    }
+
+    private static void CheckFinite(ReadOnlySpan<float> values, string column, long row)
+    {
+        for (int j = 0; j < values.Length; j++)
+        {
+            if (!float.IsFinite(values[j]))
+            {
+                CheckFinite(values[j], j, column, row);
+            }
+        }
     }
 
     private static void CheckFinite(float value, int slot, string column, long row)

@@ -23,7 +23,7 @@ internal sealed class IdentityHead : OutputHead
 
     public override int PredictClass(ReadOnlySpan<float> outputs) => throw NoClasses();
 
-    public override ValidationMetric CreateMetric(MlpDataset data) => new RSquaredMetric(data);
+    public override ValidationMetric CreateMetric(MlpDataset data) => new RSquaredMetric(data.TargetCount);
 
     /// <summary>Squared error <c>0.5 Σ (z - y)²</c>; delta <c>z - y</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

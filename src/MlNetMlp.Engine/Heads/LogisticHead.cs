@@ -29,7 +29,7 @@ internal sealed class LogisticHead : OutputHead
 
     public override int PredictClass(ReadOnlySpan<float> outputs) => outputs[0] > 0 ? 1 : 0;
 
-    public override ValidationMetric CreateMetric(MlpDataset data) => new AccuracyMetric(this, data);
+    public override ValidationMetric CreateMetric(MlpDataset data) => new AccuracyMetric(this);
 
     /// <summary>A float sigmoid that does not overflow for large |x|.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -33,7 +33,7 @@ internal sealed class SoftmaxHead : OutputHead
 
     public override int PredictClass(ReadOnlySpan<float> outputs) => ArgMax(outputs);
 
-    public override ValidationMetric CreateMetric(MlpDataset data) => new AccuracyMetric(this, data);
+    public override ValidationMetric CreateMetric(MlpDataset data) => new AccuracyMetric(this);
 
     /// <summary>The index of the largest value; ties go to the lower index.</summary>
     public static int ArgMax(ReadOnlySpan<float> values)

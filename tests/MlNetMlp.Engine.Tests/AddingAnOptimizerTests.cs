@@ -84,12 +84,14 @@ public class AddingAnOptimizerTests
     [Fact]
     public void TheMemoryCheckCountsItsBytesPerParameter()
     {
-        // Adam states 12 bytes per parameter, RMSprop 8: with the same chunk, a fit's bytes differ by 4 per parameter.
+        // Adam states 12 bytes per parameter, RMSprop 8: a fit's bytes differ by 4 per parameter. The rows dwarf this
+        // small network, so both chunk budgets hold the whole batch (the chunk, too, reads BytesPerParameter).
         MlpDataset data = Synthetic.Blobs(seed: 5, rows: 2000, features: 20, classes: 3, separation: 3);
-        var layout = new ParameterLayout([20, 64, 32, data.OutputCount]);
-        var adam = new MlpOptions { HiddenLayerSizes = [64, 32], BatchSize = 100 };
-        var rmsProp = new MlpOptions { HiddenLayerSizes = [64, 32], BatchSize = 100, Solver = new RmsPropSolver() };
-        Assert.Equal(MlpTrainer.ChunkRows(adam, data, layout, 100), MlpTrainer.ChunkRows(rmsProp, data, layout, 100));
+        var layout = new ParameterLayout([20, 8, data.OutputCount]);
+        var adam = new MlpOptions { HiddenLayerSizes = [8], BatchSize = 16 };
+        var rmsProp = new MlpOptions { HiddenLayerSizes = [8], BatchSize = 16, Solver = new RmsPropSolver() };
+        Assert.Equal(16, MlpTrainer.ChunkRows(adam, data, layout, 16));
+        Assert.Equal(16, MlpTrainer.ChunkRows(rmsProp, data, layout, 16));
         long difference = MlpTrainer.FitBytes(adam, data, layout, incremental: false) - MlpTrainer.FitBytes(rmsProp, data, layout, incremental: false);
         Assert.Equal(4 * layout.Count, difference);
     }

@@ -28,8 +28,8 @@ public sealed class MlpDataset
     /// <summary>The task the targets define.</summary>
     public MlpTask Task { get; }
 
-    /// <summary>The output head of <see cref="Task"/>: loss, outputs, prediction rule.</summary>
-    internal OutputHead Head { get; }
+    /// <summary>The output head of <see cref="Task"/>: loss, outputs, prediction rule. Derived data sets keep it.</summary>
+    internal OutputHead Head { get; private init; }
 
     /// <summary>Row-major <c>(RowCount, FeatureCount)</c> features; empty when the rows are sparse (<see cref="SparseFeatures"/>).</summary>
     public float[] Features { get; }
@@ -286,7 +286,7 @@ public sealed class MlpDataset
             }
         }
 
-        return new MlpDataset(Task, dense, null, FeatureCount, RowCount, Labels, ClassCount, Targets, TargetCount, Weights);
+        return new MlpDataset(Task, dense, null, FeatureCount, RowCount, Labels, ClassCount, Targets, TargetCount, Weights) { Head = Head };
     }
 
     /// <summary>
@@ -304,10 +304,15 @@ public sealed class MlpDataset
     }
 
     /// <summary>The same rows with other features (the trainer's own input scaling and encoding).</summary>
-    internal MlpDataset WithFeatures(float[] features, int featureCount) => new(Task, features, null, featureCount, RowCount, Labels, ClassCount, Targets, TargetCount, Weights);
+    internal MlpDataset WithFeatures(float[] features, int featureCount) => new(Task, features, null, featureCount, RowCount, Labels, ClassCount, Targets, TargetCount, Weights) { Head = Head };
 
     /// <summary>The same rows with other regression targets of the same shape (the trainer's own target standardization).</summary>
-    internal MlpDataset WithTargets(float[] targets) => new(Task, Features, SparseFeatures, FeatureCount, RowCount, Labels, ClassCount, targets, TargetCount, Weights);
+    internal MlpDataset WithTargets(float[] targets) => new(Task, Features, SparseFeatures, FeatureCount, RowCount, Labels, ClassCount, targets, TargetCount, Weights) { Head = Head };
+
+    /// <summary>The same rows trained with another head of the same task: a test-only head (docs/ARCHITECTURE.md, "An output head").</summary>
+    internal MlpDataset WithHead(OutputHead head) => head.Task == Task
+        ? new(Task, Features, SparseFeatures, FeatureCount, RowCount, Labels, ClassCount, Targets, TargetCount, Weights) { Head = head }
+        : throw new ArgumentException($"A {head.Task} head cannot train {Task} rows.", nameof(head));
 
     private static int CheckFeatures(float[] features, int featureCount)
     {

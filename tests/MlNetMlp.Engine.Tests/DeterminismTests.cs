@@ -30,10 +30,35 @@ public class DeterminismTests
     [InlineData("lbfgs")]
     public void OneAndTwoThreadsGiveBitIdenticalModels(string solver)
     {
-        // 256-row batches of 100 features into 256 hidden units: 6.5 million multiply-adds per product, far above
-        // the backward pass's parallel threshold, so with two threads every chunk is split between two workers.
-        const int rows = 512, features = 100, hidden = 256;
-        Assert.True((long)256 * features * hidden >= 4 * ParallelCost.SerialMultiplyAdds);
+        MlpDataset data = SplitAcrossThreads();
+        MlpOptions one = Options(solver, seed: 3, threads: 1);
+        one.HiddenLayerSizes = [SplitHidden];
+        one.BatchSize = SplitBatch;
+        one.MaxEpochs = 2;
+        MlpOptions two = one.Clone();
+        two.NumberOfThreads = 2;
+
+        MlpModel single = new MlpTrainer(one).Fit(data);
+        MlpModel parallel = new MlpTrainer(two).Fit(data);
+        SerializerTests.AssertSameModel(single, parallel);
+        Assert.Equal(2, single.EpochsRun);
+    }
+
+    /// <summary>Hidden units of <see cref="SplitAcrossThreads"/>'s network.</summary>
+    internal const int SplitHidden = 256;
+
+    /// <summary>Batch rows of <see cref="SplitAcrossThreads"/>'s fits.</summary>
+    internal const int SplitBatch = 256;
+
+    /// <summary>
+    /// 512 rows of 100 features in 4 classes: in batches of <see cref="SplitBatch"/> rows into <see cref="SplitHidden"/>
+    /// hidden units, 6.5 million multiply-adds per product, far above the backward pass's parallel threshold, so with
+    /// two threads every chunk is split between two workers.
+    /// </summary>
+    internal static MlpDataset SplitAcrossThreads()
+    {
+        const int rows = 512, features = 100;
+        Assert.True((long)SplitBatch * features * SplitHidden >= 4 * ParallelCost.SerialMultiplyAdds);
         var random = new Random(21);
         var x = new float[rows * features];
         for (int i = 0; i < x.Length; i++)
@@ -47,18 +72,7 @@ public class DeterminismTests
             labels[i] = (x[i * features] + x[(i * features) + 1] > 0 ? 1 : 0) + (x[(i * features) + 2] > 0.5f ? 2 : 0);
         }
 
-        MlpDataset data = MlpDataset.ForClassification(x, features, labels, 4);
-        MlpOptions one = Options(solver, seed: 3, threads: 1);
-        one.HiddenLayerSizes = [hidden];
-        one.BatchSize = 256;
-        one.MaxEpochs = 2;
-        MlpOptions two = one.Clone();
-        two.NumberOfThreads = 2;
-
-        MlpModel single = new MlpTrainer(one).Fit(data);
-        MlpModel parallel = new MlpTrainer(two).Fit(data);
-        SerializerTests.AssertSameModel(single, parallel);
-        Assert.Equal(2, single.EpochsRun);
+        return MlpDataset.ForClassification(x, features, labels, 4);
     }
 
     private static MlpOptions Options(string solver, int seed, int threads) => solver switch

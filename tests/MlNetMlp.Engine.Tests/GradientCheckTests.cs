@@ -21,13 +21,15 @@ public class GradientCheckTests
 
     /// <summary>
     /// The backward pass with <paramref name="activation"/> against central differences of <paramref name="reference"/>
-    /// (given the parameters, the double-precision loss for the layer sizes, data and L2 strength).
+    /// (given the parameters, the double-precision loss for the layer sizes, data and L2 strength); the rows train with
+    /// <paramref name="head"/> when one is given, with their task's registered head otherwise.
     /// </summary>
-    internal static void CheckGradient(HiddenActivation activation, Func<double[], Func<int[], MlpDataset, double, double>> reference, string task, string name)
+    internal static void CheckGradient(HiddenActivation activation, Func<double[], Func<int[], MlpDataset, double, double>> reference, string task, string name, OutputHead? head = null)
     {
         var random = new Random(17);
         int rows = 23, features = 5;
         MlpDataset data = RandomData(random, task, rows, features, weighted: true);
+        data = head is null ? data : data.WithHead(head);
         int[] hidden = [7, 4];
         int[] sizes = [features, .. hidden, data.OutputCount];
         var layout = new ParameterLayout(sizes);

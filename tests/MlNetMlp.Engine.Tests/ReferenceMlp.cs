@@ -13,8 +13,11 @@ internal static class ReferenceMlp
     public static double Loss(double[] p, int[] sizes, Activation activation, MlpDataset data, double alpha, float slope = 0.01f, float eluAlpha = 1f) =>
         Loss(p, sizes, x => Activate(activation, x, slope, eluAlpha), data, alpha);
 
-    /// <summary>The loss with the hidden activation given as its function (for one that is not in <see cref="Activation"/>).</summary>
-    public static double Loss(double[] p, int[] sizes, Func<double, double> activate, MlpDataset data, double alpha)
+    /// <summary>
+    /// The loss with the hidden activation given as its function (for one that is not in <see cref="Activation"/>), and
+    /// optionally one row's output loss <c>(outputs, data, row)</c> in place of the task's (for a head that is not registered).
+    /// </summary>
+    public static double Loss(double[] p, int[] sizes, Func<double, double> activate, MlpDataset data, double alpha, Func<double[], MlpDataset, int, double>? rowLoss = null)
     {
         int layers = sizes.Length - 1;
         int n = data.RowCount;
@@ -48,7 +51,7 @@ internal static class ReferenceMlp
                 a = z;
             }
 
-            double loss = data.Task switch
+            double loss = rowLoss?.Invoke(a, data, row) ?? data.Task switch
             {
                 MlpTask.BinaryClassification => -((data.Labels![row] * Math.Log(Sigmoid(a[0]))) + ((1 - data.Labels[row]) * Math.Log(1 - Sigmoid(a[0])))),
                 MlpTask.MulticlassClassification => -Math.Log(Softmax(a)[data.Labels![row]]),

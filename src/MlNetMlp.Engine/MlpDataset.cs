@@ -300,7 +300,7 @@ public sealed class MlpDataset
     internal MlpDataset FirstRow()
     {
         MlpDataset dense = ToDense();
-        return new MlpDataset(Task, dense.Features[..FeatureCount], null, FeatureCount, 1, Labels?[..1], ClassCount, Targets?[..TargetCount], TargetCount, Weights?[..1]);
+        return new MlpDataset(Task, dense.Features[..FeatureCount], null, FeatureCount, 1, Labels?[..1], ClassCount, Targets?[..TargetCount], TargetCount, Weights?[..1]) { Head = Head };
     }
 
     /// <summary>The same rows with other features (the trainer's own input scaling and encoding).</summary>

@@ -109,7 +109,7 @@ public class AddingAHeadTests
 
         public override int PredictClass(ReadOnlySpan<float> outputs) => throw NoClasses();
 
-        public override ValidationMetric CreateMetric(MlpDataset data) => new RSquaredMetric(data);
+        public override ValidationMetric CreateMetric(MlpDataset data) => new RSquaredMetric(data.TargetCount);
 
         protected override double LossAndDelta(Span<float> z, MlpDataset data, int row)
         {

@@ -23,6 +23,7 @@ internal sealed class Lbfgs
     private readonly Objective _objective;
     private readonly int _n;
     private readonly int _historySize;
+    private readonly int _maxEvaluations;
     private readonly double[][] _s;
     private readonly double[][] _y;
     private readonly double[] _rho;
@@ -33,8 +34,9 @@ internal sealed class Lbfgs
     private int _newest = -1;
     private double _lastStep = double.NaN;
 
-    public Lbfgs(int parameterCount, int historySize, Objective objective)
+    public Lbfgs(int parameterCount, int historySize, int maxEvaluations, Objective objective)
     {
+        _maxEvaluations = maxEvaluations;
         _n = parameterCount;
         _historySize = historySize;
         _objective = objective;
@@ -62,7 +64,7 @@ internal sealed class Lbfgs
     /// Minimizes from <paramref name="start"/>, which receives the result. <paramref name="onIteration"/> gets the
     /// 1-based iteration and its loss and may throw to abort.
     /// </summary>
-    public (double Loss, int Iterations, MlpStopReason Reason, string Message) Minimize(float[] start, int maxIterations, int maxEvaluations, double gradientTolerance, Action<int, double>? onIteration, CancellationToken cancellationToken)
+    public (double Loss, int Iterations, MlpStopReason Reason, string Message) Minimize(float[] start, int maxIterations, double gradientTolerance, Action<int, double>? onIteration, CancellationToken cancellationToken)
     {
         var x = new double[_n];
         var g = new double[_n];
@@ -102,10 +104,10 @@ internal sealed class Lbfgs
                 // Without curvature pairs the direction is the raw gradient: start with a step of unit length, as L-BFGS-B does.
                 double initialStep = _stored == 0 ? 1.0 / Math.Sqrt(Dot(d, d)) : 1.0;
 
-                double budget = maxEvaluations - Evaluations;
+                double budget = _maxEvaluations - Evaluations;
                 if (budget <= 0)
                 {
-                    reason = (MlpStopReason.MaximumFunctionEvaluations, $"the function-evaluation limit of {maxEvaluations} was reached");
+                    reason = (MlpStopReason.MaximumFunctionEvaluations, $"the function-evaluation limit of {_maxEvaluations} was reached");
                     break;
                 }
 
@@ -145,9 +147,9 @@ internal sealed class Lbfgs
                     break;
                 }
 
-                if (Evaluations >= maxEvaluations)
+                if (Evaluations >= _maxEvaluations)
                 {
-                    reason = (MlpStopReason.MaximumFunctionEvaluations, $"the function-evaluation limit of {maxEvaluations} was reached");
+                    reason = (MlpStopReason.MaximumFunctionEvaluations, $"the function-evaluation limit of {_maxEvaluations} was reached");
                     break;
                 }
             }

@@ -19,6 +19,12 @@ public abstract class MlpSolver
     /// <summary>Creates the optimizer state for a parameter vector of the given length (stochastic solvers only).</summary>
     internal abstract StochasticOptimizer? CreateOptimizer(int parameterCount);
 
+    /// <summary>
+    /// Creates the minimizer of a solver that works on every row at once (full-batch solvers only: L-BFGS), for
+    /// <paramref name="objective"/>, the whole data set's loss and gradient; null for a mini-batch solver.
+    /// </summary>
+    internal virtual Lbfgs? CreateFullBatchMinimizer(int parameterCount, Lbfgs.Objective objective) => null;
+
     /// <summary>A copy of these settings, so a trainer is not affected by later changes to the solver it was given.</summary>
     public abstract MlpSolver Clone();
 
@@ -202,6 +208,9 @@ public sealed class LbfgsSolver : MlpSolver
     }
 
     internal override StochasticOptimizer? CreateOptimizer(int parameterCount) => null;
+
+    internal override Lbfgs CreateFullBatchMinimizer(int parameterCount, Lbfgs.Objective objective) =>
+        new(parameterCount, HistorySize, MaxFunctionEvaluations, objective);
 
     /// <summary>Rows the whole-data-set loss is evaluated in at most, one chunk after another.</summary>
     internal const int EvaluationRows = 1024;

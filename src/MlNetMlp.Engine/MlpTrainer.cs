@@ -163,9 +163,9 @@ public sealed class MlpTrainer
 
         var run = new Run(_options, train, start, ownsStart, optimizer: null, random);
         MlpModel model;
-        if (_options.Solver is LbfgsSolver lbfgs)
+        if (!_options.Solver.TrainsInMiniBatches)
         {
-            model = run.FitLbfgs(lbfgs, progress, cancellationToken);
+            model = run.FitFullBatch(_options.Solver, progress, cancellationToken);
         }
         else
         {
@@ -567,7 +567,7 @@ public sealed class MlpTrainer
             return Finish(_optimizer);
         }
 
-        public MlpModel FitLbfgs(LbfgsSolver solver, Action<MlpEpochReport>? progress, CancellationToken cancellationToken)
+        public MlpModel FitFullBatch(MlpSolver solver, Action<MlpEpochReport>? progress, CancellationToken cancellationToken)
         {
             int n = _data.RowCount;
             var rows = new int[n];
@@ -579,15 +579,14 @@ public sealed class MlpTrainer
             var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, solver.BatchRows(_options, n)), _options.NumberOfThreads, _data.IsSparse);
             ReserveHistory(_options.MaxEpochs, validation: false);
             double l2 = _options.L2Regularization;
-            var lbfgs = new Lbfgs(Layout.Count, solver.HistorySize, (x, g) =>
+            Lbfgs lbfgs = solver.CreateFullBatchMinimizer(Layout.Count, (x, g) =>
             {
                 double loss = backprop.LossAndGradient(x, _data, rows, l2, g);
                 return double.IsFinite(loss) ? loss : double.PositiveInfinity;
-            });
+            }) ?? throw new InvalidOperationException($"{solver.GetType().Name} trains in mini-batches; it has no full-batch minimizer.");
             (double finalLoss, int iterations, MlpStopReason reason, string message) = lbfgs.Minimize(
                 _parameters,
                 _options.MaxEpochs,
-                solver.MaxFunctionEvaluations,
                 _options.OptimizationTolerance,
                 (iteration, loss) =>
                 {

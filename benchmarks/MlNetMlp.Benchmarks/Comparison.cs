@@ -46,16 +46,12 @@ internal static class Comparison
         double CpuSeconds,
         int EncodedWidth);
 
-    /// <summary>Where <see cref="Train"/> writes a tabular workload's encoded rows for compare.py (null: nowhere).</summary>
-    private static string? ExportFolder { get; set; }
-
     /// <summary>Print every epoch's elapsed time and loss to stderr.</summary>
     public static bool Verbose { get; set; }
 
     public static int Run(string folder, IReadOnlyList<Workload> workloads, int threads, bool includeMlNet)
     {
         Directory.CreateDirectory(folder);
-        ExportFolder = folder;
         var results = new List<Result>();
         foreach (Workload w in workloads)
         {
@@ -63,7 +59,7 @@ internal static class Comparison
             PreparedData data = w.Data;
             data.Export(folder);
             Console.Error.WriteLine($"[ours] {w.Name} {w.Title}: {data.TrainRows} train / {data.TestRows} test rows x {data.FeatureCount} features, prepared in {clock.Elapsed.TotalSeconds:F1} s");
-            Result r = Train(w, threads);
+            Result r = Train(w, threads, exportFolder: folder);
             Console.Error.WriteLine($"[ours] {w.Name}: {r.SecondsPerEpoch * 1000:F2} ms/epoch, loss {r.FinalLoss:F5}, test {r.TestScore:F4}, memory ratio {r.MemoryRatio:F3}");
             results.Add(r);
         }
@@ -84,7 +80,8 @@ internal static class Comparison
     }
 
     /// <summary>Warms up (JIT) on a slice, then times one full fit of the workload.</summary>
-    public static Result Train(Workload w, int threads, int? epochsOverride = null)
+    /// <remarks>With <paramref name="exportFolder"/>, a tabular workload's encoded rows are written there for compare.py.</remarks>
+    public static Result Train(Workload w, int threads, int? epochsOverride = null, string? exportFolder = null)
     {
         PreparedData data = w.Data;
         MlpDataset train = data.TrainSet();
@@ -110,7 +107,7 @@ internal static class Comparison
         // The tabular recipe trains on encoded rows (the encoding becomes a fixed layer in front afterwards); compare.py
         // gives PyTorch the same encoded rows, written here, so both train the same network on the same inputs. Our
         // time includes fitting the encoding and encoding the rows; theirs does not.
-        int encodedWidth = w.TabularRecipe ? ExportEncoding(w, data, train) : 0;
+        int encodedWidth = w.TabularRecipe ? ExportEncoding(w, data, train, exportFolder) : 0;
         int trainedInputs = encodedWidth > 0 ? encodedWidth : data.FeatureCount;
         long parameters = w.ParameterCount(trainedInputs);
         // The first definition counts the model and Adam's two moments; the second also the gradient, which Adam
@@ -154,11 +151,11 @@ internal static class Comparison
     /// The tabular recipe's piecewise-linear encoding, fitted as the trainer fits it, of the training and test rows:
     /// written as <c>NAME.encoded_train_x.f32</c> and <c>NAME.encoded_test_x.f32</c>; returns the encoded width.
     /// </summary>
-    private static int ExportEncoding(Workload w, PreparedData data, MlpDataset train)
+    private static int ExportEncoding(Workload w, PreparedData data, MlpDataset train, string? folder)
     {
         MlpOptions options = w.Options(w.Epochs, 1);
         var encoder = PiecewiseLinearEncoder.Fit(train, options.PiecewiseLinearBins, options.PiecewiseLinearDistinctValues);
-        if (ExportFolder is string folder)
+        if (folder is not null)
         {
             var test = MlpDataset.ForClassification(data.TestFeatures, data.FeatureCount, data.TestLabels!, data.ClassCount);
             foreach ((string part, MlpDataset rows) in new[] { ("train", train), ("test", test) })

@@ -136,7 +136,10 @@ internal sealed class Workload
     /// </summary>
     public bool TabularRecipe { get; }
 
-    public double LearningRate => TabularRecipe ? 2e-3 : 1e-3;
+    public double LearningRate => TabularRecipe ? ((AdamSolver)Tabular.Solver).LearningRate : 1e-3;
+
+    /// <summary>The tabular recipe's engine settings, which W6's encoding, learning rate and schedule follow.</summary>
+    private static MlpOptions Tabular => MlpRecipes.Of(MlpRecipe.Tabular);
 
     public PreparedData Data => _data ??= _load();
 
@@ -169,9 +172,9 @@ internal sealed class Workload
         Shuffle = true,
         Seed = seed,
         NumberOfThreads = threads,
-        PiecewiseLinearBins = TabularRecipe ? 16 : 0,
-        PiecewiseLinearDistinctValues = TabularRecipe ? 128 : 0,
-        LearningRateDecay = TabularRecipe ? LearningRateDecay.Cosine : LearningRateDecay.None,
+        PiecewiseLinearBins = TabularRecipe ? Tabular.PiecewiseLinearBins : 0,
+        PiecewiseLinearDistinctValues = TabularRecipe ? Tabular.PiecewiseLinearDistinctValues : 0,
+        LearningRateDecay = TabularRecipe ? Tabular.LearningRateDecay : LearningRateDecay.None,
     };
 
     /// <summary>The trained parameter count of this workload's network, whose first trained layer has <paramref name="inputs"/> inputs (the features, or the tabular recipe's encoding).</summary>

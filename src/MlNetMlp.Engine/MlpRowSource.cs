@@ -33,6 +33,14 @@ public interface IMlpRowSource
     IMlpRowReader Open(int? shuffleSeed);
 }
 
+/// <summary>
+/// A row source whose reader checks every value it writes, as <see cref="MlpRowBlock"/>'s own check would, with
+/// messages that name its columns (the ML.NET adapter's view source): the trainer does not check its blocks again.
+/// </summary>
+internal interface ICheckedRowSource : IMlpRowSource
+{
+}
+
 /// <summary>One pass over an <see cref="IMlpRowSource"/>'s rows.</summary>
 public interface IMlpRowReader : IDisposable
 {

@@ -121,6 +121,7 @@ internal sealed class BlockSlot
 internal sealed class BlockPass : IDisposable
 {
     private readonly IMlpRowSource _source;
+    private readonly bool _checksRows;
     private readonly int? _shuffleSeed;
     private readonly Func<ulong, bool>? _keep;
     private readonly BlockingCollection<BlockSlot> _free;
@@ -134,6 +135,7 @@ internal sealed class BlockPass : IDisposable
     public BlockPass(IMlpRowSource source, int? shuffleSeed, BlockSlot[] slots, Func<ulong, bool>? keep, CancellationToken cancellationToken)
     {
         _source = source;
+        _checksRows = source is not ICheckedRowSource;
         _shuffleSeed = shuffleSeed;
         _keep = keep;
         _free = new BlockingCollection<BlockSlot>(slots.Length);
@@ -205,7 +207,11 @@ internal sealed class BlockPass : IDisposable
                         throw new InvalidOperationException($"The row source wrote {got} rows into a block with room for {block.Capacity - filled}; {nameof(IMlpRowReader)}.{nameof(IMlpRowReader.Read)} must write at most Capacity - start rows.");
                     }
 
-                    block.Check(filled, got, _source.ClassCount, _rowsRead);
+                    if (_checksRows)
+                    {
+                        block.Check(filled, got, _source.ClassCount, _rowsRead);
+                    }
+
                     _rowsRead += got;
                     filled = Keep(block, filled, got);
                 }

@@ -13,9 +13,10 @@ namespace MlNetMlp;
 /// column and the row). Features are read dense. A pass with a shuffle seed uses the view's shuffled cursor
 /// (<c>GetRowCursor(columns, new Random(seed))</c>) where <see cref="IDataView.CanShuffle"/> says it has one (the
 /// binary loader and the cache do); rows are then named by their row id (the row's number in a binary file),
-/// otherwise by their position. A row's id for the hold-out rule is its <see cref="DataViewRowId"/>.
+/// otherwise by their position. A row's id for the hold-out rule is its <see cref="DataViewRowId"/>. Its checks are the
+/// only ones (<see cref="ICheckedRowSource"/>): the trainer does not check the blocks a second time.
 /// </summary>
-internal sealed class DataViewRowSource : IMlpRowSource
+internal sealed class DataViewRowSource : ICheckedRowSource
 {
     private readonly IDataView _data;
     private readonly TrainingData.Columns _columns;

@@ -209,7 +209,10 @@ public abstract class MlpTrainerOptions
     /// </summary>
     public bool StreamingShuffledCursor { get; set; } = true;
 
-    /// <summary>Threads for the matrix products; null for the processor count. Results do not depend on it. Default null.</summary>
+    /// <summary>
+    /// Threads for the matrix products; null for the processor count (when streaming, one less, leaving the block reader a
+    /// core: <see cref="MlpOptions.StreamingThreads"/>). Results do not depend on it. Default null.
+    /// </summary>
     public int? NumberOfThreads { get; set; }
 
     /// <summary>

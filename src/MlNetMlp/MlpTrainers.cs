@@ -101,6 +101,10 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
     private MlpPredictionTransformer FitStreamed(IDataView trainData, MlpOptions engineOptions, MlpModelParameters? initialModel)
     {
         TrainingData.Columns columns = TrainingData.Resolve(trainData, _options, _task);
+        if (_options.NumberOfThreads is null)
+        {
+            engineOptions.NumberOfThreads = MlpOptions.StreamingThreads;
+        }
 
         // The size rules (batch, epochs, ensemble, early stopping) are heuristics: a reported count will do for them.
         // The engine counts the rows it trains on itself.
@@ -172,7 +176,7 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
     private MlpModel Train(MlpOptions engineOptions, string what, Func<MlpTrainer, Action<MlpEpochReport>, MlpModel> fit)
     {
         using IChannel channel = _host.Start("Training");
-        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"MLP {_task}: {what}, hidden layers [{string.Join(", ", engineOptions.HiddenLayerSizes)}], {engineOptions.Solver.GetType().Name}, batch {engineOptions.BatchSize}, at most {engineOptions.MaxEpochs} epochs, {engineOptions.EnsembleSize} network(s), early stopping {(engineOptions.EarlyStopping ? "on" : "off")}; {Inputs(engineOptions)}."));
+        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"MLP {_task}: {what}, hidden layers [{string.Join(", ", engineOptions.HiddenLayerSizes)}], {engineOptions.Solver.GetType().Name}, batch {engineOptions.BatchSize}, at most {engineOptions.MaxEpochs} epochs, {engineOptions.EnsembleSize} network(s), early stopping {(engineOptions.EarlyStopping ? "on" : "off")}, {engineOptions.NumberOfThreads} thread(s); {Inputs(engineOptions)}."));
         Action<MlpEpochReport>? userProgress = _options.Progress;
         int maxEpochs = engineOptions.MaxEpochs;
         void Report(MlpEpochReport report)

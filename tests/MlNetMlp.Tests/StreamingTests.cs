@@ -64,6 +64,34 @@ public sealed class StreamingTests : IDisposable
     }
 
     [Fact]
+    public void AStreamedFitLeftToChooseItsThreadsLeavesTheBlockReaderACore()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView data = ml.Data.LoadFromEnumerable(Rows(600));
+        var log = new List<string>();
+        ml.Log += (_, e) => log.Add(e.Message);
+        MlpBinaryTrainer.Options streamed = Options(threads: 1);
+        streamed.NumberOfThreads = null;
+        streamed.Streaming = MlpStreaming.Always;
+        Parameters(ml, data, streamed);
+        MlpBinaryTrainer.Options inMemory = Options(threads: 1);
+        inMemory.NumberOfThreads = null;
+        inMemory.Streaming = MlpStreaming.Never;
+        Parameters(ml, data, inMemory);
+        MlpBinaryTrainer.Options chosen = Options(threads: 3);
+        chosen.Streaming = MlpStreaming.Always;
+        Parameters(ml, data, chosen);
+
+        string[] lines = log.Where(m => m.Contains("hidden layers [", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(3, lines.Length);
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount - 1), MlpOptions.StreamingThreads);
+        Assert.Contains("rows streamed", lines[0]);
+        Assert.Contains($", {MlpOptions.StreamingThreads} thread(s);", lines[0]);
+        Assert.Contains($", {Environment.ProcessorCount} thread(s);", lines[1]);
+        Assert.Contains(", 3 thread(s);", lines[2]);
+    }
+
+    [Fact]
     public void ANaNInTheThirdEpochNamesTheColumnSlotAndRowAndGivesNoModel()
     {
         var ml = new MLContext(seed: 1);

@@ -62,8 +62,11 @@ public sealed class MlpTrainer
     /// memory: data larger than memory. Memory stays within <see cref="MlpOptions.MemoryBudgetBytes"/> plus the model
     /// and optimizer state, whatever the number of rows. A first pass counts the rows and draws a sample of at most
     /// 131,072 rows, on which the recipe's statistics (input scaling, piecewise-linear quantiles, target standardization)
-    /// are fitted; then every epoch is one pass (early stopping: plus one pass scoring the held-out rows, chosen by
-    /// <see cref="ValidationSplit.IsHeldOut"/>). The next block is read on a thread of its own while the current one trains.
+    /// are fitted; then every epoch is one pass (early stopping: the held-out rows, chosen by
+    /// <see cref="ValidationSplit.IsHeldOut"/>, are scored after it: kept in memory after the first epoch's pass over
+    /// them where they fit in a quarter of the budget (the statistics sample's share, freed by then), otherwise read in a pass of
+    /// their own every epoch). The next block is read on a thread of its own while the current one trains; leave it a
+    /// core (<see cref="MlpOptions.StreamingThreads"/> threads), as the ML.NET trainers of this library do when their thread count is left automatic.
     /// Only the mini-batch solvers stream; ensemble members train one after another, each streaming. The same seed, data
     /// and budget give the same model for any thread count.
     /// </summary>
@@ -90,7 +93,7 @@ public sealed class MlpTrainer
             throw new ArgumentOutOfRangeException(nameof(MlpOptions.ValidationFraction), _options.ValidationFraction, $"{nameof(MlpOptions.ValidationFraction)} = {_options.ValidationFraction} of {survey.Rows} rows holds out {survey.ValidationRows} and leaves {survey.TrainRows} for training; early stopping needs at least 1 of each. Use more rows or turn {nameof(MlpOptions.EarlyStopping)} off.");
         }
 
-        MlpDataset sample = survey.Sample;
+        MlpDataset sample = survey.TakeSample();
         var prepared = new Prepared(sample, FitEncoder(sample, initialModel), _options, sample.FirstRow());
         var preparation = new BlockPreparation(prepared.Encoder, prepared.Inputs, prepared.Targets);
         StreamPlan plan = StreamPlan.For(source, _options, budget, preparation.RowBytes(source));
@@ -171,7 +174,7 @@ public sealed class MlpTrainer
         {
             using EpochRows rows = stream is null
                 ? new InMemoryRows(train, _options.EarlyStopping, _options.ValidationFraction, random)
-                : new StreamedRows(stream.Source, stream.Slots, stream.Survey, stream.HeldOut);
+                : new StreamedRows(stream.Source, stream.Slots, stream.Survey, stream.HeldOut, StreamPlan.HeldOutBudget(_options.EffectiveMemoryBudget));
             model = run.FitStochastic(rows, incremental: false, progress, cancellationToken);
         }
 
@@ -186,11 +189,11 @@ public sealed class MlpTrainer
         /// <summary>
         /// Fits the scalers on <paramref name="data"/> and applies everything to it, or, for a streamed fit (whose blocks
         /// are prepared as they are read), only to <paramref name="shapeOnly"/>: a row that gives the trained shapes
-        /// without an encoded copy of the whole sample.
+        /// without an encoded copy of the whole sample. A streamed fit keeps only that row (<see cref="Data"/>), not the sample.
         /// </summary>
         public Prepared(MlpDataset data, PiecewiseLinearEncoder? encoder, MlpOptions options, MlpDataset? shapeOnly = null)
         {
-            Data = data;
+            Data = shapeOnly ?? data;
             Encoder = encoder;
             Inputs = options.InputScaling == InputScaling.None || encoder is not null ? null : InputScaler.Fit(data, options.InputScaling);
             Targets = options.StandardizeTargets && !data.Head.IsClassifier ? TargetScaler.Fit(data) : null;

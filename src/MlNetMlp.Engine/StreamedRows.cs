@@ -26,6 +26,13 @@ internal readonly record struct StreamPlan(int BlockRows, int SampleRows)
     public const int MinSampleRows = 4096;
 
     /// <summary>
+    /// Bytes the held-out rows of early stopping may take, kept in memory after the first validation pass so that later
+    /// epochs read the source once instead of twice: the quarter of the budget the statistics sample had, which is freed
+    /// once the statistics are fitted. Held-out rows that need more are read from the source every epoch.
+    /// </summary>
+    public static long HeldOutBudget(long budget) => budget / 4;
+
+    /// <summary>
     /// A quarter of <paramref name="budget"/> for the sample (at least <see cref="MinSampleRows"/> rows), the rest for two blocks of raw rows plus their scaled or
     /// encoded copy (<paramref name="preparedRowBytes"/>) and an index; at least one mini-batch per block.
     /// </summary>
@@ -270,11 +277,13 @@ internal sealed class BlockPass : IDisposable
 /// </summary>
 internal sealed class StreamSurvey
 {
+    private MlpDataset? _sample;
+
     private StreamSurvey(long rows, long trainRows, MlpDataset sample, bool[] present, bool[] weighted)
     {
         Rows = rows;
         TrainRows = trainRows;
-        Sample = sample;
+        _sample = sample;
         Present = present;
         Weighted = weighted;
     }
@@ -285,7 +294,13 @@ internal sealed class StreamSurvey
 
     public long ValidationRows => Rows - TrainRows;
 
-    public MlpDataset Sample { get; }
+    /// <summary>The sample, handed over once: the survey does not keep it (its memory is the held-out rows' share of the budget, <see cref="StreamPlan.HeldOutBudget"/>).</summary>
+    public MlpDataset TakeSample()
+    {
+        MlpDataset sample = _sample ?? throw new InvalidOperationException("The survey's sample was taken already.");
+        _sample = null;
+        return sample;
+    }
 
     /// <summary>Classes with at least one row.</summary>
     public bool[] Present { get; }
@@ -375,8 +390,11 @@ internal sealed class StreamedRows : EpochRows
 {
     private readonly IMlpRowSource _source;
     private readonly BlockSlot[] _slots;
-    private readonly StreamSurvey _survey;
+    private readonly long _rows;
+    private readonly long _trainRows;
+    private readonly long _validationRows;
     private readonly Func<ulong, bool>? _heldOut;
+    private HeldOutRows? _kept;
     private BlockPass? _pass;
     private BlockSlot? _current;
     private int _next;
@@ -385,19 +403,34 @@ internal sealed class StreamedRows : EpochRows
     private CancellationToken _cancellation;
     private SeededRandom? _shuffleRandom;
 
-    public StreamedRows(IMlpRowSource source, BlockSlot[] slots, StreamSurvey survey, Func<ulong, bool>? heldOut)
+    /// <summary>
+    /// With <paramref name="heldOutBudget"/> at least the bytes the held-out rows take once prepared, the first
+    /// validation pass keeps them (block by block, as the pass delivered them) and later ones score the kept rows
+    /// without reading the source: the same rows in the same chunks, so the same scores.
+    /// </summary>
+    public StreamedRows(IMlpRowSource source, BlockSlot[] slots, StreamSurvey survey, Func<ulong, bool>? heldOut, long heldOutBudget)
     {
         _source = source;
         _slots = slots;
-        _survey = survey;
+        _rows = survey.Rows;
+        _trainRows = survey.TrainRows;
+        _validationRows = survey.ValidationRows;
         _heldOut = heldOut;
+        MlpDataset shape = slots[0].View;
+        long bytes = _validationRows * HeldOutRows.RowBytes(shape);
+        _kept = heldOut is not null && _validationRows > 0 && bytes <= heldOutBudget && _validationRows * Math.Max(shape.FeatureCount, 1) <= Array.MaxLength
+            ? new HeldOutRows(shape, (int)_validationRows)
+            : null;
     }
 
-    public override long TrainRows => _survey.TrainRows;
+    public override long TrainRows => _trainRows;
 
     public override long DataBytes => _slots.Length * _slots[0].ByteCount;
 
-    public override long ValidationRows => _survey.ValidationRows;
+    public override long ValidationRows => _validationRows;
+
+    /// <summary>Whether the held-out rows are kept in memory after the first validation pass (<see cref="StreamPlan.HeldOutBudget"/>).</summary>
+    public bool KeepsHeldOutRows => _kept is not null;
 
     public override void BeginEpoch(bool shuffle, SeededRandom random, CancellationToken cancellationToken)
     {
@@ -410,11 +443,19 @@ internal sealed class StreamedRows : EpochRows
 
     public override void BeginValidation(CancellationToken cancellationToken)
     {
-        Start(null, _heldOut, training: false, cancellationToken);
         _shuffleRandom = null;
+        if (_kept is { IsComplete: true })
+        {
+            Stop();
+            _kept.Begin();
+            return;
+        }
+
+        Start(null, _heldOut, training: false, cancellationToken);
     }
 
-    public override bool NextValidation(int chunkRows, out MlpDataset data, out ReadOnlySpan<int> rows) => Next(chunkRows, out data, out rows);
+    public override bool NextValidation(int chunkRows, out MlpDataset data, out ReadOnlySpan<int> rows) =>
+        _kept is { IsComplete: true } kept ? kept.Next(chunkRows, out data, out rows) : Next(chunkRows, out data, out rows);
 
     public override void Dispose() => Stop();
 
@@ -449,9 +490,19 @@ internal sealed class StreamedRows : EpochRows
             {
                 CheckPass(_pass);
                 Stop();
+                if (!_training)
+                {
+                    _kept?.Complete();
+                }
+
                 data = null!;
                 rows = default;
                 return false;
+            }
+
+            if (!_training)
+            {
+                _kept?.Add(_current.View);
             }
 
             int[] order = _current.Order;
@@ -472,10 +523,10 @@ internal sealed class StreamedRows : EpochRows
 
     private void CheckPass(BlockPass pass)
     {
-        long expected = _training ? _survey.TrainRows : _survey.ValidationRows;
-        if (pass.RowsRead != _survey.Rows || pass.RowsKept != expected)
+        long expected = _training ? _trainRows : _validationRows;
+        if (pass.RowsRead != _rows || pass.RowsKept != expected)
         {
-            throw new InvalidOperationException($"The training data changed between passes: pass {_passes + 1} over it delivered {pass.RowsRead} rows ({pass.RowsKept} {(_training ? "for training" : "held out")}), the first pass {_survey.Rows} ({expected}). A streamed fit reads the data once per epoch and needs the same rows every time; no model was produced.");
+            throw new InvalidOperationException($"The training data changed between passes: pass {_passes + 1} over it delivered {pass.RowsRead} rows ({pass.RowsKept} {(_training ? "for training" : "held out")}), the first pass {_rows} ({expected}). A streamed fit reads the data once per epoch and needs the same rows every time; no model was produced.");
         }
     }
 
@@ -484,5 +535,100 @@ internal sealed class StreamedRows : EpochRows
         _current = null;
         _pass?.Dispose();
         _pass = null;
+    }
+}
+
+/// <summary>
+/// The held-out rows of a streamed fit with early stopping, prepared, copied block by block from the first validation
+/// pass; then scored in the chunks that pass gave (a chunk never spans two of its blocks), so the scores are the ones
+/// a pass over the source gives.
+/// </summary>
+internal sealed class HeldOutRows
+{
+    private readonly float[] _features;
+    private readonly int[]? _labels;
+    private readonly float[]? _targets;
+    private readonly float[]? _weights;
+    private readonly int _width;
+    private readonly int _targetCount;
+    private readonly System.Collections.Generic.List<int> _blockEnds = [];
+    private readonly int[] _order;
+    private MlpDataset? _data;
+    private int _count;
+    private int _next;
+    private int _block;
+
+    /// <summary>Room for <paramref name="rows"/> rows shaped as <paramref name="shape"/> (a block's prepared view).</summary>
+    public HeldOutRows(MlpDataset shape, int rows)
+    {
+        _width = shape.FeatureCount;
+        _targetCount = shape.TargetCount;
+        _features = new float[(long)rows * _width];
+        _labels = shape.Labels is null ? null : new int[rows];
+        _targets = shape.Targets is null ? null : new float[(long)rows * _targetCount];
+        _weights = shape.Weights is null ? null : new float[rows];
+        _order = new int[rows];
+        for (int i = 0; i < rows; i++)
+        {
+            _order[i] = i;
+        }
+
+        Task = shape.Task;
+        ClassCount = shape.ClassCount;
+    }
+
+    private MlpTask Task { get; }
+
+    private int ClassCount { get; }
+
+    public bool IsComplete => _data is not null;
+
+    /// <summary>Bytes per kept row of blocks shaped as <paramref name="shape"/>.</summary>
+    public static long RowBytes(MlpDataset shape) =>
+        (sizeof(float) * ((long)shape.FeatureCount + shape.TargetCount + (shape.Weights is null ? 0 : 1))) + (shape.Labels is null ? 0 : sizeof(int)) + sizeof(int);
+
+    /// <summary>Copies a block's rows (the next block of the first validation pass).</summary>
+    public void Add(MlpDataset block)
+    {
+        int n = block.RowCount;
+        if (_count + n > _order.Length)
+        {
+            throw new InvalidOperationException($"The validation pass delivered more than the {_order.Length} held-out rows the first pass counted.");
+        }
+
+        block.Features.AsSpan(0, n * _width).CopyTo(_features.AsSpan(_count * _width));
+        block.Labels?.AsSpan(0, n).CopyTo(_labels.AsSpan(_count));
+        block.Targets?.AsSpan(0, n * _targetCount).CopyTo(_targets.AsSpan(_count * _targetCount));
+        block.Weights?.AsSpan(0, n).CopyTo(_weights.AsSpan(_count));
+        _count += n;
+        _blockEnds.Add(_count);
+    }
+
+    /// <summary>Ends the first validation pass: from now on the kept rows are scored.</summary>
+    public void Complete() => _data = MlpDataset.View(Task, _features, _width, _count, _labels, ClassCount, _targets, _targetCount, _weights);
+
+    public void Begin()
+    {
+        _next = 0;
+        _block = 0;
+    }
+
+    public bool Next(int count, out MlpDataset data, out ReadOnlySpan<int> rows)
+    {
+        data = _data!;
+        if (_next >= _count)
+        {
+            rows = default;
+            return false;
+        }
+
+        if (_next == _blockEnds[_block])
+        {
+            _block++;
+        }
+
+        rows = _order.AsSpan(_next, Math.Min(count, _blockEnds[_block] - _next));
+        _next += rows.Length;
+        return true;
     }
 }

@@ -93,6 +93,90 @@ public class StreamingTests
     }
 
     [Fact]
+    public void HeldOutRowsThatFitTheBudgetAreReadOnceAndScoredInTheChunksAPassGives()
+    {
+        // Blocks of 64 rows, chunks of 25: chunks end at block ends, and the kept rows must give the same chunks.
+        MlpDataset data = Synthetic.Blobs(9, 700, 5, 3, 2.0);
+        Func<ulong, bool> heldOut = id => ValidationSplit.IsHeldOut(id, 17, 0.2);
+        List<(int[] Labels, int[] FeatureBits)> Chunks(long heldOutBudget, out DatasetSource source, out bool keeps)
+        {
+            source = new DatasetSource(data, shuffles: true);
+            BlockSlot[] slots = [new BlockSlot(source, 64, null), new BlockSlot(source, 64, null)];
+            StreamSurvey survey = StreamSurvey.Run(source, slots, 4096, heldOut, 17, CancellationToken.None);
+            using var rows = new StreamedRows(source, slots, survey, heldOut, heldOutBudget);
+            keeps = rows.KeepsHeldOutRows;
+            var chunks = new List<(int[], int[])>();
+            for (int epoch = 0; epoch < 3; epoch++)
+            {
+                rows.BeginEpoch(shuffle: true, new SeededRandom(epoch), CancellationToken.None);
+                while (rows.NextBatch(32, out _, out _))
+                {
+                }
+
+                rows.BeginValidation(CancellationToken.None);
+                while (rows.NextValidation(25, out MlpDataset chunk, out ReadOnlySpan<int> at))
+                {
+                    int[] labels = new int[at.Length];
+                    var bits = new List<int>();
+                    for (int r = 0; r < at.Length; r++)
+                    {
+                        labels[r] = chunk.Labels![at[r]];
+                        bits.AddRange(Synthetic.Bits(chunk.Features.AsSpan(at[r] * chunk.FeatureCount, chunk.FeatureCount).ToArray()));
+                    }
+
+                    chunks.Add((labels, bits.ToArray()));
+                }
+            }
+
+            return chunks;
+        }
+
+        List<(int[] Labels, int[] FeatureBits)> read = Chunks(0, out DatasetSource reading, out bool readKeeps);
+        List<(int[] Labels, int[] FeatureBits)> kept = Chunks(1 << 20, out DatasetSource keeping, out bool keptKeeps);
+        Assert.False(readKeeps);
+        Assert.True(keptKeeps);
+        Assert.Equal(read.Count, kept.Count);
+        for (int i = 0; i < read.Count; i++)
+        {
+            Assert.Equal(read[i].Labels, kept[i].Labels);
+            Assert.Equal(read[i].FeatureBits, kept[i].FeatureBits);
+        }
+
+        Assert.All(read, c => Assert.InRange(c.Labels.Length, 1, 25));
+        Assert.Contains(read, c => c.Labels.Length < 25);
+
+        // Survey, three training passes, and a validation pass per epoch; keeping them, one validation pass only.
+        Assert.Equal(7, reading.Passes.Count);
+        Assert.Equal(5, keeping.Passes.Count);
+        Assert.Equal(reading.Opened, reading.Disposed);
+        Assert.Equal(keeping.Opened, keeping.Disposed);
+    }
+
+    [Fact]
+    public void AFitThatKeepsItsHeldOutRowsScoresTheRowsTheRuleHoldsOut()
+    {
+        MlpDataset data = Synthetic.Blobs(9, 900, 5, 3, 2.0);
+        MlpOptions options = Options(threads: 1);
+        options.EarlyStopping = true;
+        options.ValidationFraction = 0.2;
+        options.EarlyStoppingMetric = EarlyStoppingMetric.Score;
+        options.MaxEpochs = 5;
+        options.MemoryBudgetBytes = 1 << 20;
+        var source = new DatasetSource(data, shuffles: true);
+        MlpModel model = new MlpTrainer(options).Fit(source);
+
+        // The first pass, five training passes and one validation pass: later epochs scored the kept rows.
+        Assert.Equal(7, source.Passes.Count);
+        Assert.Single(source.Passes.Skip(1), p => p.Seed is null);
+        Assert.Equal(5, model.History.ValidationScores.Count);
+
+        // The model kept is the best epoch's (a later one, scored on the kept rows); its accuracy on the held-out rows is that epoch's score.
+        Assert.True(model.History.ValidationScores.ToList().IndexOf(model.History.ValidationScores.Max()) > 0, string.Join(", ", model.History.ValidationScores));
+        int[] heldOut = Enumerable.Range(0, data.RowCount).Where(i => ValidationSplit.IsHeldOut((ulong)i, options.Seed!.Value, options.ValidationFraction)).ToArray();
+        Assert.Equal(model.History.ValidationScores.Max(), Synthetic.Accuracy(model, data, heldOut), 12);
+    }
+
+    [Fact]
     public void ANonFiniteFeatureInALaterEpochStopsTrainingNamingTheRowAndFeature()
     {
         MlpDataset data = Synthetic.Blobs(4, 600, 6, 2, 1.5);

@@ -551,6 +551,8 @@ internal sealed class HeldOutRows
     private readonly float[]? _weights;
     private readonly int _width;
     private readonly int _targetCount;
+    private readonly MlpTask _task;
+    private readonly int _classCount;
     private readonly System.Collections.Generic.List<int> _blockEnds = [];
     private readonly int[] _order;
     private MlpDataset? _data;
@@ -573,13 +575,9 @@ internal sealed class HeldOutRows
             _order[i] = i;
         }
 
-        Task = shape.Task;
-        ClassCount = shape.ClassCount;
+        _task = shape.Task;
+        _classCount = shape.ClassCount;
     }
-
-    private MlpTask Task { get; }
-
-    private int ClassCount { get; }
 
     public bool IsComplete => _data is not null;
 
@@ -587,13 +585,16 @@ internal sealed class HeldOutRows
     public static long RowBytes(MlpDataset shape) =>
         (sizeof(float) * ((long)shape.FeatureCount + shape.TargetCount + (shape.Weights is null ? 0 : 1))) + (shape.Labels is null ? 0 : sizeof(int)) + sizeof(int);
 
-    /// <summary>Copies a block's rows (the next block of the first validation pass).</summary>
+    /// <summary>
+    /// Copies a block's rows (the next block of the first validation pass). Rows beyond the count the first pass gave are
+    /// not copied: the pass's own check (<c>StreamedRows.CheckPass</c>) then reports the changed data.
+    /// </summary>
     public void Add(MlpDataset block)
     {
         int n = block.RowCount;
         if (_count + n > _order.Length)
         {
-            throw new InvalidOperationException($"The validation pass delivered more than the {_order.Length} held-out rows the first pass counted.");
+            return;
         }
 
         block.Features.AsSpan(0, n * _width).CopyTo(_features.AsSpan(_count * _width));
@@ -605,7 +606,7 @@ internal sealed class HeldOutRows
     }
 
     /// <summary>Ends the first validation pass: from now on the kept rows are scored.</summary>
-    public void Complete() => _data = MlpDataset.View(Task, _features, _width, _count, _labels, ClassCount, _targets, _targetCount, _weights);
+    public void Complete() => _data = MlpDataset.View(_task, _features, _width, _count, _labels, _classCount, _targets, _targetCount, _weights);
 
     public void Begin()
     {

@@ -68,15 +68,11 @@ public class StreamingTests
     public void TheHeldOutRowsAreChosenByRowIdSoEveryEpochScoresTheSameRows()
     {
         MlpDataset data = Synthetic.Blobs(9, 900, 5, 3, 2.0);
-        MlpOptions options = Options(threads: 1);
-        options.EarlyStopping = true;
-        options.ValidationFraction = 0.2;
-        options.EarlyStoppingMetric = EarlyStoppingMetric.Score;
-        options.MaxEpochs = 1;
+        MlpOptions options = HoldingOut(epochs: 1);
 
         // The source shuffles every training pass, so positions and ids differ; the score is over the ids the rule holds out.
         MlpModel model = new MlpTrainer(options).Fit(new DatasetSource(data, shuffles: true));
-        int[] heldOut = Enumerable.Range(0, data.RowCount).Where(i => ValidationSplit.IsHeldOut((ulong)i, options.Seed!.Value, options.ValidationFraction)).ToArray();
+        int[] heldOut = HeldOutIds(data, options);
         Assert.InRange(heldOut.Length, 0.15 * data.RowCount, 0.25 * data.RowCount);
         Assert.Equal(Synthetic.Accuracy(model, data, heldOut), model.History.ValidationScores[0], 12);
 
@@ -156,11 +152,7 @@ public class StreamingTests
     public void AFitThatKeepsItsHeldOutRowsScoresTheRowsTheRuleHoldsOut()
     {
         MlpDataset data = Synthetic.Blobs(9, 900, 5, 3, 2.0);
-        MlpOptions options = Options(threads: 1);
-        options.EarlyStopping = true;
-        options.ValidationFraction = 0.2;
-        options.EarlyStoppingMetric = EarlyStoppingMetric.Score;
-        options.MaxEpochs = 5;
+        MlpOptions options = HoldingOut(epochs: 5);
         options.MemoryBudgetBytes = 1 << 20;
         var source = new DatasetSource(data, shuffles: true);
         MlpModel model = new MlpTrainer(options).Fit(source);
@@ -172,8 +164,7 @@ public class StreamingTests
 
         // The model kept is the best epoch's (a later one, scored on the kept rows); its accuracy on the held-out rows is that epoch's score.
         Assert.True(model.History.ValidationScores.ToList().IndexOf(model.History.ValidationScores.Max()) > 0, string.Join(", ", model.History.ValidationScores));
-        int[] heldOut = Enumerable.Range(0, data.RowCount).Where(i => ValidationSplit.IsHeldOut((ulong)i, options.Seed!.Value, options.ValidationFraction)).ToArray();
-        Assert.Equal(model.History.ValidationScores.Max(), Synthetic.Accuracy(model, data, heldOut), 12);
+        Assert.Equal(model.History.ValidationScores.Max(), Synthetic.Accuracy(model, data, HeldOutIds(data, options)), 12);
     }
 
     [Fact]
@@ -293,6 +284,21 @@ public class StreamingTests
         NumberOfThreads = threads,
         MemoryBudgetBytes = TinyBudget,
     };
+
+    /// <summary>Early stopping on a fifth of the rows, scored by accuracy, for <paramref name="epochs"/> epochs.</summary>
+    private static MlpOptions HoldingOut(int epochs)
+    {
+        MlpOptions options = Options(threads: 1);
+        options.EarlyStopping = true;
+        options.ValidationFraction = 0.2;
+        options.EarlyStoppingMetric = EarlyStoppingMetric.Score;
+        options.MaxEpochs = epochs;
+        return options;
+    }
+
+    /// <summary>The rows of <paramref name="data"/> (ids = row numbers) the hold-out rule holds out under <paramref name="options"/>.</summary>
+    private static int[] HeldOutIds(MlpDataset data, MlpOptions options) =>
+        Enumerable.Range(0, data.RowCount).Where(i => ValidationSplit.IsHeldOut((ulong)i, options.Seed!.Value, options.ValidationFraction)).ToArray();
 
     internal enum Fault
     {

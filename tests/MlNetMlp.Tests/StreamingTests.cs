@@ -48,16 +48,13 @@ public sealed class StreamingTests : IDisposable
         IDataView data = ml.Data.LoadFromEnumerable(Rows(600));
         var log = new List<string>();
         ml.Log += (_, e) => log.Add(e.Message);
-        MlpBinaryTrainer.Options never = Options(threads: 1);
-        never.Streaming = MlpStreaming.Never;
-        MlpBinaryTrainer.Options roomy = Options(threads: 1);
-        roomy.Streaming = MlpStreaming.Automatic;
+        MlpBinaryTrainer.Options never = Options(threads: 1, MlpStreaming.Never);
+        MlpBinaryTrainer.Options roomy = Options(threads: 1, MlpStreaming.Automatic);
         roomy.MemoryBudgetBytes = 1L << 30;
         Assert.Equal(Bits(Parameters(ml, data, never)), Bits(Parameters(ml, data, roomy)));
         Assert.DoesNotContain(log, m => m.Contains("rows streamed", StringComparison.Ordinal));
 
-        MlpBinaryTrainer.Options tight = Options(threads: 1);
-        tight.Streaming = MlpStreaming.Automatic;
+        MlpBinaryTrainer.Options tight = Options(threads: 1, MlpStreaming.Automatic);
         tight.MemoryBudgetBytes = 4096;
         Parameters(ml, data, tight);
         Assert.Contains(log, m => m.Contains("600 rows streamed", StringComparison.Ordinal));
@@ -70,17 +67,9 @@ public sealed class StreamingTests : IDisposable
         IDataView data = ml.Data.LoadFromEnumerable(Rows(600));
         var log = new List<string>();
         ml.Log += (_, e) => log.Add(e.Message);
-        MlpBinaryTrainer.Options streamed = Options(threads: 1);
-        streamed.NumberOfThreads = null;
-        streamed.Streaming = MlpStreaming.Always;
-        Parameters(ml, data, streamed);
-        MlpBinaryTrainer.Options inMemory = Options(threads: 1);
-        inMemory.NumberOfThreads = null;
-        inMemory.Streaming = MlpStreaming.Never;
-        Parameters(ml, data, inMemory);
-        MlpBinaryTrainer.Options chosen = Options(threads: 3);
-        chosen.Streaming = MlpStreaming.Always;
-        Parameters(ml, data, chosen);
+        Parameters(ml, data, Options(threads: null, MlpStreaming.Always));
+        Parameters(ml, data, Options(threads: null, MlpStreaming.Never));
+        Parameters(ml, data, Options(threads: 3, MlpStreaming.Always));
 
         string[] lines = log.Where(m => m.Contains("hidden layers [", StringComparison.Ordinal)).ToArray();
         Assert.Equal(3, lines.Length);
@@ -143,7 +132,8 @@ public sealed class StreamingTests : IDisposable
         Assert.Equal(nameof(MlpTrainerOptions.Streaming), error.ParamName);
     }
 
-    private static MlpBinaryTrainer.Options Options(int threads) => new()
+    /// <summary>A small network with early stopping, streamed (by default) with a 1-byte budget: every block one mini-batch.</summary>
+    private static MlpBinaryTrainer.Options Options(int? threads, MlpStreaming streaming = MlpStreaming.Always) => new()
     {
         Recipe = MlpRecipe.ScikitLearn,
         HiddenLayerSizes = [8],
@@ -153,7 +143,7 @@ public sealed class StreamingTests : IDisposable
         InputScaling = InputScaling.Robust,
         Seed = 5,
         NumberOfThreads = threads,
-        Streaming = MlpStreaming.Always,
+        Streaming = streaming,
         MemoryBudgetBytes = 1,
     };
 

@@ -68,7 +68,7 @@ internal sealed unsafe class Backprop : IParallelWork
 
     private readonly HiddenActivation _activation;
     private readonly bool _sparseInput;
-    private readonly int _threads;
+    private int _threads;
     private readonly bool _layerByLayer;
     private readonly int _layers;
     private readonly int[] _sizes;
@@ -120,7 +120,7 @@ internal sealed unsafe class Backprop : IParallelWork
     {
         _activation = activation;
         _sparseInput = sparseInput;
-        _threads = threads;
+        Threads = threads;
         Capacity = capacity;
         _layers = layout.LayerCount;
         _sizes = layout.Sizes.ToArray();
@@ -383,6 +383,13 @@ internal sealed unsafe class Backprop : IParallelWork
                 WeightGradient(piece);
                 break;
         }
+    }
+
+    /// <summary>Threads the next chunks may use; it may change between chunks, since results do not depend on it.</summary>
+    public int Threads
+    {
+        get => _threads;
+        set => _threads = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(Threads), value, $"{nameof(Threads)} must be at least 1; got {value}.");
     }
 
     private bool Parallel => _threads > 1 && MaySplit(_rows, _layout.WeightCount);

@@ -31,6 +31,9 @@ internal abstract class EpochRows : IDisposable
     /// <summary>Held-out rows.</summary>
     public abstract long ValidationRows { get; }
 
+    /// <summary>The threads the current block's batches train on, where the rows choose them (<see cref="StreamThreadChoice"/>); null to keep the fit's.</summary>
+    public virtual int? BlockThreads => null;
+
     /// <summary>Stops any pass still reading.</summary>
     public virtual void Dispose()
     {

@@ -121,16 +121,15 @@ public sealed class MlpOptions
     /// <summary>What early stopping watches on the held-out rows. Default <see cref="MlNetMlp.EarlyStoppingMetric.Score"/> (scikit-learn).</summary>
     public EarlyStoppingMetric EarlyStoppingMetric { get; set; }
 
-    /// <summary>Threads the matrix products may use; results are identical for any value. Default: the processor count.</summary>
-    public int NumberOfThreads { get; set; } = Environment.ProcessorCount;
-
     /// <summary>
-    /// Threads for the matrix products of a streamed fit whose thread count is left automatic: the processor count less
-    /// one (at least 1), so the block reader, busy for the whole epoch, has a core of its own. Measured on 2 cores with a
-    /// W3-shaped binary .idv: a streamed epoch took 10% (shuffled cursor) to 13% (in order) less time with 1 training thread than with 2, which contended with
-    /// the reader (and ML.NET's decompression) for the same cores.
+    /// Threads the matrix products may use; results are identical for any value. 0 for automatic (the default): the
+    /// processor count in memory; in a streamed fit, the processor count or one fewer, whichever trains faster, which
+    /// <see cref="StreamThreadChoice"/> measures on blocks of every epoch (the block reader shares the cores).
     /// </summary>
-    public static int StreamingThreads => Math.Max(1, Environment.ProcessorCount - 1);
+    public int NumberOfThreads { get; set; }
+
+    /// <summary>The threads an in-memory fit uses: <see cref="NumberOfThreads"/>, or the processor count for automatic.</summary>
+    internal int FixedThreads => NumberOfThreads > 0 ? NumberOfThreads : Environment.ProcessorCount;
 
     /// <summary>
     /// Memory a streamed fit (<see cref="MlpTrainer.Fit(IMlpRowSource, MlpModel?, System.Action{MlpEpochReport}?, System.Threading.CancellationToken)"/>)
@@ -280,9 +279,9 @@ public sealed class MlpOptions
             throw new ArgumentOutOfRangeException(nameof(MemoryBudgetBytes), MemoryBudgetBytes, $"{nameof(MemoryBudgetBytes)} must be positive, or 0 for automatic (a quarter of the available memory); got {MemoryBudgetBytes}.");
         }
 
-        if (NumberOfThreads < 1)
+        if (NumberOfThreads < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(NumberOfThreads), NumberOfThreads, $"{nameof(NumberOfThreads)} must be at least 1; got {NumberOfThreads}.");
+            throw new ArgumentOutOfRangeException(nameof(NumberOfThreads), NumberOfThreads, $"{nameof(NumberOfThreads)} must be at least 1, or 0 for automatic; got {NumberOfThreads}.");
         }
     }
 

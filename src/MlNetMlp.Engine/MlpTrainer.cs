@@ -65,8 +65,9 @@ public sealed class MlpTrainer
     /// are fitted; then every epoch is one pass (early stopping: the held-out rows, chosen by
     /// <see cref="ValidationSplit.IsHeldOut"/>, are scored after it: kept in memory after the first epoch's pass over
     /// them where they fit in a quarter of the budget (the statistics sample's share, freed by then), otherwise read in a pass of
-    /// their own every epoch). The next block is read on a thread of its own while the current one trains; leave it a
-    /// core (<see cref="MlpOptions.StreamingThreads"/> threads), as the ML.NET trainers of this library do when their thread count is left automatic.
+    /// their own every epoch). The next block is read on a thread of its own while the current one trains; with automatic
+    /// threads (<see cref="MlpOptions.NumberOfThreads"/> 0) each block trains on every processor or one fewer, whichever
+    /// the epoch's first blocks found faster (<see cref="StreamThreadChoice"/>).
     /// Only the mini-batch solvers stream; ensemble members train one after another, each streaming. The same seed, data
     /// and budget give the same model for any thread count.
     /// </summary>
@@ -174,7 +175,7 @@ public sealed class MlpTrainer
         {
             using EpochRows rows = stream is null
                 ? new InMemoryRows(train, _options.EarlyStopping, _options.ValidationFraction, random)
-                : new StreamedRows(stream.Source, stream.Slots, stream.Survey, stream.HeldOut, StreamPlan.HeldOutBudget(_options.EffectiveMemoryBudget));
+                : new StreamedRows(stream.Source, stream.Slots, stream.Survey, stream.HeldOut, StreamPlan.HeldOutBudget(_options.EffectiveMemoryBudget), StreamThreadChoice.For(_options));
             model = run.FitStochastic(rows, incremental: false, progress, cancellationToken);
         }
 
@@ -463,7 +464,7 @@ public sealed class MlpTrainer
             bool earlyStopping = _options.EarlyStopping && !incremental;
             long n = rows.TrainRows;
             int batchSize = _options.Solver.BatchRows(_options, (int)Math.Min(n, int.MaxValue));
-            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, rows.DataBytes, _data.IsSparse, Layout, batchSize), _options.NumberOfThreads, _data.IsSparse);
+            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, rows.DataBytes, _data.IsSparse, Layout, batchSize), _options.FixedThreads, _data.IsSparse);
             var gradient = new float[Layout.Count];
             _optimizer ??= _options.Solver.CreateOptimizer(Layout.Count)!;
             float[]? best = earlyStopping ? (float[])_parameters.Clone() : null;
@@ -489,6 +490,11 @@ public sealed class MlpTrainer
                     if (!rows.NextBatch(batchSize, out MlpDataset data, out ReadOnlySpan<int> batchRows))
                     {
                         break;
+                    }
+
+                    if (rows.BlockThreads is int threads)
+                    {
+                        backprop.Threads = threads;
                     }
 
                     batch++;
@@ -579,7 +585,7 @@ public sealed class MlpTrainer
                 rows[i] = i;
             }
 
-            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, solver.BatchRows(_options, n)), _options.NumberOfThreads, _data.IsSparse);
+            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, solver.BatchRows(_options, n)), _options.FixedThreads, _data.IsSparse);
             ReserveHistory(_options.MaxEpochs, validation: false);
             double l2 = _options.L2Regularization;
             Lbfgs lbfgs = solver.CreateFullBatchMinimizer(Layout.Count, (x, g) =>

@@ -394,6 +394,7 @@ internal sealed class StreamedRows : EpochRows
     private readonly long _trainRows;
     private readonly long _validationRows;
     private readonly Func<ulong, bool>? _heldOut;
+    private readonly StreamThreadChoice? _threads;
     private HeldOutRows? _kept;
     private BlockPass? _pass;
     private BlockSlot? _current;
@@ -404,13 +405,14 @@ internal sealed class StreamedRows : EpochRows
     private SeededRandom? _shuffleRandom;
 
     /// <summary>
-    /// With <paramref name="heldOutBudget"/> at least the bytes the held-out rows take once prepared, the first
+    /// With <paramref name="threads"/> the training blocks choose their threads (automatic threads). With <paramref name="heldOutBudget"/> at least the bytes the held-out rows take once prepared, the first
     /// validation pass keeps them (block by block, as the pass delivered them) and later ones score the kept rows
     /// without reading the source: the same rows in the same chunks, so the same scores.
     /// </summary>
-    public StreamedRows(IMlpRowSource source, BlockSlot[] slots, StreamSurvey survey, Func<ulong, bool>? heldOut, long heldOutBudget)
+    public StreamedRows(IMlpRowSource source, BlockSlot[] slots, StreamSurvey survey, Func<ulong, bool>? heldOut, long heldOutBudget, StreamThreadChoice? threads = null)
     {
         _source = source;
+        _threads = threads;
         _slots = slots;
         _rows = survey.Rows;
         _trainRows = survey.TrainRows;
@@ -429,6 +431,8 @@ internal sealed class StreamedRows : EpochRows
 
     public override long ValidationRows => _validationRows;
 
+    public override int? BlockThreads => _threads?.Threads;
+
     /// <summary>Whether the held-out rows are kept in memory after the first validation pass (<see cref="StreamPlan.HeldOutBudget"/>).</summary>
     public bool KeepsHeldOutRows => _kept is not null;
 
@@ -437,6 +441,7 @@ internal sealed class StreamedRows : EpochRows
         Func<ulong, bool>? keep = _heldOut is null ? null : id => !_heldOut(id);
         Start(shuffle ? random.NextInt(int.MaxValue) : null, keep, training: true, cancellationToken);
         _shuffleRandom = shuffle ? random : null;
+        _threads?.BeginPass();
     }
 
     public override bool NextBatch(int batchRows, out MlpDataset data, out ReadOnlySpan<int> rows) => Next(batchRows, out data, out rows);
@@ -500,7 +505,11 @@ internal sealed class StreamedRows : EpochRows
                 return false;
             }
 
-            if (!_training)
+            if (_training)
+            {
+                _threads?.NextBlock(_current.Count);
+            }
+            else
             {
                 _kept?.Add(_current.View);
             }

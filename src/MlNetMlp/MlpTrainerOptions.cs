@@ -210,8 +210,9 @@ public abstract class MlpTrainerOptions
     public bool StreamingShuffledCursor { get; set; } = true;
 
     /// <summary>
-    /// Threads for the matrix products; null for the processor count (when streaming, one less, leaving the block reader a
-    /// core: <see cref="MlpOptions.StreamingThreads"/>). Results do not depend on it. Default null.
+    /// Threads for the matrix products; null for automatic: the processor count in memory; when streaming, the processor
+    /// count or one fewer (leaving the block reader a core), whichever the blocks of each epoch train faster on
+    /// (<see cref="MlpOptions.NumberOfThreads"/>). Results do not depend on it. Default null.
     /// </summary>
     public int? NumberOfThreads { get; set; }
 
@@ -300,7 +301,7 @@ public abstract class MlpTrainerOptions
             WeightDecay = WeightDecay,
             LearningRateDecay = LearningRateDecay,
             WarmupFraction = WarmupFraction,
-            NumberOfThreads = NumberOfThreads ?? Environment.ProcessorCount,
+            NumberOfThreads = NumberOfThreads ?? 0,
             MemoryBudgetBytes = MemoryBudgetBytes,
         };
         options.Validate();

@@ -70,7 +70,7 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
 
         ApplyDataSizeRules(engineOptions, data.Data.RowCount, data.Data.IsSparse && data.Data.FeatureCount > MlpDataset.MaxDensifiedFeatures);
         MlpModel? start = initialModel is null ? null : ClassNames.MapClasses(initialModel, data.ClassNames, _options.LabelColumnName);
-        MlpModel model = Train(engineOptions, $"{data.Data.RowCount} rows, {data.Data.FeatureCount} features", (trainer, report) => trainer.Fit(data.Data, start, report, _options.CancellationToken));
+        MlpModel model = Train(engineOptions, $"{data.Data.RowCount} rows, {data.Data.FeatureCount} features", streamed: false, (trainer, report) => trainer.Fit(data.Data, start, report, _options.CancellationToken));
         ClassNames? names = data.ClassNames ?? initialModel?.ClassNames;
         return new MlpPredictionTransformer(new MlpModelParameters(model, names), _options.FeatureColumnName, data.FeatureType);
     }
@@ -101,11 +101,6 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
     private MlpPredictionTransformer FitStreamed(IDataView trainData, MlpOptions engineOptions, MlpModelParameters? initialModel)
     {
         TrainingData.Columns columns = TrainingData.Resolve(trainData, _options, _task);
-        if (_options.NumberOfThreads is null)
-        {
-            engineOptions.NumberOfThreads = MlpOptions.StreamingThreads;
-        }
-
         // The size rules (batch, epochs, ensemble, early stopping) are heuristics: a reported count will do for them.
         // The engine counts the rows it trains on itself.
         long rows = trainData.GetRowCount() ?? CountRows(trainData, _options.CancellationToken);
@@ -114,7 +109,7 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         MlpModel? start = initialModel is null ? null : ClassNames.MapClasses(initialModel, classNames, _options.LabelColumnName);
         var source = new DataViewRowSource(trainData, columns, _options.StreamingShuffledCursor);
         string budget = string.Create(CultureInfo.InvariantCulture, $"{engineOptions.EffectiveMemoryBudget / (1 << 20):N0} MiB");
-        MlpModel model = Train(engineOptions, $"{rows} rows streamed (memory budget {budget}), {columns.FeatureCount} features", (trainer, report) => trainer.Fit(source, start, report, _options.CancellationToken));
+        MlpModel model = Train(engineOptions, $"{rows} rows streamed (memory budget {budget}), {columns.FeatureCount} features", streamed: true, (trainer, report) => trainer.Fit(source, start, report, _options.CancellationToken));
         ClassNames? names = classNames ?? initialModel?.ClassNames;
         return new MlpPredictionTransformer(new MlpModelParameters(model, names), _options.FeatureColumnName, columns.Features.Type);
     }
@@ -173,10 +168,14 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
     }
 
     /// <summary>Runs <paramref name="fit"/> with every epoch logged to the <c>MLContext</c> and passed to the user's callback, and logs how it stopped.</summary>
-    private MlpModel Train(MlpOptions engineOptions, string what, Func<MlpTrainer, Action<MlpEpochReport>, MlpModel> fit)
+    private MlpModel Train(MlpOptions engineOptions, string what, bool streamed, Func<MlpTrainer, Action<MlpEpochReport>, MlpModel> fit)
     {
         using IChannel channel = _host.Start("Training");
-        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"MLP {_task}: {what}, hidden layers [{string.Join(", ", engineOptions.HiddenLayerSizes)}], {engineOptions.Solver.GetType().Name}, batch {engineOptions.BatchSize}, at most {engineOptions.MaxEpochs} epochs, {engineOptions.EnsembleSize} network(s), early stopping {(engineOptions.EarlyStopping ? "on" : "off")}, {engineOptions.NumberOfThreads} thread(s); {Inputs(engineOptions)}."));
+        int processors = Environment.ProcessorCount;
+        string threads = engineOptions.NumberOfThreads > 0 ? $"{engineOptions.NumberOfThreads} thread(s)"
+            : streamed && processors > 1 ? $"{processors} or {processors - 1} threads, whichever trains the streamed blocks faster"
+            : $"{processors} thread(s)";
+        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"MLP {_task}: {what}, hidden layers [{string.Join(", ", engineOptions.HiddenLayerSizes)}], {engineOptions.Solver.GetType().Name}, batch {engineOptions.BatchSize}, at most {engineOptions.MaxEpochs} epochs, {engineOptions.EnsembleSize} network(s), early stopping {(engineOptions.EarlyStopping ? "on" : "off")}, {threads}; {Inputs(engineOptions)}."));
         Action<MlpEpochReport>? userProgress = _options.Progress;
         int maxEpochs = engineOptions.MaxEpochs;
         void Report(MlpEpochReport report)

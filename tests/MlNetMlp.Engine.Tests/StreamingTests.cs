@@ -51,17 +51,44 @@ public class StreamingTests
         one.InputScaling = InputScaling.Robust;
         MlpOptions two = one.Clone();
         two.NumberOfThreads = 2;
+        // Automatic: blocks of one batch, so every pass trains blocks on every processor and on one fewer.
+        MlpOptions automatic = one.Clone();
+        automatic.NumberOfThreads = 0;
         MlpModel first = new MlpTrainer(one).Fit(new DatasetSource(data, shuffles: true));
         MlpModel again = new MlpTrainer(one).Fit(new DatasetSource(data, shuffles: true));
         MlpModel threaded = new MlpTrainer(two).Fit(new DatasetSource(data, shuffles: true));
         SerializerTests.AssertSameModel(first, again);
         SerializerTests.AssertSameModel(first, threaded);
+        SerializerTests.AssertSameModel(first, new MlpTrainer(automatic).Fit(new DatasetSource(data, shuffles: true)));
         Assert.Equal(Synthetic.Bits(first.History.LossCurve), Synthetic.Bits(threaded.History.LossCurve));
         Assert.Equal(Synthetic.Bits(first.History.ValidationScores), Synthetic.Bits(threaded.History.ValidationScores));
 
         MlpOptions otherSeed = one.Clone();
         otherSeed.Seed = 8;
         Assert.NotEqual(Synthetic.Bits(first.GetParameters()), Synthetic.Bits(new MlpTrainer(otherSeed).Fit(new DatasetSource(data, shuffles: true)).GetParameters()));
+    }
+
+    [Theory]
+    [InlineData(10, 30, 4)]
+    [InlineData(30, 10, 3)]
+    public void AutomaticThreadsTimeBothCountsInEveryCycleAndTrainTheRestOnTheFaster(long manyTicks, long fewerTicks, int chosen)
+    {
+        long now = 0;
+        var choice = new StreamThreadChoice(4, () => now);
+        var used = new List<int>();
+        choice.BeginPass();
+        for (int block = 0; block < StreamThreadChoice.Cycle + 6; block++)
+        {
+            choice.NextBlock(100);
+            used.Add(choice.Threads);
+            // Block 0 is slow (the pass's start) and is not timed.
+            now += block == 0 ? 1000 : choice.Threads == 4 ? manyTicks : fewerTicks;
+        }
+
+        Assert.Equal([4, 4, 3, 3], used.Skip(1).Take(4));
+        Assert.All(used.Skip(5).Take(StreamThreadChoice.Cycle - 5), t => Assert.Equal(chosen, t));
+        Assert.Equal([4, 4, 3, 3], used.Skip(StreamThreadChoice.Cycle + 1).Take(4));
+        Assert.Null(StreamThreadChoice.For(new MlpOptions { NumberOfThreads = 2 }));
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public class ValidationTests
         yield return Case("ValidationFraction", 1.0, o => o.ValidationFraction = 1);
         yield return Case("ValidationFraction", -0.1, o => o.ValidationFraction = -0.1);
         yield return Case("ValidationFraction", double.NaN, o => o.ValidationFraction = double.NaN);
-        yield return Case("NumberOfThreads", 0, o => o.NumberOfThreads = 0);
+        yield return Case("NumberOfThreads", -1, o => o.NumberOfThreads = -1);
         yield return Case("NumberOfThreads", -2, o => o.NumberOfThreads = -2);
         yield return Case("LeakyReluSlope", 0f, o => o.LeakyReluSlope = 0);
         yield return Case("LeakyReluSlope", 1f, o => o.LeakyReluSlope = 1);

@@ -231,6 +231,7 @@ internal static class WorkerPool
                 while (Generation == seen)
                 {
                     Thread.SpinWait(8);
+                    Thread.Yield();
                     if (Stopwatch.GetTimestamp() > deadline)
                     {
                         Volatile.Write(ref _sleeping, 1);

@@ -9,9 +9,10 @@ namespace MlNetMlp.Engine;
 /// Which is faster depends on how much CPU reading a row takes against training it: on 2 cores, one training thread
 /// was 10-13% faster on ML.NET's Deflate-compressed binary .idv (reading a row cost about as much CPU as training it),
 /// and two were 25% faster on an uncompressed one. So it is measured, not guessed: in every training pass, of each
-/// run of <see cref="Cycle"/> blocks, block 0 is left out (it includes the pass's start), blocks 1-2 train on every
-/// processor and blocks 3-4 on one fewer, each timed from its start to the next block's start (so waiting for the
-/// reader counts), and the rest of the run trains on whichever gave more rows a second. Results do not depend on the
+/// run of <see cref="Cycle"/> blocks, block 0 is left out (it includes the pass's start), blocks 1-4 train on every
+/// processor and blocks 5-8 on one fewer, and blocks 2-4 and 6-8 are timed from their start to the next block's start
+/// (so waiting for the reader counts; the first block of each count is not timed, as the reader's buffer still holds
+/// what the other count left it), and the rest of the run trains on whichever gave more rows a second. Results do not depend on the
 /// thread count, so the choice, which depends on timing, never changes the model.
 /// </summary>
 internal sealed class StreamThreadChoice
@@ -19,7 +20,8 @@ internal sealed class StreamThreadChoice
     /// <summary>Blocks between two measurements of both choices.</summary>
     public const int Cycle = 64;
 
-    private const int Probe = 2;
+    /// <summary>Blocks each count trains on in a cycle's probe.</summary>
+    private const int Probe = 4;
 
     private readonly int _many;
     private readonly int _fewer;
@@ -53,10 +55,8 @@ internal sealed class StreamThreadChoice
     public void NextBlock(int rows)
     {
         long now = _clock();
-        int phase = _block % Cycle;
-        if (_block >= 0 && phase is >= 1 and <= 2 * Probe)
+        if (_block >= 0 && Timed(_block % Cycle) is int which)
         {
-            int which = phase <= Probe ? 0 : 1;
             _seconds[which] += (now - _started) / (double)Stopwatch.Frequency;
             _rowsTimed[which] += _rows;
         }
@@ -64,7 +64,7 @@ internal sealed class StreamThreadChoice
         _block++;
         _started = now;
         _rows = rows;
-        phase = _block % Cycle;
+        int phase = _block % Cycle;
         if (phase == 1)
         {
             Array.Clear(_seconds);
@@ -81,4 +81,15 @@ internal sealed class StreamThreadChoice
             Threads = phase <= Probe ? _many : _fewer;
         }
     }
+
+    /// <summary>
+    /// Which count a block of this phase times (0: every processor, 1: one fewer), or null. The first block of each
+    /// probe is not timed: the reader's buffer still holds what the previous count left it.
+    /// </summary>
+    private static int? Timed(int phase) => phase switch
+    {
+        >= 2 and <= Probe => 0,
+        >= Probe + 2 and <= 2 * Probe => 1,
+        _ => null,
+    };
 }

@@ -16,7 +16,7 @@ namespace MlNetMlp.Benchmarks;
 ///   dotnet run -c Release -- gemm ["256x100x256;..."]                                (GFLOP/s of the three products)
 ///   dotnet run -c Release -- mlnet                                                   (PredictionEngine latency, Transform throughput)
 ///   dotnet run -c Release -- onnx                                                    (the exported model in ONNX Runtime next to ours)
-///   dotnet run -c Release -- stream [--gb 4] [--dir DIR] [--keep 1] [--verbose 1]      (one streamed epoch over a W3-shaped .idv under a 1 GiB heap)
+///   dotnet run -c Release -- stream [--gb 4] [--compressed 1] [--dir DIR] [--keep 1] [--verbose 1]   (one streamed epoch over a W3-shaped .idv under a 1 GiB heap)
 /// </code>
 /// </summary>
 public static class Program

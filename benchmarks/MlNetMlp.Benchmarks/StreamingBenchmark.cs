@@ -6,26 +6,30 @@ using System.IO;
 using System.Threading;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetMlp.Engine;
 
 namespace MlNetMlp.Benchmarks;
 
 /// <summary>
-/// <c>stream [--gb 4] [--dir DIR] [--keep 1] [--file PATH] [--threads N] [--verbose 1] [--shuffled-cursor 0]</c>: writes a synthetic W3-shaped binary .idv (100 features, 10 classes) of
-/// about that many gigabytes, then re-launches itself with <c>DOTNET_GCHeapHardLimit=0x40000000</c> (a 1 GiB managed
-/// heap) to train one epoch streamed from it (hidden 256-128, batch 256, Adam, automatic memory budget), and five
-/// epochs in memory on 200,000 rows of the same file, and prints one line. The file is deleted afterwards unless
+/// <c>stream [--gb 4] [--dir DIR] [--keep 1] [--file PATH] [--compressed 1] [--threads N] [--verbose 1] [--shuffled-cursor 0]</c>: writes a synthetic W3-shaped binary .idv (100 features, 10 classes) of
+/// about that many gigabytes, its blocks uncompressed (<see cref="MlpBinaryFiles.SaveAsUncompressedBinary"/>; with
+/// <c>--compressed 1</c> Deflate-compressed, as ML.NET's <c>SaveAsBinary</c> writes it), then re-launches itself with <c>DOTNET_GCHeapHardLimit=0x40000000</c> (a 1 GiB managed
+/// heap) to train one epoch streamed from it (hidden 256-128, batch 256, Adam, automatic memory budget) between two
+/// fits of five epochs in memory on 200,000 rows of the same file, and prints one line. The file is deleted afterwards unless
 /// <c>--keep 1</c>; <c>--file</c> trains on a file written before instead (kept); <c>--threads</c> sets the trainer's
-/// threads for both fits (default: automatic, which for the streamed fit is one fewer than the processors); <c>--verbose 1</c> adds the details on stderr;
+/// threads for both fits (default: automatic, which for the streamed fit is every processor or one fewer, chosen per block by timing both); <c>--verbose 1</c> adds the details on stderr;
 /// <c>--shuffled-cursor 0</c> streams with <see cref="MlpTrainerOptions.StreamingShuffledCursor"/> false. Epoch times are the trainer's own (from the fit's start to the end of the epoch, after the streamed
-/// fit's counting pass); the in-memory speed is the median of five epochs (the first is slower: buffers are touched
-/// for the first time). <c>--verbose 1</c> also reports the counting pass and ML.NET's loader alone (rows a second and
-/// CPU time per row, shuffled and in order), the least CPU a streamed epoch spends reading.
+/// fit's counting pass); the in-memory speed is the median of the ten in-memory epochs (a fit's first is slower:
+/// buffers are touched for the first time; half come before the streamed epoch and half after, as the speed of a
+/// shared virtual machine drifts). <c>--verbose 1</c> also reports the counting pass and ML.NET's loader alone (rows a second and
+/// CPU time per row, shuffled and in order), the least CPU a streamed epoch spends reading, and the trainer's block reader alone.
 /// </summary>
 internal static class StreamingBenchmark
 {
     private const int Features = 100;
     private const int Classes = 10;
     private const int InMemoryRows = 200_000;
+    /// <summary>In-memory epochs before the streamed epoch, and as many after it; the in-memory speed is their median's.</summary>
     private const int InMemoryEpochs = 5;
     private const long HeapLimit = 1L << 30;
 
@@ -42,8 +46,9 @@ internal static class StreamingBenchmark
             if (!given)
             {
                 var clock = Stopwatch.StartNew();
-                Write(path, rows);
-                Log(verbose, $"[stream] wrote {rows:N0} rows, {new FileInfo(path).Length / 1e9:F2} GB, to {path} in {clock.Elapsed.TotalSeconds:F0} s");
+                bool compressed = options.TryGetValue("compressed", out string? deflate) && deflate == "1";
+                Write(path, rows, compressed);
+                Log(verbose, $"[stream] wrote {rows:N0} rows, {new FileInfo(path).Length / 1e9:F2} GB, {(compressed ? "Deflate-compressed" : "uncompressed")}, to {path} in {clock.Elapsed.TotalSeconds:F0} s");
             }
 
             var start = new ProcessStartInfo { FileName = Environment.ProcessPath!, RedirectStandardOutput = true };
@@ -85,19 +90,26 @@ internal static class StreamingBenchmark
         }
 
         int? trainerThreads = threads > 0 ? threads : null;
-        using var peak = new HeapPeak();
         var ml = new MLContext(seed: 1);
         IDataView file = ml.Data.LoadFromBinary(path);
         long rows = file.GetRowCount() ?? throw new InvalidOperationException("The binary file does not know its row count.");
+        long headRows = Math.Min(rows, InMemoryRows);
+        IDataView head = ml.Data.TakeRows(file, headRows);
+
+        // In-memory epochs before and after the streamed one, so that the baseline spans the same stretch of the
+        // machine's time (a shared virtual machine's speed drifts from minute to minute).
+        List<TimeSpan> inMemoryEpochs = Train(ml, head, MlpStreaming.Never, trainerThreads, shuffledCursor, InMemoryEpochs);
+        GC.Collect();
+        using var peak = new HeapPeak();
         var clock = Stopwatch.StartNew();
-        TimeSpan streamedEpoch = Train(ml, file, MlpStreaming.Always, trainerThreads, shuffledCursor, epochs: 1);
+        TimeSpan streamedEpoch = Train(ml, file, MlpStreaming.Always, trainerThreads, shuffledCursor, epochs: 1)[0];
         double fit = clock.Elapsed.TotalSeconds;
         long streamedPeak = peak.Bytes;
         Log(verbose, $"[stream] streamed fit {fit:F1} s: counting pass and sample {fit - streamedEpoch.TotalSeconds:F1} s, epoch {streamedEpoch.TotalSeconds:F1} s");
 
-        long headRows = Math.Min(rows, InMemoryRows);
-        IDataView head = ml.Data.TakeRows(file, headRows);
-        TimeSpan inMemoryEpoch = Train(ml, head, MlpStreaming.Never, trainerThreads, shuffledCursor, InMemoryEpochs);
+        inMemoryEpochs.AddRange(Train(ml, head, MlpStreaming.Never, trainerThreads, shuffledCursor, InMemoryEpochs));
+        inMemoryEpochs.Sort();
+        TimeSpan inMemoryEpoch = inMemoryEpochs[inMemoryEpochs.Count / 2];
         double streamedSpeed = rows / streamedEpoch.TotalSeconds;
         double inMemorySpeed = headRows / inMemoryEpoch.TotalSeconds;
         Log(verbose, $"[stream] in-memory epoch over {headRows:N0} rows {inMemoryEpoch.TotalSeconds:F2} s; streamed at {streamedSpeed / inMemorySpeed:P0} of it; peak managed heap over both {peak.Bytes / (1 << 20):N0} MiB");
@@ -105,6 +117,8 @@ internal static class StreamingBenchmark
         {
             LoaderAlone(file, shuffled: true);
             LoaderAlone(file, shuffled: false);
+            BlockReaderAlone(file, shuffled: true);
+            BlockReaderAlone(file, shuffled: false);
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"streamed {rows} rows in {streamedEpoch.TotalSeconds:F1} s, {streamedSpeed:F0} rows/s, peak managed heap {streamedPeak / (1 << 20)} MiB, in-memory speed on the same shape {inMemorySpeed:F0} rows/s"));
@@ -140,6 +154,34 @@ internal static class StreamingBenchmark
         Log(true, string.Create(CultureInfo.InvariantCulture, $"[stream] the loader alone, {(shuffled ? "shuffled" : "in order")}: {n / seconds:F0} rows/s, {(process.TotalProcessorTime - cpu).TotalMilliseconds * 1000 / n:F2} CPU-us per row"));
     }
 
+    /// <summary>
+    /// The streamed fit's block reader alone on the first 2,000,000 rows: ML.NET's loader, the trainer's per-row reads
+    /// and checks and the block buffers, on the reader thread, with nothing trained; rows a second and CPU time per row.
+    /// </summary>
+    private static void BlockReaderAlone(IDataView file, bool shuffled)
+    {
+        const long Rows = 2_000_000;
+        TrainingData.Columns columns = TrainingData.Resolve(file, new MlpMulticlassTrainer.Options(), MlpTask.MulticlassClassification);
+        var source = new DataViewRowSource(file, columns, shuffledCursor: true);
+        BlockSlot[] slots = [new BlockSlot(source, StreamPlan.MaxBlockRows, null), new BlockSlot(source, StreamPlan.MaxBlockRows, null)];
+        using var process = Process.GetCurrentProcess();
+        TimeSpan cpu = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        long n = 0;
+        using (var pass = new BlockPass(source, shuffled ? 5 : null, slots, null, CancellationToken.None))
+        {
+            while (n < Rows && pass.Next(CancellationToken.None) is BlockSlot slot)
+            {
+                n += slot.Count;
+                pass.Release(slot);
+            }
+        }
+
+        process.Refresh();
+        double seconds = clock.Elapsed.TotalSeconds;
+        Log(true, string.Create(CultureInfo.InvariantCulture, $"[stream] the block reader alone, {(shuffled ? "shuffled" : "in order")}: {n / seconds:F0} rows/s, {(process.TotalProcessorTime - cpu).TotalMilliseconds * 1000 / n:F2} CPU-us per row"));
+    }
+
     private static void Log(bool verbose, string line)
     {
         if (verbose)
@@ -148,8 +190,8 @@ internal static class StreamingBenchmark
         }
     }
 
-    /// <summary>W3's network for <paramref name="epochs"/> epochs; returns the median epoch time, from the times the trainer reports.</summary>
-    private static TimeSpan Train(MLContext ml, IDataView data, MlpStreaming streaming, int? threads, bool shuffledCursor, int epochs)
+    /// <summary>W3's network for <paramref name="epochs"/> epochs; returns the epoch times, from the times the trainer reports.</summary>
+    private static List<TimeSpan> Train(MLContext ml, IDataView data, MlpStreaming streaming, int? threads, bool shuffledCursor, int epochs)
     {
         var ends = new List<TimeSpan>();
         var options = new MlpMulticlassTrainer.Options
@@ -172,16 +214,22 @@ internal static class StreamingBenchmark
             times.Add(ends[i] - (i == 0 ? TimeSpan.Zero : ends[i - 1]));
         }
 
-        times.Sort();
-        return times[times.Count / 2];
+        return times;
     }
 
-    private static void Write(string path, long rows)
+    private static void Write(string path, long rows, bool compressed)
     {
         var ml = new MLContext(seed: 1);
         IDataView data = ml.Data.LoadFromEnumerable(Rows(rows));
-        using FileStream file = File.Create(path);
-        ml.Data.SaveAsBinary(data, file);
+        if (compressed)
+        {
+            using FileStream file = File.Create(path);
+            ml.Data.SaveAsBinary(data, file);
+        }
+        else
+        {
+            ml.Data.SaveAsUncompressedBinary(data, path);
+        }
     }
 
     /// <summary>W3's shape: ten Gaussian classes in 100 standard normal features, each class shifting ten of them.</summary>

@@ -105,14 +105,21 @@ internal static class IdvDecompressor
 
         source.Position = tocOffset;
         var columns = new Column[columnCount];
-        for (int c = 0; c < columnCount; c++)
+        try
         {
-            columns[c] = Column.Read(reader, c, rowCount, tailOffset);
-        }
+            for (int c = 0; c < columnCount; c++)
+            {
+                columns[c] = Column.Read(reader, c, rowCount, tailOffset);
+            }
 
-        foreach (Column column in columns)
+            foreach (Column column in columns)
+            {
+                column.ReadTables(reader, tailOffset);
+            }
+        }
+        catch (Exception e) when (e is EndOfStreamException or FormatException)
         {
-            column.ReadTables(reader, tailOffset);
+            throw new InvalidDataException($"The binary .idv stream is damaged: its tables of contents (at {tocOffset}, {columnCount} columns) run past its end or hold a malformed length ({e.Message}).", e);
         }
 
         var writer = new BinaryWriter(target);

@@ -86,6 +86,14 @@ public sealed class UncompressedBinaryTests : IDisposable
         InvalidDataException toc = Assert.Throws<InvalidDataException>(() => IdvDecompressor.Decompress(new MemoryStream(badToc), new MemoryStream()));
         Assert.Contains("table of contents at " + (bytes.Length * 2), toc.Message, StringComparison.Ordinal);
 
+        // The stream cut inside its table of contents.
+        long tocOffset = BitConverter.ToInt64(bytes, 24);
+        byte[] cut = bytes[..(int)(tocOffset + 3 + 8)];
+        BitConverter.TryWriteBytes(cut.AsSpan(32), tocOffset + 3);
+        BitConverter.TryWriteBytes(cut.AsSpan(cut.Length - 8), 0x434D4C0044564200UL);
+        InvalidDataException truncated = Assert.Throws<InvalidDataException>(() => IdvDecompressor.Decompress(new MemoryStream(cut), new MemoryStream()));
+        Assert.Contains("damaged", truncated.Message, StringComparison.Ordinal);
+
         // A data block's bytes garbled: Deflate fails, or inflates to another length than the lookup table gives.
         byte[] garbled = (byte[])bytes.Clone();
         for (int i = 300; i < 1300; i++)

@@ -33,6 +33,9 @@ internal static class StreamingBenchmark
     private const int InMemoryEpochs = 5;
     private const long HeapLimit = 1L << 30;
 
+    /// <summary>Rows the reading-alone measurements of <c>--verbose 1</c> read.</summary>
+    private const long AloneRows = 2_000_000;
+
     public static int Run(IReadOnlyDictionary<string, string> options)
     {
         double gigabytes = options.TryGetValue("gb", out string? gb) ? double.Parse(gb, CultureInfo.InvariantCulture) : 4;
@@ -126,15 +129,11 @@ internal static class StreamingBenchmark
     }
 
     /// <summary>
-    /// ML.NET's binary loader alone on the first 2,000,000 rows (every column read, nothing trained): its rows a second
-    /// and the process's CPU time per row, which is the least a streamed epoch spends reading.
+    /// ML.NET's binary loader alone on the first <see cref="AloneRows"/> rows (every column read, nothing trained), the
+    /// least CPU a streamed epoch spends reading.
     /// </summary>
-    private static void LoaderAlone(IDataView file, bool shuffled)
+    private static void LoaderAlone(IDataView file, bool shuffled) => ReadAlone("the loader alone", shuffled, () =>
     {
-        const long Rows = 2_000_000;
-        using var process = Process.GetCurrentProcess();
-        TimeSpan cpu = process.TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
         DataViewSchema.Column[] columns = [.. file.Schema];
         using DataViewRowCursor cursor = shuffled ? file.GetRowCursor(columns, new Random(5)) : file.GetRowCursor(columns);
         ValueGetter<VBuffer<float>> features = cursor.GetGetter<VBuffer<float>>(file.Schema["Features"]);
@@ -142,44 +141,49 @@ internal static class StreamingBenchmark
         VBuffer<float> x = default;
         uint y = 0;
         long n = 0;
-        while (n < Rows && cursor.MoveNext())
+        while (n < AloneRows && cursor.MoveNext())
         {
             features(ref x);
             label(ref y);
             n++;
         }
 
-        process.Refresh();
-        double seconds = clock.Elapsed.TotalSeconds;
-        Log(true, string.Create(CultureInfo.InvariantCulture, $"[stream] the loader alone, {(shuffled ? "shuffled" : "in order")}: {n / seconds:F0} rows/s, {(process.TotalProcessorTime - cpu).TotalMilliseconds * 1000 / n:F2} CPU-us per row"));
-    }
+        return n;
+    });
 
     /// <summary>
-    /// The streamed fit's block reader alone on the first 2,000,000 rows: ML.NET's loader, the trainer's per-row reads
-    /// and checks and the block buffers, on the reader thread, with nothing trained; rows a second and CPU time per row.
+    /// The streamed fit's block reader alone on the first <see cref="AloneRows"/> rows: ML.NET's loader, the trainer's
+    /// per-row reads and checks and the block buffers, on the reader thread, with nothing trained.
     /// </summary>
     private static void BlockReaderAlone(IDataView file, bool shuffled)
     {
-        const long Rows = 2_000_000;
         TrainingData.Columns columns = TrainingData.Resolve(file, new MlpMulticlassTrainer.Options(), MlpTask.MulticlassClassification);
         var source = new DataViewRowSource(file, columns, shuffledCursor: true);
         BlockSlot[] slots = [new BlockSlot(source, StreamPlan.MaxBlockRows, null), new BlockSlot(source, StreamPlan.MaxBlockRows, null)];
-        using var process = Process.GetCurrentProcess();
-        TimeSpan cpu = process.TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
-        long n = 0;
-        using (var pass = new BlockPass(source, shuffled ? 5 : null, slots, null, CancellationToken.None))
+        ReadAlone("the block reader alone", shuffled, () =>
         {
-            while (n < Rows && pass.Next(CancellationToken.None) is BlockSlot slot)
+            long n = 0;
+            using var pass = new BlockPass(source, shuffled ? 5 : null, slots, null, CancellationToken.None);
+            while (n < AloneRows && pass.Next(CancellationToken.None) is BlockSlot slot)
             {
                 n += slot.Count;
                 pass.Release(slot);
             }
-        }
 
+            return n;
+        });
+    }
+
+    /// <summary>Runs <paramref name="read"/> (which returns the rows it read) and logs its rows a second and the process's CPU time per row.</summary>
+    private static void ReadAlone(string what, bool shuffled, Func<long> read)
+    {
+        using var process = Process.GetCurrentProcess();
+        TimeSpan cpu = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        long n = read();
         process.Refresh();
         double seconds = clock.Elapsed.TotalSeconds;
-        Log(true, string.Create(CultureInfo.InvariantCulture, $"[stream] the block reader alone, {(shuffled ? "shuffled" : "in order")}: {n / seconds:F0} rows/s, {(process.TotalProcessorTime - cpu).TotalMilliseconds * 1000 / n:F2} CPU-us per row"));
+        Log(true, string.Create(CultureInfo.InvariantCulture, $"[stream] {what}, {(shuffled ? "shuffled" : "in order")}: {n / seconds:F0} rows/s, {(process.TotalProcessorTime - cpu).TotalMilliseconds * 1000 / n:F2} CPU-us per row"));
     }
 
     private static void Log(bool verbose, string line)

@@ -48,7 +48,7 @@ internal static class AtomicFile
         }
 
         RemoveStale(directory);
-        string temporary = Path.Combine(directory, $"{TemporaryPrefix}{Random.Shared.Next():x8}{TemporarySuffix}");
+        string temporary = TemporaryPath(directory);
         try
         {
             using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize))
@@ -67,6 +67,9 @@ internal static class AtomicFile
             throw;
         }
     }
+
+    /// <summary>A new temporary file name in <paramref name="directory"/>, of the form the next save's clean-up recognises.</summary>
+    public static string TemporaryPath(string directory) => Path.Combine(directory, $"{TemporaryPrefix}{Random.Shared.Next():x8}{TemporarySuffix}");
 
     /// <summary>Removes temporary files of this writer in <paramref name="directory"/> older than <see cref="StaleAfter"/>; never throws.</summary>
     private static void RemoveStale(string directory)
@@ -87,7 +90,8 @@ internal static class AtomicFile
         }
     }
 
-    private static void TryDelete(string path)
+    /// <summary>Deletes <paramref name="path"/> if it can; never throws, so a failing removal cannot hide the error that led to it.</summary>
+    public static void TryDelete(string path)
     {
         try
         {

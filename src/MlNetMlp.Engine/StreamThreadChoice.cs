@@ -6,9 +6,10 @@ namespace MlNetMlp.Engine;
 /// <summary>
 /// The threads a streamed fit with automatic threads (<see cref="MlpOptions.NumberOfThreads"/> 0) trains each block
 /// on: every processor, or one fewer so that the block reader (and a loader's own decompression threads) keep a core.
-/// Which is faster depends on how much CPU reading a row takes against training it: on 2 cores, one training thread
-/// was 10-13% faster on ML.NET's Deflate-compressed binary .idv (reading a row cost about as much CPU as training it),
-/// and two were 25% faster on an uncompressed one. So it is measured, not guessed: in every training pass, of each
+/// Which is faster depends on how much CPU reading a row takes against training it, and so on the machine: on one
+/// 2-core machine one training thread was 10-13% faster on ML.NET's Deflate-compressed binary .idv (reading a row cost
+/// about as much CPU as training it); on another the two were within noise there, and two threads were 3-34% faster on
+/// an uncompressed file. So it is measured, not guessed: in every training pass, of each
 /// run of <see cref="Cycle"/> blocks, block 0 is left out (it includes the pass's start), blocks 1-4 train on every
 /// processor and blocks 5-8 on one fewer, and blocks 2-4 and 6-8 are timed from their start to the next block's start
 /// (so waiting for the reader counts; the first block of each count is not timed, as the reader's buffer still holds

@@ -36,7 +36,7 @@ public static class MlpBinaryFiles
         ArgumentNullException.ThrowIfNull(data);
         AtomicFile.Write(path, nameof(path), target =>
         {
-            string compressed = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $"{AtomicFile.TemporaryPrefix}{Random.Shared.Next():x8}{AtomicFile.TemporarySuffix}");
+            string compressed = AtomicFile.TemporaryPath(Path.GetDirectoryName(Path.GetFullPath(path))!);
             try
             {
                 using (FileStream file = File.Create(compressed))
@@ -49,7 +49,7 @@ public static class MlpBinaryFiles
             }
             finally
             {
-                File.Delete(compressed);
+                AtomicFile.TryDelete(compressed);
             }
         });
     }
@@ -114,7 +114,7 @@ internal static class IdvDecompressor
 
             foreach (Column column in columns)
             {
-                column.ReadTables(reader, tailOffset);
+                column.ReadTables(reader, rowCount, tailOffset);
             }
         }
         catch (Exception e) when (e is EndOfStreamException or FormatException)
@@ -122,18 +122,19 @@ internal static class IdvDecompressor
             throw new InvalidDataException($"The binary .idv stream is damaged: its tables of contents (at {tocOffset}, {columnCount} columns) run past its end or hold a malformed length ({e.Message}).", e);
         }
 
+        // The new file is written in order, every part where the target stands (the target starts at 0); the
+        // columns' offsets are moved to where their parts land.
         var writer = new BinaryWriter(target);
         target.Write(new byte[HeaderSize]);
-        long position = HeaderSize;
+        byte[] stored = [], inflated = [];
 
         // Data blocks in the source's order (ML.NET interleaves the columns row block by row block), so that reading
         // the new file in order reads it front to back as the old one was.
         foreach ((Column column, int block) in columns.SelectMany(c => Enumerable.Range(0, c.Blocks.Length).Select(b => (c, b))).OrderBy(p => p.c.Blocks[p.b].Offset))
         {
-            byte[] bytes = column.Inflate(source, block);
-            column.Blocks[block] = new BlockEntry(position, bytes.Length, bytes.Length);
+            ReadOnlySpan<byte> bytes = column.Inflate(source, block, ref stored, ref inflated);
+            column.Blocks[block] = new BlockEntry(target.Position, bytes.Length, bytes.Length);
             target.Write(bytes);
-            position += bytes.Length;
         }
 
         foreach (Column column in columns)
@@ -141,64 +142,54 @@ internal static class IdvDecompressor
             for (int m = 0; m < column.Annotations.Count; m++)
             {
                 Annotation annotation = column.Annotations[m];
-                target.Write(ReadExactly(source, annotation.Offset, annotation.Length, $"annotation '{annotation.Kind}' of column '{column.Name}'"));
-                column.Annotations[m] = annotation with { Offset = position };
-                position += annotation.Length;
-            }
-        }
-
-        var lookupOffsets = new long[columnCount];
-        var annotationOffsets = new long[columnCount];
-        foreach (Column column in columns)
-        {
-            if (column.LookupOffset > 0)
-            {
-                lookupOffsets[column.Index] = position;
-                foreach (BlockEntry block in column.Blocks)
-                {
-                    writer.Write(block.Offset);
-                    writer.Write(block.Length);
-                    writer.Write(block.InflatedLength);
-                    position += 16;
-                }
+                ReadOnlySpan<byte> bytes = ReadPart(source, annotation.Offset, annotation.Length, $"annotation '{annotation.Kind}' of column '{column.Name}'", ref stored);
+                column.Annotations[m] = annotation with { Offset = target.Position };
+                target.Write(bytes);
             }
         }
 
         foreach (Column column in columns)
         {
-            if (column.AnnotationTocOffset > 0)
-            {
-                annotationOffsets[column.Index] = position;
-                position += column.WriteAnnotationToc(writer);
-            }
+            column.WriteLookup(writer);
         }
 
-        long newTocOffset = position;
         foreach (Column column in columns)
         {
-            position += column.WriteEntry(writer, lookupOffsets[column.Index], annotationOffsets[column.Index]);
+            column.WriteAnnotationToc(writer);
         }
 
+        long newTocOffset = target.Position;
+        foreach (Column column in columns)
+        {
+            column.WriteEntry(writer);
+        }
+
+        long newTailOffset = target.Position;
         writer.Write(TailSignature);
         writer.Flush();
         BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(24), newTocOffset);
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(32), position);
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(32), newTailOffset);
         target.Position = 0;
         target.Write(header);
-        target.Position = position + sizeof(ulong);
+        target.Position = newTailOffset + sizeof(ulong);
     }
 
-    private static byte[] ReadExactly(Stream source, long offset, long length, string what)
+    /// <summary><paramref name="length"/> bytes of <paramref name="source"/> at <paramref name="offset"/>, read into <paramref name="buffer"/> (grown when too small); valid until its next use.</summary>
+    private static ReadOnlySpan<byte> ReadPart(Stream source, long offset, long length, string what, ref byte[] buffer)
     {
         if (offset < HeaderSize || length < 0 || length > Array.MaxLength || offset > source.Length - length)
         {
             throw new InvalidDataException($"The binary .idv stream is damaged: {what} lies at {offset}, {length} bytes, outside the stream's {source.Length} bytes.");
         }
 
-        var bytes = new byte[length];
+        if (buffer.Length < length)
+        {
+            buffer = new byte[length];
+        }
+
         source.Position = offset;
-        source.ReadExactly(bytes);
-        return bytes;
+        source.ReadExactly(buffer, 0, (int)length);
+        return buffer.AsSpan(0, (int)length);
     }
 
     private readonly record struct BlockEntry(long Offset, int Length, int InflatedLength);
@@ -210,16 +201,15 @@ internal static class IdvDecompressor
     {
         private byte[] _codec = [];
         private int _rowsPerBlock;
-        private long _rowCount;
-
-        public int Index { get; private init; }
 
         public string Name { get; private init; } = "";
 
         public byte Compression { get; private set; }
 
+        /// <summary>Where the lookup table is: in the source once read, in the new file once written; 0 for a column without blocks.</summary>
         public long LookupOffset { get; private set; }
 
+        /// <summary>Where the annotation table of contents is, as <see cref="LookupOffset"/>; 0 for none.</summary>
         public long AnnotationTocOffset { get; private set; }
 
         public BlockEntry[] Blocks { get; private set; } = [];
@@ -229,7 +219,7 @@ internal static class IdvDecompressor
         /// <summary>Reads entry <paramref name="index"/> at the reader's position: name, codec, compression, rows per block, lookup and annotation offsets.</summary>
         public static Column Read(BinaryReader reader, int index, long rowCount, long tailOffset)
         {
-            var column = new Column { Index = index, Name = reader.ReadString(), _rowCount = rowCount };
+            var column = new Column { Name = reader.ReadString() };
             column._codec = ReadCodec(reader);
             column.Compression = reader.ReadByte();
             long rowsPerBlock = reader.Read7BitEncodedInt64();
@@ -245,11 +235,11 @@ internal static class IdvDecompressor
         }
 
         /// <summary>Reads the lookup table (one entry per block) and the annotation table of contents.</summary>
-        public void ReadTables(BinaryReader reader, long tailOffset)
+        public void ReadTables(BinaryReader reader, long rowCount, long tailOffset)
         {
-            if (LookupOffset > 0 && _rowCount > 0)
+            if (LookupOffset > 0 && rowCount > 0)
             {
-                long blocks = ((_rowCount - 1) / _rowsPerBlock) + 1;
+                long blocks = ((rowCount - 1) / _rowsPerBlock) + 1;
                 if (blocks > (tailOffset - LookupOffset) / 16)
                 {
                     throw new InvalidDataException($"The binary .idv lookup table of column '{Name}' ({blocks} blocks at {LookupOffset}) runs past the file's tail at {tailOffset}.");
@@ -302,21 +292,29 @@ internal static class IdvDecompressor
             }
         }
 
-        /// <summary>Block <paramref name="block"/>'s bytes, inflated where the column is compressed; its inflated length is checked against the lookup table's.</summary>
-        public byte[] Inflate(Stream source, int block)
+        /// <summary>
+        /// Block <paramref name="block"/>'s bytes, inflated where the column is compressed (read into
+        /// <paramref name="stored"/> and inflated into <paramref name="inflated"/>, buffers reused from block to block);
+        /// its inflated length is checked against the lookup table's.
+        /// </summary>
+        public ReadOnlySpan<byte> Inflate(Stream source, int block, ref byte[] stored, ref byte[] inflated)
         {
             BlockEntry entry = Blocks[block];
-            byte[] stored = ReadExactly(source, entry.Offset, entry.Length, $"block {block} of column '{Name}'");
+            ReadOnlySpan<byte> bytes = ReadPart(source, entry.Offset, entry.Length, $"block {block} of column '{Name}'", ref stored);
             if (Compression == CompressionNone)
             {
-                return stored;
+                return bytes;
             }
 
-            var inflated = new byte[entry.InflatedLength];
-            using var deflate = new DeflateStream(new MemoryStream(stored), CompressionMode.Decompress);
+            if (inflated.Length < entry.InflatedLength)
+            {
+                inflated = new byte[entry.InflatedLength];
+            }
+
+            using var deflate = new DeflateStream(new MemoryStream(stored, 0, entry.Length), CompressionMode.Decompress);
             try
             {
-                deflate.ReadExactly(inflated);
+                deflate.ReadExactly(inflated, 0, entry.InflatedLength);
             }
             catch (EndOfStreamException)
             {
@@ -328,13 +326,35 @@ internal static class IdvDecompressor
                 throw new InvalidDataException($"Block {block} of column '{Name}' in the binary .idv file inflates to more than the {entry.InflatedLength} bytes its lookup table gives.");
             }
 
-            return inflated;
+            return inflated.AsSpan(0, entry.InflatedLength);
         }
 
-        /// <summary>Writes the annotation table of contents with the new block offsets; returns its bytes.</summary>
-        public long WriteAnnotationToc(BinaryWriter writer)
+        /// <summary>Writes the lookup table with the blocks' new offsets, where the writer stands, and moves <see cref="LookupOffset"/> there.</summary>
+        public void WriteLookup(BinaryWriter writer)
         {
-            long start = writer.BaseStream.Position;
+            if (LookupOffset == 0)
+            {
+                return;
+            }
+
+            LookupOffset = writer.BaseStream.Position;
+            foreach (BlockEntry block in Blocks)
+            {
+                writer.Write(block.Offset);
+                writer.Write(block.Length);
+                writer.Write(block.InflatedLength);
+            }
+        }
+
+        /// <summary>Writes the annotation table of contents with the annotations' new offsets, where the writer stands, and moves <see cref="AnnotationTocOffset"/> there.</summary>
+        public void WriteAnnotationToc(BinaryWriter writer)
+        {
+            if (AnnotationTocOffset == 0)
+            {
+                return;
+            }
+
+            AnnotationTocOffset = writer.BaseStream.Position;
             writer.Write7BitEncodedInt64(Annotations.Count);
             foreach (Annotation annotation in Annotations)
             {
@@ -344,23 +364,17 @@ internal static class IdvDecompressor
                 writer.Write(annotation.Offset);
                 writer.Write7BitEncodedInt64(annotation.Length);
             }
-
-            writer.Flush();
-            return writer.BaseStream.Position - start;
         }
 
-        /// <summary>Writes the table-of-contents entry with compression None and the new offsets; returns its bytes.</summary>
-        public long WriteEntry(BinaryWriter writer, long lookupOffset, long annotationTocOffset)
+        /// <summary>Writes the table-of-contents entry: compression None for a column with blocks, and the new offsets.</summary>
+        public void WriteEntry(BinaryWriter writer)
         {
-            long start = writer.BaseStream.Position;
             writer.Write(Name);
             writer.Write(_codec);
             writer.Write(LookupOffset > 0 ? CompressionNone : Compression);
             writer.Write7BitEncodedInt64(_rowsPerBlock);
-            writer.Write(lookupOffset);
-            writer.Write(annotationTocOffset);
-            writer.Flush();
-            return writer.BaseStream.Position - start;
+            writer.Write(LookupOffset);
+            writer.Write(AnnotationTocOffset);
         }
 
         /// <summary>A codec description (its name, the length of its parameters, the parameters) as the bytes it was read from.</summary>

@@ -51,7 +51,8 @@ public class StreamingTests
         one.InputScaling = InputScaling.Robust;
         MlpOptions two = one.Clone();
         two.NumberOfThreads = 2;
-        // Automatic: blocks of one batch, so every pass trains blocks on every processor and on one fewer.
+        // Automatic: blocks of one batch, about four a pass, so the first pass's block 0 trains on one fewer processor
+        // and its later blocks (the probe of every processor) on all of them: the count changes within the fit.
         MlpOptions automatic = one.Clone();
         automatic.NumberOfThreads = 0;
         MlpModel first = new MlpTrainer(one).Fit(new DatasetSource(data, shuffles: true));

@@ -201,6 +201,8 @@ static (string, string)[] Ablations() =>
     ("learning rate 0.001", "LearningRate=0.001"),
     ("+ weight decay 0.01", "WeightDecay=0.01"),
     ("+ warm-up 5%", "WarmupFraction=0.05"),
+    ("+ dropout 0.15", "Dropout=0.15"),
+    ("+ label smoothing 0.1", "LabelSmoothing=0.1"),
 ];
 
 // The catalog's options with "Name=value;..." overrides, set by reflection (LearningRate sets Adam's).
@@ -222,7 +224,7 @@ static IEstimator<ITransformer> Mlp(MLContext ml, Task task, string settings)
         }
 
         PropertyInfo property = options.GetType().GetProperty(pair[0]) ?? throw new ArgumentException($"No option '{pair[0]}'.");
-        Type type = property.PropertyType;
+        Type type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
         object value = type == typeof(int[]) ? pair[1].Split('x', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray()
             : type.IsEnum ? Enum.Parse(type, pair[1])
             : Convert.ChangeType(pair[1], type, CultureInfo.InvariantCulture);

@@ -100,6 +100,9 @@ internal sealed unsafe class Backprop : IParallelWork
     private float _l2;
     private float _inverse;
     private int _rows;
+    private int _chunkStart;
+    private Dropout _dropout;
+    private float _labelSmoothing;
     private int _rowsPerPiece;
     private int _rowPieces;
     private float* _parameters;
@@ -192,6 +195,24 @@ internal sealed unsafe class Backprop : IParallelWork
     public int Capacity { get; }
 
     /// <summary>
+    /// Share of hidden units <see cref="LossAndGradient"/> drops per row (<see cref="Engine.Dropout"/>), in [0, 1); 0 for
+    /// none. Needs relu hidden layers. <see cref="Forward"/> never drops.
+    /// </summary>
+    public double DropoutRate { get; set; }
+
+    /// <summary>The fit's dropout key; with <see cref="DropoutStep"/> it decides which units the next call drops.</summary>
+    public ulong DropoutKey { get; set; }
+
+    /// <summary>The optimizer step the next <see cref="LossAndGradient"/> call is for: each step drops other units.</summary>
+    public long DropoutStep { get; set; }
+
+    /// <summary>
+    /// Label smoothing of the training loss (classification heads), in [0, 1): the target puts <c>1 - ε</c> on the label
+    /// and spreads <c>ε</c> over all classes (<see cref="OutputHead.ToDelta"/>). Regression ignores it.
+    /// </summary>
+    public double LabelSmoothing { get; set; }
+
+    /// <summary>
     /// Rows per chunk: the whole batch if its work buffers (<see cref="WorkBytes"/>) fit in <paramref name="budgetBytes"/>,
     /// else the most rows that fit, in multiples of <see cref="MinChunkRows"/> (the kernels' tile height; at least
     /// that many), evened out so that a full batch splits into chunks of nearly equal size. Depends only on the
@@ -281,6 +302,8 @@ internal sealed unsafe class Backprop : IParallelWork
             _training = true;
             _l2 = l2 > 0 ? (float)l2 : 0f;
             _inverse = 1f / rows.Length;
+            _dropout = new Dropout(DropoutRate, DropoutKey, DropoutStep);
+            _labelSmoothing = (float)LabelSmoothing;
             try
             {
                 // The weights do not change between chunks: copy and transpose them once per call.
@@ -291,6 +314,7 @@ internal sealed unsafe class Backprop : IParallelWork
                     int count = Math.Min(Capacity, rows.Length - start);
                     _firstChunk = start == 0;
                     _lastChunk = start + count == rows.Length;
+                    _chunkStart = start;
                     Begin(r + start, count);
                     if (_layerByLayer)
                     {
@@ -343,6 +367,7 @@ internal sealed unsafe class Backprop : IParallelWork
             _values = values;
             _data = data;
             _training = false;
+            _dropout = default;
             try
             {
                 Begin(r, rows.Length);
@@ -537,6 +562,11 @@ internal sealed unsafe class Backprop : IParallelWork
                     _activation.Forward(new Span<float>(output + (r * outStride), n));
                 }
             }
+
+            for (int r = 0; hidden && _dropout.IsActive && r < count; r++)
+            {
+                _dropout.Apply(new Span<float>(output + (r * outStride), n), _chunkStart + r0 + r, l + 1);
+            }
         }
 
         if (!_training)
@@ -549,7 +579,8 @@ internal sealed unsafe class Backprop : IParallelWork
             _data,
             new ReadOnlySpan<int>(_rowIndex + r0, count),
             new Span<float>(_act[_layers] + (r0 * width), count * width),
-            _rowLoss.AsSpan(r0, count));
+            _rowLoss.AsSpan(r0, count),
+            _labelSmoothing);
 
         if (_layerByLayer)
         {
@@ -583,6 +614,10 @@ internal sealed unsafe class Backprop : IParallelWork
             if (hidden)
             {
                 _activation.Forward(output);
+                if (_dropout.IsActive)
+                {
+                    _dropout.Apply(output, _chunkStart + r, 1);
+                }
             }
         }
     }
@@ -594,6 +629,10 @@ internal sealed unsafe class Backprop : IParallelWork
         float* delta = l + 1 == _layers ? _act[_layers] : _delta[l + 1];
         nint deltaStride = _actStride[l + 1], stride = _actStride[l];
         _activation.Function.InputGradient(delta + (r0 * deltaStride), deltaStride, _weightT[l], _weightTStride[l], _act[l] + (r0 * stride), stride, _delta[l] + (r0 * stride), stride, r1 - r0, _sizes[l + 1], _sizes[l]);
+        for (int r = r0; _dropout.IsActive && r < r1; r++)
+        {
+            _dropout.ScaleDelta(new Span<float>(_delta[l] + (r * stride), _sizes[l]));
+        }
     }
 
     /// <summary>

@@ -118,6 +118,21 @@ public sealed class MlpOptions
     /// <summary>Share of the steps of the epoch budget over which the rate rises linearly from 0 (warm-up), in [0, 1). Default 0.</summary>
     public double WarmupFraction { get; set; }
 
+    /// <summary>
+    /// Inverted dropout of hidden units while training (Srivastava et al. 2014): each hidden activation of a training
+    /// row is dropped with this probability and the kept ones scaled by <c>1 / (1 - rate)</c>; prediction uses the whole
+    /// network. In [0, 1); needs <see cref="Activation.Relu"/> and a mini-batch solver (Adam or SGD). Which units
+    /// drop depends on the seed only, not on the threads. Default 0 (scikit-learn has none).
+    /// </summary>
+    public double Dropout { get; set; }
+
+    /// <summary>
+    /// Label smoothing of the training loss for classification (Szegedy et al. 2016): the target gives <c>1 - ε</c> to
+    /// the label and spreads ε evenly over all classes. In [0, 1); early stopping's validation loss stays the plain
+    /// log-loss. Ignored for regression. Default 0 (scikit-learn has none).
+    /// </summary>
+    public double LabelSmoothing { get; set; }
+
     /// <summary>What early stopping watches on the held-out rows. Default <see cref="MlNetMlp.EarlyStoppingMetric.Score"/> (scikit-learn).</summary>
     public EarlyStoppingMetric EarlyStoppingMetric { get; set; }
 
@@ -272,6 +287,26 @@ public sealed class MlpOptions
         if (!(WarmupFraction >= 0 && WarmupFraction < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(WarmupFraction), WarmupFraction, $"{nameof(WarmupFraction)} must be in [0, 1); got {WarmupFraction}.");
+        }
+
+        if (!(Dropout >= 0 && Dropout < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, $"{nameof(Dropout)} must be in [0, 1); got {Dropout}.");
+        }
+
+        if (Dropout > 0 && Activation != Activation.Relu)
+        {
+            throw new ArgumentException($"{nameof(Dropout)} = {Dropout} needs {nameof(Activation)} {nameof(Activation.Relu)}; got {Activation}. Set {nameof(Dropout)} to 0 for other activations.", nameof(Dropout));
+        }
+
+        if (Dropout > 0 && !Solver.TrainsInMiniBatches)
+        {
+            throw new ArgumentException($"{nameof(Dropout)} = {Dropout} needs a mini-batch solver ({nameof(AdamSolver)} or {nameof(SgdSolver)}): L-BFGS needs the same loss at every evaluation. Set {nameof(Dropout)} to 0 or choose Adam or SGD.", nameof(Dropout));
+        }
+
+        if (!(LabelSmoothing >= 0 && LabelSmoothing < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), LabelSmoothing, $"{nameof(LabelSmoothing)} must be in [0, 1); got {LabelSmoothing}.");
         }
 
         if (MemoryBudgetBytes < 0)

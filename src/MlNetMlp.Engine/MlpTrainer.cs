@@ -464,7 +464,14 @@ public sealed class MlpTrainer
             bool earlyStopping = _options.EarlyStopping && !incremental;
             long n = rows.TrainRows;
             int batchSize = _options.Solver.BatchRows(_options, (int)Math.Min(n, int.MaxValue));
-            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, rows.DataBytes, _data.IsSparse, Layout, batchSize), _options.FixedThreads, _data.IsSparse);
+            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, rows.DataBytes, _data.IsSparse, Layout, batchSize), _options.FixedThreads, _data.IsSparse)
+            {
+                LabelSmoothing = _options.LabelSmoothing,
+                DropoutRate = _options.Dropout,
+                // Drawn only with dropout, so the shuffles of a fit without it are what they always were.
+                DropoutKey = _options.Dropout > 0 ? _random.NextUInt64() : 0,
+            };
+            long dropoutStep = 0;
             var gradient = new float[Layout.Count];
             _optimizer ??= _options.Solver.CreateOptimizer(Layout.Count)!;
             float[]? best = earlyStopping ? (float[])_parameters.Clone() : null;
@@ -498,6 +505,7 @@ public sealed class MlpTrainer
                     }
 
                     batch++;
+                    backprop.DropoutStep = dropoutStep++;
                     double loss = backprop.LossAndGradient(_parameters, data, batchRows, _options.L2Regularization, gradient);
                     if (!double.IsFinite(loss))
                     {
@@ -585,7 +593,10 @@ public sealed class MlpTrainer
                 rows[i] = i;
             }
 
-            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, solver.BatchRows(_options, n)), _options.FixedThreads, _data.IsSparse);
+            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, solver.BatchRows(_options, n)), _options.FixedThreads, _data.IsSparse)
+            {
+                LabelSmoothing = _options.LabelSmoothing,
+            };
             ReserveHistory(_options.MaxEpochs, validation: false);
             double l2 = _options.L2Regularization;
             Lbfgs lbfgs = solver.CreateFullBatchMinimizer(Layout.Count, (x, g) =>

@@ -32,6 +32,8 @@ public abstract class MlpTrainerOptions
     private double? _weightDecay;
     private LearningRateDecay? _learningRateDecay;
     private double? _warmupFraction;
+    private double? _dropout;
+    private double? _labelSmoothing;
 
     /// <summary>
     /// A copy the trainer keeps, so that changing these options (or the solver or hidden-layer array they hold) after
@@ -186,6 +188,19 @@ public abstract class MlpTrainerOptions
     public double WarmupFraction { get => _warmupFraction ?? Defaults.WarmupFraction; set => _warmupFraction = value; }
 
     /// <summary>
+    /// Share of hidden units dropped per training row (inverted dropout; prediction uses the whole network), in [0, 1);
+    /// needs relu and Adam or SGD. PyTorch's <c>nn.Dropout(p)</c> after each hidden layer; scikit-learn has none. Default 0.
+    /// </summary>
+    public double Dropout { get => _dropout ?? Defaults.Dropout; set => _dropout = value; }
+
+    /// <summary>
+    /// Classification: label smoothing ε of the training loss, in [0, 1) (the target is <c>1 - ε</c> on the label plus ε
+    /// spread over the classes). PyTorch's <c>CrossEntropyLoss(label_smoothing=ε)</c>; scikit-learn has none. Ignored for
+    /// regression. Default 0.
+    /// </summary>
+    public double LabelSmoothing { get => _labelSmoothing ?? Defaults.LabelSmoothing; set => _labelSmoothing = value; }
+
+    /// <summary>
     /// Whether the rows are read into memory once or streamed from the view block by block every epoch (data larger than
     /// memory; Adam and SGD only). <see cref="MlpStreaming.Automatic"/> streams when the rows would take more than
     /// <see cref="MemoryBudgetBytes"/> in memory. Default <see cref="MlpStreaming.Automatic"/>.
@@ -302,6 +317,8 @@ public abstract class MlpTrainerOptions
             WeightDecay = WeightDecay,
             LearningRateDecay = LearningRateDecay,
             WarmupFraction = WarmupFraction,
+            Dropout = Dropout,
+            LabelSmoothing = LabelSmoothing,
             NumberOfThreads = NumberOfThreads ?? 0,
             MemoryBudgetBytes = MemoryBudgetBytes,
         };

@@ -111,7 +111,7 @@ public class AddingAHeadTests
 
         public override ValidationMetric CreateMetric(MlpDataset data) => new RSquaredMetric(data.TargetCount);
 
-        protected override double LossAndDelta(Span<float> z, MlpDataset data, int row)
+        protected override double LossAndDelta(Span<float> z, MlpDataset data, int row, float labelSmoothing)
         {
             ReadOnlySpan<float> y = data.Targets.AsSpan(row * z.Length, z.Length);
             double sum = 0;

@@ -15,9 +15,10 @@ internal static class ReferenceMlp
 
     /// <summary>
     /// The loss with the hidden activation given as its function (for one that is not in <see cref="Activation"/>), and
-    /// optionally one row's output loss <c>(outputs, data, row)</c> in place of the task's (for a head that is not registered).
+    /// optionally one row's output loss <c>(outputs, data, row)</c> in place of the task's (for a head that is not registered),
+    /// and a factor <c>(row, hidden layer from 1, unit)</c> each hidden activation is multiplied by (a dropout mask).
     /// </summary>
-    public static double Loss(double[] p, int[] sizes, Func<double, double> activate, MlpDataset data, double alpha, Func<double[], MlpDataset, int, double>? rowLoss = null)
+    public static double Loss(double[] p, int[] sizes, Func<double, double> activate, MlpDataset data, double alpha, Func<double[], MlpDataset, int, double>? rowLoss = null, Func<int, int, int, double>? unitFactor = null)
     {
         int layers = sizes.Length - 1;
         int n = data.RowCount;
@@ -43,7 +44,7 @@ internal static class ReferenceMlp
                         s += a[i] * p[weightOffset + (i * z.Length) + o];
                     }
 
-                    z[o] = l + 1 < layers ? activate(s) : s;
+                    z[o] = l + 1 < layers ? activate(s) * (unitFactor?.Invoke(row, l + 1, o) ?? 1) : s;
                 }
 
                 weightOffset += sizes[l] * sizes[l + 1];
@@ -103,9 +104,9 @@ internal static class ReferenceMlp
         _ => throw new ArgumentOutOfRangeException(nameof(activation)),
     };
 
-    private static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
+    public static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
 
-    private static double[] Softmax(double[] z)
+    public static double[] Softmax(double[] z)
     {
         double max = double.NegativeInfinity;
         foreach (double v in z)

@@ -40,6 +40,40 @@ public class StandardZipTests
         AssertSameMetrics(ml, task, ours, fresh, theirs);
     }
 
+    /// <summary>
+    /// Dropout and label smoothing shape training only: a model of the tabular recipe trained with both reloads from our
+    /// zip (SaveWithMlp) bit for bit and from the standard zip (Model.Save of the exported graph) as the original.
+    /// </summary>
+    [Theory]
+    [InlineData(MlpTask.BinaryClassification)]
+    [InlineData(MlpTask.MulticlassClassification)]
+    public void AModelTrainedWithDropoutAndLabelSmoothingReloadsFromBothFormats(MlpTask task)
+    {
+        var ml = new MLContext(seed: 4);
+        IDataView train = Synthetic.Table(ml, 300, seed: 1);
+        IDataView test = Synthetic.Table(ml, 120, seed: 2);
+        IEstimator<ITransformer> trainer = task == MlpTask.BinaryClassification
+            ? ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { LabelColumnName = "BinaryLabel", Dropout = 0.2, LabelSmoothing = 0.1, MaximumNumberOfIterations = 10 })
+            : ml.MulticlassClassification.Trainers.Mlp(ml, new MlpMulticlassTrainer.Options { Dropout = 0.2, LabelSmoothing = 0.1, MaximumNumberOfIterations = 10 });
+        ITransformer model = ExportParityTests.Featurizer(ml, task).Append(trainer).Fit(train);
+        IDataView ours = model.Transform(test);
+
+        using var own = new MemoryStream();
+        ml.Model.SaveWithMlp(model, train.Schema, own);
+        own.Position = 0;
+        IDataView reloaded = new MLContext(seed: 8).Model.LoadWithMlp(own, out _).Transform(test);
+        string score = task == MlpTask.BinaryClassification ? "Probability" : "Score";
+        Assert.Equal(Ort.Floats(ours, score), Ort.Floats(reloaded, score));
+
+        using var zip = new MemoryStream();
+        ml.Model.Save(ml.Transforms.ApplyOnnxModelWithMlp(model, train), train.Schema, zip);
+        zip.Position = 0;
+        var fresh = new MLContext(seed: 9);
+        IDataView theirs = fresh.Model.Load(zip, out _).Transform(test);
+        AssertSameColumns(task, ours, theirs);
+        AssertSameMetrics(ml, task, ours, fresh, theirs);
+    }
+
     [Fact]
     public void SparseInputThroughTheStandardZipScoresAsTheOriginal()
     {

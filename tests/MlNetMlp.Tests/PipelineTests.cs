@@ -128,6 +128,8 @@ public class PipelineTests
         Assert.Equal(engine.WeightDecay, resolved.WeightDecay);
         Assert.Equal(engine.LearningRateDecay, resolved.LearningRateDecay);
         Assert.Equal(engine.WarmupFraction, resolved.WarmupFraction);
+        Assert.Equal(engine.Dropout, resolved.Dropout);
+        Assert.Equal(engine.LabelSmoothing, resolved.LabelSmoothing);
         Assert.Equal(engine.EnsembleSize, resolved.EnsembleSize);
         Assert.Equal(((AdamSolver)engine.Solver).LearningRate, ((AdamSolver)resolved.Solver).LearningRate);
 

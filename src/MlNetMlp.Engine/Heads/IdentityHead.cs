@@ -27,7 +27,7 @@ internal sealed class IdentityHead : OutputHead
 
     /// <summary>Squared error <c>0.5 Σ (z - y)²</c>; delta <c>z - y</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override double LossAndDelta(Span<float> z, MlpDataset data, int row)
+    protected override double LossAndDelta(Span<float> z, MlpDataset data, int row, float labelSmoothing)
     {
         ReadOnlySpan<float> y = data.Targets.AsSpan(row * z.Length, z.Length);
         double sum = 0;

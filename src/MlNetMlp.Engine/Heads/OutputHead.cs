@@ -82,10 +82,12 @@ internal abstract class OutputHead
     /// <summary>
     /// Turns <paramref name="outputs"/> <c>(rows.Length, width)</c>, the raw output layer for the given rows, into
     /// the weighted output delta in place, and writes each row's weighted loss <c>w_i loss_i</c> to
-    /// <paramref name="rowLosses"/>: rows may be processed in any grouping, and the caller sums them in row order.
+    /// <paramref name="rowLosses"/>: rows may be processed in any grouping, and the caller sums them in row order. With
+    /// <paramref name="labelSmoothing"/> ε a classifier's target is <c>(1 - ε) onehot(y) + ε / K</c> over its K classes
+    /// (Szegedy et al. 2016; the loss is the cross-entropy against that target); regression ignores it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void ToDelta(MlpDataset data, ReadOnlySpan<int> rows, Span<float> outputs, Span<double> rowLosses)
+    public void ToDelta(MlpDataset data, ReadOnlySpan<int> rows, Span<float> outputs, Span<double> rowLosses, float labelSmoothing = 0)
     {
         int width = data.OutputCount;
         float[]? weights = data.Weights;
@@ -93,7 +95,7 @@ internal abstract class OutputHead
         {
             int row = rows[r];
             Span<float> z = outputs.Slice(r * width, width);
-            double loss = LossAndDelta(z, data, row);
+            double loss = LossAndDelta(z, data, row, labelSmoothing);
             if (weights is not null)
             {
                 float w = weights[row];
@@ -108,8 +110,11 @@ internal abstract class OutputHead
         }
     }
 
-    /// <summary>Replaces one row's raw outputs <paramref name="z"/> with the unweighted delta and returns its unweighted loss.</summary>
-    protected abstract double LossAndDelta(Span<float> z, MlpDataset data, int row);
+    /// <summary>
+    /// Replaces one row's raw outputs <paramref name="z"/> with the unweighted delta and returns its unweighted loss,
+    /// against the label smoothed by <paramref name="labelSmoothing"/> (classifiers).
+    /// </summary>
+    protected abstract double LossAndDelta(Span<float> z, MlpDataset data, int row, float labelSmoothing);
 
     /// <summary>The error for classes asked of a regression head.</summary>
     protected static InvalidOperationException NoClasses() =>

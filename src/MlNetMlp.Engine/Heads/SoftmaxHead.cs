@@ -50,14 +50,37 @@ internal sealed class SoftmaxHead : OutputHead
         return best;
     }
 
-    /// <summary>Cross-entropy <c>logsumexp(z) - z_y</c>; delta <c>softmax(z) - onehot(y)</c>.</summary>
+    /// <summary>
+    /// Cross-entropy <c>logsumexp(z) - Σ t_j z_j</c> against the target <c>t = (1 - ε) onehot(y) + ε / K</c>; delta
+    /// <c>softmax(z) - t</c> (ε = 0: <c>logsumexp(z) - z_y</c> and <c>softmax(z) - onehot(y)</c>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override double LossAndDelta(Span<float> z, MlpDataset data, int row)
+    protected override double LossAndDelta(Span<float> z, MlpDataset data, int row, float labelSmoothing)
     {
         int label = data.Labels![row];
-        double logSumExp = SoftmaxInPlace(z, out double zLabel, label);
-        z[label] -= 1f;
-        return logSumExp - zLabel;
+        if (labelSmoothing == 0)
+        {
+            double logSumExp = SoftmaxInPlace(z, out double zLabel, label);
+            z[label] -= 1f;
+            return logSumExp - zLabel;
+        }
+
+        double smoothing = labelSmoothing;
+        double spread = smoothing / z.Length;
+        double sumOfLogits = 0;
+        for (int j = 0; j < z.Length; j++)
+        {
+            sumOfLogits += z[j];
+        }
+
+        double smoothedLogSumExp = SoftmaxInPlace(z, out double smoothedLabelLogit, label);
+        for (int j = 0; j < z.Length; j++)
+        {
+            z[j] -= (float)spread;
+        }
+
+        z[label] -= (float)(1 - smoothing);
+        return smoothedLogSumExp - ((1 - smoothing) * smoothedLabelLogit) - (spread * sumOfLogits);
     }
 
     /// <summary>Replaces logits with softmax probabilities; returns log-sum-exp of the logits and the logit at <paramref name="at"/>.</summary>

@@ -8,6 +8,7 @@
 //   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard
 //   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard -- --data adult,housing --trainers LightGbm,MLP
 //   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard -- --ablation        (the recipe with each part removed)
+//   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard -- --ablation --seeds 1,2,3 --trainers "recipe,- label smoothing"   (paired: the same seeds for each variant)
 //   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard -- --external DIR    (data sets this repository does not hold: external/export.R)
 //   dotnet run -c Release --project benchmarks/MlNetMlp.Leaderboard -- --mlp "MaximumNumberOfIterations=32;HiddenLayerSizes=128x128" --folds 2
 //
@@ -40,6 +41,9 @@ bool ablation = args.Contains("--ablation");
 string? mlpSettings = Arg("--mlp");
 string? external = Arg("--external");
 int foldsRun = int.Parse(Arg("--folds") ?? Folds.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+// With --seeds, every MLP variant of --ablation or --mlp runs once per seed (its Seed option set), so variants are
+// compared on the same seeds; the score is then over seeds × folds.
+int[]? seeds = Arg("--seeds")?.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 
 DataSet[] dataSets =
 [
@@ -70,6 +74,7 @@ foreach (DataSet set in dataSets.Where(d => onlyData is null || onlyData.Contain
     {
         var scores = new List<double>();
         var times = new List<double>();
+        foreach (int? seed in contender.Seeded is null || seeds is null ? [null] : seeds.Select(s => (int?)s))
         foreach (DataOperationsCatalog.TrainTestData fold in folds.Take(foldsRun))
         {
             IEstimator<ITransformer> pipeline = set.Featurize(ml);
@@ -78,7 +83,7 @@ foreach (DataSet set in dataSets.Where(d => onlyData is null || onlyData.Contain
                 pipeline = pipeline.Append(ml.Transforms.NormalizeMeanVariance("Features", fixZero: false));
             }
 
-            pipeline = pipeline.Append(contender.Trainer());
+            pipeline = pipeline.Append(seed is int s ? contender.Seeded!(s) : contender.Trainer());
             var fitClock = Stopwatch.StartNew();
             ITransformer model = pipeline.Fit(fold.TrainSet);
             times.Add(fitClock.Elapsed.TotalSeconds);
@@ -99,7 +104,7 @@ foreach (DataSet set in dataSets.Where(d => onlyData is null || onlyData.Contain
     Console.WriteLine();
 }
 
-Console.WriteLine("Leaderboard (mean ± sample standard deviation over the 5 folds; fit time per fold, featurization included):");
+Console.WriteLine($"Leaderboard (mean ± sample standard deviation over the {(seeds is null ? "5 folds" : $"5 folds × {seeds.Length} seeds of the MLP variants")}; fit time per fold, featurization included):");
 Console.WriteLine();
 Console.WriteLine("| data | metric | trainer | score | fit s/fold | rank |");
 Console.WriteLine("|---|---|---|---:|---:|---:|");
@@ -152,7 +157,7 @@ IEnumerable<Contender> Contenders(MLContext ml, Task task)
     {
         foreach ((string name, string settings) in ablation ? Ablations() : [("MLP " + mlpSettings, mlpSettings!)])
         {
-            yield return new(name, false, () => Mlp(ml, task, settings));
+            yield return new(name, false, () => Mlp(ml, task, settings), s => Mlp(ml, task, $"Seed={s};{settings}"));
         }
 
         yield break;
@@ -201,8 +206,9 @@ static (string, string)[] Ablations() =>
     ("learning rate 0.001", "LearningRate=0.001"),
     ("+ weight decay 0.01", "WeightDecay=0.01"),
     ("+ warm-up 5%", "WarmupFraction=0.05"),
+    ("- label smoothing", "LabelSmoothing=0"),
+    ("label smoothing 0.1", "LabelSmoothing=0.1"),
     ("+ dropout 0.15", "Dropout=0.15"),
-    ("+ label smoothing 0.1", "LabelSmoothing=0.1"),
 ];
 
 // The catalog's options with "Name=value;..." overrides, set by reflection (LearningRate sets Adam's).
@@ -251,7 +257,7 @@ internal enum Task
 internal sealed record DataSet(string Name, Task Task, Func<MLContext, IDataView> Load, Func<MLContext, IEstimator<ITransformer>> Featurize);
 
 /// <summary>A trainer on the board, and whether it gets standardized features.</summary>
-internal sealed record Contender(string Name, bool Normalize, Func<IEstimator<ITransformer>> Trainer);
+internal sealed record Contender(string Name, bool Normalize, Func<IEstimator<ITransformer>> Trainer, Func<int, IEstimator<ITransformer>>? Seeded = null);
 
 internal sealed record Entry(string Name, Summary Score, double SecondsPerFold);
 

@@ -48,7 +48,7 @@ public static class BinaryClassification
 }
 
 // Expected output (numbers within ±0.002):
-//   Accuracy: 0.956, AUC: 0.990, F1: 0.962
-//   Label: False, predicted: False, probability: 0.000, score: -12.95
-//   Label: False, predicted: False, probability: 0.000, score: -10.97
-//   Label: False, predicted: False, probability: 0.276, score: -0.97
+//   Accuracy: 0.974, AUC: 0.991, F1: 0.977
+//   Label: False, predicted: False, probability: 0.008, score: -4.87
+//   Label: False, predicted: False, probability: 0.017, score: -4.05
+//   Label: False, predicted: False, probability: 0.179, score: -1.52

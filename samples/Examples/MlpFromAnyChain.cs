@@ -40,4 +40,4 @@ public static class MlpFromAnyChain
 
 // Expected output:
 //   Last transformer: KeyToValueMappingTransformer
-//   MLP: hidden layers (108, 24), 4 features, classes setosa, versicolor, virginica, 145 epochs
+//   MLP: hidden layers (108, 24), 4 features, classes setosa, versicolor, virginica, 117 epochs

@@ -59,4 +59,4 @@ public static class Persistence
 // Expected output (numbers within ±0.002):
 //   Loaded; input columns: Features, Label
 //   Test rows: 114, identical probabilities after the round trip: True
-//   First test row: label False, P(benign) = 0.000
+//   First test row: label False, P(benign) = 0.006

@@ -34,7 +34,9 @@ Console.WriteLine($"Two moons: {trainPoints.Length} training and {testPoints.Len
 //    random starts and the start with the lowest training loss is kept (chosen on training data, not on the test).
 //    Tanh gives smooth boundaries; L-BFGS is the solver of choice for a few hundred rows. The L2 penalty of 1
 //    (divided by the 300 rows, as in scikit-learn) keeps the weights moderate: without it the network drives its
-//    training loss to ~0 and draws a sharp, jagged boundary that generalizes slightly worse.
+//    training loss to ~0 and draws a sharp, jagged boundary that generalizes slightly worse. The loss is the plain
+//    log-loss (LabelSmoothing = 0): the tabular recipe smooths the labels of small sets by 0.05, a second penalty
+//    beside the L2 one, and with both the three-unit network settles on a near-linear boundary (test accuracy 0.90).
 int[][] candidates = [[], [2], [3], [4], [8]];
 (double XMin, double XMax, double YMin, double YMax) area = (-1.6, 2.6, -1.1, 1.6);
 var table = new Table().AddColumns("hidden layer", "parameters", "best training loss", "train accuracy", "test accuracy", $"reaches {Target:F2}");
@@ -53,6 +55,7 @@ foreach (int[] hidden in candidates)
                 Activation = Activation.Tanh,
                 Solver = new LbfgsSolver(),
                 L2Regularization = 1,
+                LabelSmoothing = 0,
                 MaximumNumberOfIterations = 2000,
                 Seed = start,
             }));

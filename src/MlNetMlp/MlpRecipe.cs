@@ -13,7 +13,8 @@ public enum MlpRecipe
     /// no normalizer is needed in front; it standardizes regression targets and maps predictions back; hidden layers
     /// { 256, 256 } relu ({ 128, 128 } from 10,000 rows), Adam 0.002 with a cosine schedule over an automatic budget of about 1024 steps (12 to 64
     /// epochs), batches of rows / 16 in [32, 256], no L2; below 10,000 rows it holds out 20% and keeps the epoch with
-    /// the lowest validation loss (patience 8); and it averages 3 networks (2 from 10,000 rows) merged into one.
+    /// the lowest validation loss (patience 8) and smooths classification labels by 0.05; and it averages 3 networks (2
+    /// from 10,000 rows) merged into one.
     /// </summary>
     Tabular,
 
@@ -49,6 +50,8 @@ internal static class MlpRecipes
         WeightDecay = 0,
         LearningRateDecay = LearningRateDecay.Cosine,
         WarmupFraction = 0,
+        LabelSmoothing = TabularLabelSmoothing,
+        Dropout = 0,
     };
 
     /// <summary>
@@ -94,6 +97,18 @@ internal static class MlpRecipes
     /// budget does not overfit and the rows are worth more for training (census income: AUC +0.001).
     /// </summary>
     public static bool AutomaticEarlyStopping(int rows) => rows < LargeRows;
+
+    /// <summary>
+    /// The label smoothing (classification) the tabular recipe uses when <see cref="MlpTrainerOptions.LabelSmoothing"/>
+    /// is left to it: 0.05 below 10,000 rows, where over three seeds it raised every small classification set (digits
+    /// accuracy +0.007, iris +0.007, titanic AUC +0.003; 0.1 and 0.2 gained less or as much); none from 10,000, where it
+    /// did not help census income (AUC +0.0000 with 0.05, -0.0004 with 0.1, -0.0007 with 0.2, and -0.0005 in the
+    /// leaderboard's own run with 0.05).
+    /// </summary>
+    public static double AutomaticLabelSmoothing(int rows) => rows < LargeRows ? TabularLabelSmoothing : 0;
+
+    /// <summary>The tabular recipe's label smoothing below <see cref="LargeRows"/> rows.</summary>
+    private const double TabularLabelSmoothing = 0.05;
 
     /// <summary>Rows from which the tabular recipe treats a data set as large.</summary>
     private const int LargeRows = 10_000;

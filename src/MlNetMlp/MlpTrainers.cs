@@ -130,7 +130,7 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         return rows;
     }
 
-    /// <summary>The recipe's data-size rules for every setting left automatic: batch, early stopping, ensemble, epoch budget, and (for wide sparse rows) the feature treatment.</summary>
+    /// <summary>The recipe's data-size rules for every setting left automatic: batch, early stopping, label smoothing, ensemble, epoch budget, and (for wide sparse rows) the feature treatment.</summary>
     private void ApplyDataSizeRules(MlpOptions engineOptions, int rows, bool wideSparse)
     {
         if (wideSparse && _options.FeatureTreatmentIsAutomatic)
@@ -151,6 +151,11 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
             engineOptions.EarlyStopping = MlpRecipes.AutomaticEarlyStopping(rows);
         }
 
+        if (_options.LabelSmoothingIsAutomatic)
+        {
+            engineOptions.LabelSmoothing = MlpRecipes.AutomaticLabelSmoothing(rows);
+        }
+
         if (_options.HiddenLayerSizesAreAutomatic)
         {
             engineOptions.HiddenLayerSizes = MlpRecipes.AutomaticHiddenLayerSizes(rows);
@@ -167,6 +172,11 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         }
     }
 
+    /// <summary>The log's note of the training-only regularizers in use: <c>, label smoothing 0.1, dropout 0.15</c>, or nothing.</summary>
+    private string Regularization(MlpOptions engineOptions) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{(engineOptions.LabelSmoothing > 0 && _task != MlpTask.Regression ? $", label smoothing {engineOptions.LabelSmoothing}" : string.Empty)}{(engineOptions.Dropout > 0 ? $", dropout {engineOptions.Dropout}" : string.Empty)}");
+
     /// <summary>Runs <paramref name="fit"/> with every epoch logged to the <c>MLContext</c> and passed to the user's callback, and logs how it stopped.</summary>
     private MlpModel Train(MlpOptions engineOptions, string what, bool streamed, Func<MlpTrainer, Action<MlpEpochReport>, MlpModel> fit)
     {
@@ -175,7 +185,7 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
         string threads = engineOptions.NumberOfThreads > 0 ? $"{engineOptions.NumberOfThreads} thread(s)"
             : streamed && processors > 1 ? $"{processors} or {processors - 1} threads, whichever trains the streamed blocks faster"
             : $"{processors} thread(s)";
-        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"MLP {_task}: {what}, hidden layers [{string.Join(", ", engineOptions.HiddenLayerSizes)}], {engineOptions.Solver.GetType().Name}, batch {engineOptions.BatchSize}, at most {engineOptions.MaxEpochs} epochs, {engineOptions.EnsembleSize} network(s), early stopping {(engineOptions.EarlyStopping ? "on" : "off")}, {threads}; {Inputs(engineOptions)}."));
+        channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"MLP {_task}: {what}, hidden layers [{string.Join(", ", engineOptions.HiddenLayerSizes)}], {engineOptions.Solver.GetType().Name}, batch {engineOptions.BatchSize}, at most {engineOptions.MaxEpochs} epochs, {engineOptions.EnsembleSize} network(s), early stopping {(engineOptions.EarlyStopping ? "on" : "off")}{Regularization(engineOptions)}, {threads}; {Inputs(engineOptions)}."));
         Action<MlpEpochReport>? userProgress = _options.Progress;
         int maxEpochs = engineOptions.MaxEpochs;
         void Report(MlpEpochReport report)

@@ -42,7 +42,7 @@ public class PipelineTests
         bool[] predicted = scored.GetColumn<bool>("PredictedLabel").ToArray();
         for (int i = 0; i < score.Length; i++)
         {
-            Assert.Equal(1 / (1 + Math.Exp(-score[i])), probability[i], 5);
+            Assert.Equal(1 / (1 + Math.Exp(-score[i])), probability[i], 1e-6);
             Assert.Equal(score[i] > 0, predicted[i]);
         }
     }
@@ -91,7 +91,7 @@ public class PipelineTests
             CancerOutput output = engine.Predict(new CancerInput { Features = rows[i] });
             Assert.Equal(transformed[i], output.Score);
             Assert.Equal(output.Score > 0, output.PredictedLabel);
-            Assert.Equal(1 / (1 + Math.Exp(-output.Score)), output.Probability, 5);
+            Assert.Equal(1 / (1 + Math.Exp(-output.Score)), output.Probability, 1e-6);
         }
     }
 

@@ -87,6 +87,7 @@ public class RecipeTests
         Assert.Equal(64, MlpRecipes.AutomaticEpochs(404, 32, 0.8));
         Assert.Equal(3, MlpRecipes.AutomaticEnsembleSize(404));
         Assert.True(MlpRecipes.AutomaticEarlyStopping(404));
+        Assert.Equal(0.05, MlpRecipes.AutomaticLabelSmoothing(404));
         Assert.Equal([256, 256], MlpRecipes.AutomaticHiddenLayerSizes(404));
 
         // Census income's 26,048: batches of 256, 12 epochs (about 100 steps each), 2 networks, all rows for training.
@@ -94,6 +95,7 @@ public class RecipeTests
         Assert.Equal(12, MlpRecipes.AutomaticEpochs(26_048, 256, 1));
         Assert.Equal(2, MlpRecipes.AutomaticEnsembleSize(26_048));
         Assert.False(MlpRecipes.AutomaticEarlyStopping(26_048));
+        Assert.Equal(0, MlpRecipes.AutomaticLabelSmoothing(26_048));
         Assert.Equal([128, 128], MlpRecipes.AutomaticHiddenLayerSizes(26_048));
 
         // The scikit-learn recipe's batch of 0 is min(200, rows), and its settings are never automatic.
@@ -104,6 +106,10 @@ public class RecipeTests
         Assert.Equal(200, sklearn.MaximumNumberOfIterations);
         Assert.True(new MlpRegressionTrainer.Options().EarlyStoppingIsAutomatic);
         Assert.False(new MlpRegressionTrainer.Options { EarlyStopping = true }.EarlyStoppingIsAutomatic);
+        Assert.True(new MlpBinaryTrainer.Options().LabelSmoothingIsAutomatic);
+        Assert.False(new MlpBinaryTrainer.Options { LabelSmoothing = 0.05 }.LabelSmoothingIsAutomatic);
+        Assert.False(new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn }.LabelSmoothingIsAutomatic);
+        Assert.Equal(0, new MlpBinaryTrainer.Options { Recipe = MlpRecipe.ScikitLearn }.LabelSmoothing);
 
         // The widths follow the size until they are set, also to the recipe's own values, or changed in place.
         Assert.True(new MlpRegressionTrainer.Options().HiddenLayerSizesAreAutomatic);
@@ -116,20 +122,32 @@ public class RecipeTests
     }
 
     [Fact]
-    public void ALargeDataSetGetsTheNarrowerLayersUnlessWidthsAreGiven()
+    public void ALargeDataSetGetsTheNarrowerLayersAndNoLabelSmoothingUnlessGiven()
     {
         var ml = new MLContext(1);
         var rows = Enumerable.Range(0, 10_000).Select(i => new LargeRow { Features = [i % 7, (i * 13) % 11], Label = i % 3 == 0 }).ToArray();
         IDataView data = ml.Data.LoadFromEnumerable(rows);
         // (The model's first hidden layer is the fixed piecewise-linear encoding; the trained ones follow it.)
+        var log = new System.Collections.Generic.List<string>();
+        ml.Log += (_, e) =>
+        {
+            lock (log)
+            {
+                log.Add(e.Message);
+            }
+        };
         var automatic = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { MaximumNumberOfIterations = 1, EnsembleSize = 1, Seed = 1 }).Fit(data);
         Assert.Equal([128, 128], automatic.Model.HiddenLayerSizes.TakeLast(2));
+        Assert.Contains(log, m => m.Contains("early stopping off", System.StringComparison.Ordinal));
+        Assert.DoesNotContain(log, m => m.Contains("label smoothing", System.StringComparison.Ordinal));
+        log.Clear();
         var simple = ml.BinaryClassification.Trainers.Mlp(ml, maximumNumberOfIterations: 1).Fit(data);
         Assert.Equal([2 * 128, 2 * 128], simple.Model.HiddenLayerSizes.TakeLast(2)); // its 2 members, merged side by side
         var given = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { HiddenLayerSizes = [256, 256], MaximumNumberOfIterations = 1, EnsembleSize = 1, Seed = 1 }).Fit(data);
         Assert.Equal([256, 256], given.Model.HiddenLayerSizes.TakeLast(2));
         var small = ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { MaximumNumberOfIterations = 1, EnsembleSize = 1, Seed = 1 }).Fit(ml.Data.TakeRows(data, 9_999));
         Assert.Equal([256, 256], small.Model.HiddenLayerSizes.TakeLast(2));
+        Assert.Contains(log, m => m.Contains("early stopping on, label smoothing 0.05,", System.StringComparison.Ordinal));
     }
 
     private sealed class LargeRow
@@ -165,6 +183,15 @@ public class RecipeTests
         IDataView data = SampleData.Housing(ml);
         ml.Regression.Trainers.Mlp(ml, new MlpRegressionTrainer.Options { MaximumNumberOfIterations = 2 }).Fit(data);
         Assert.Contains(log, m => m.Contains("normalization not required", System.StringComparison.Ordinal) && m.Contains("3 network(s)", System.StringComparison.Ordinal) && m.Contains("batch 32", System.StringComparison.Ordinal));
+        Assert.DoesNotContain(log, m => m.Contains("label smoothing", System.StringComparison.Ordinal));
+
+        // A small classification set gets the recipe's label smoothing; an explicit value replaces it.
+        log.Clear();
+        ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { MaximumNumberOfIterations = 2, EnsembleSize = 1 }).Fit(SampleData.BreastCancer(ml));
+        Assert.Contains(log, m => m.Contains("early stopping on, label smoothing 0.05,", System.StringComparison.Ordinal));
+        log.Clear();
+        ml.BinaryClassification.Trainers.Mlp(ml, new MlpBinaryTrainer.Options { MaximumNumberOfIterations = 2, EnsembleSize = 1, LabelSmoothing = 0.2, Dropout = 0.2 }).Fit(SampleData.BreastCancer(ml));
+        Assert.Contains(log, m => m.Contains("label smoothing 0.2, dropout 0.2,", System.StringComparison.Ordinal));
     }
 
     [Fact]

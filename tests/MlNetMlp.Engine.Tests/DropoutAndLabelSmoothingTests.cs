@@ -47,22 +47,8 @@ public class DropoutAndLabelSmoothingTests
         double[] p = parameters.Select(v => (double)v).ToArray();
         Assert.Equal(Reference(p), loss, 1e-5);
 
-        const double h = 1e-5;
-        double differenceSquares = 0, normSquares = 0;
-        for (int i = 0; i < p.Length; i++)
-        {
-            double keep = p[i];
-            p[i] = keep + h;
-            double up = Reference(p);
-            p[i] = keep - h;
-            double down = Reference(p);
-            p[i] = keep;
-            double numeric = (up - down) / (2 * h);
-            differenceSquares += (numeric - gradient[i]) * (numeric - gradient[i]);
-            normSquares += numeric * numeric;
-        }
-
-        Assert.True(Math.Sqrt(differenceSquares / normSquares) < 1e-4, $"relative gradient error {Math.Sqrt(differenceSquares / normSquares):E3} for {task}");
+        double relativeError = GradientCheckTests.RelativeError(Reference, p, gradient);
+        Assert.True(relativeError < 1e-4, $"relative gradient error {relativeError:E3} for {task}");
 
         // The mask did something: without dropout the loss is another number.
         backprop.DropoutRate = 0;

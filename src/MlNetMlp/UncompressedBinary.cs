@@ -311,17 +311,26 @@ internal static class IdvDecompressor
                 inflated = new byte[entry.InflatedLength];
             }
 
+            // The inflater's own errors ("unsupported compression method" and the like) do not say where.
+            InvalidDataException NotDeflate(InvalidDataException e) =>
+                new($"Block {block} of column '{Name}' in the binary .idv file (at {entry.Offset}, {entry.Length} bytes) is not valid Deflate data: {e.Message}", e);
             using var deflate = new DeflateStream(new MemoryStream(stored, 0, entry.Length), CompressionMode.Decompress);
+            int beyond;
             try
             {
                 deflate.ReadExactly(inflated, 0, entry.InflatedLength);
+                beyond = deflate.ReadByte();
             }
             catch (EndOfStreamException)
             {
                 throw new InvalidDataException($"Block {block} of column '{Name}' in the binary .idv file inflates to fewer than the {entry.InflatedLength} bytes its lookup table gives.");
             }
+            catch (InvalidDataException e)
+            {
+                throw NotDeflate(e);
+            }
 
-            if (deflate.ReadByte() >= 0)
+            if (beyond >= 0)
             {
                 throw new InvalidDataException($"Block {block} of column '{Name}' in the binary .idv file inflates to more than the {entry.InflatedLength} bytes its lookup table gives.");
             }

@@ -92,7 +92,8 @@ public sealed class UncompressedBinaryTests : IDisposable
         BitConverter.TryWriteBytes(cut.AsSpan(32), tocOffset + 3);
         BitConverter.TryWriteBytes(cut.AsSpan(cut.Length - 8), 0x434D4C0044564200UL);
         InvalidDataException truncated = Assert.Throws<InvalidDataException>(() => IdvDecompressor.Decompress(new MemoryStream(cut), new MemoryStream()));
-        Assert.Contains("damaged", truncated.Message, StringComparison.Ordinal);
+        Assert.Contains($"is damaged: its tables of contents (at {tocOffset}, ", truncated.Message, StringComparison.Ordinal);
+        Assert.Contains("run past its end", truncated.Message, StringComparison.Ordinal);
 
         // A data block's bytes garbled: Deflate fails, or inflates to another length than the lookup table gives.
         byte[] garbled = (byte[])bytes.Clone();
@@ -101,12 +102,13 @@ public sealed class UncompressedBinaryTests : IDisposable
             garbled[i] ^= 0x5A;
         }
 
-        Exception damaged = Record.Exception(() => IdvDecompressor.Decompress(new MemoryStream(garbled), new MemoryStream()));
-        Assert.True(damaged is InvalidDataException, damaged?.ToString() ?? "no exception");
+        InvalidDataException garbledError = Assert.Throws<InvalidDataException>(() => IdvDecompressor.Decompress(new MemoryStream(garbled), new MemoryStream()));
+        Assert.Matches(@"^Block \d+ of column '[^']+' in the binary \.idv file ", garbledError.Message);
 
         // The catalog call leaves neither a file nor its temporary files behind when the data throws while saved.
         string target = Path.Combine(_folder, "never.idv");
-        Assert.ThrowsAny<Exception>(() => ml.Data.SaveAsUncompressedBinary(ml.Data.LoadFromEnumerable(Throwing()), target));
+        var failed = Assert.Throws<InvalidOperationException>(() => ml.Data.SaveAsUncompressedBinary(ml.Data.LoadFromEnumerable(Throwing()), target));
+        Assert.Equal("the source failed at row 100", failed.Message); // the source's own error, not a wrapper
         Assert.False(File.Exists(target));
         Assert.DoesNotContain(Directory.GetFiles(_folder), f => Path.GetFileName(f).EndsWith(".tmp", StringComparison.Ordinal));
     }

@@ -166,6 +166,33 @@ public class DropoutAndLabelSmoothingTests
         }
     }
 
+    /// <summary>Sparse rows (their first layer multiplied over stored values) are dropped as the same rows dense are, for every chunk size and thread count.</summary>
+    [Fact]
+    public void SparseRowsGetTheDenseRowsMask()
+    {
+        (MlpDataset dense, MlpDataset sparse) = SparseRowsTests.Both(6, 96, 40, 3);
+        var layout = new ParameterLayout([40, 64, 300, 3]);
+        var random = new Random(8);
+        float[] parameters = Enumerable.Range(0, layout.Count).Select(_ => (float)((random.NextDouble() - 0.5) * 0.4)).ToArray();
+        int[] batch = Enumerable.Range(0, 96).Reverse().ToArray();
+        Backprop Make(int capacity, int threads, bool sparseInput) => new(layout, new HiddenActivation(Activation.Relu, 0.01f, 1f), capacity, threads, sparseInput)
+        {
+            DropoutRate = 0.25,
+            DropoutKey = Key,
+            DropoutStep = Step,
+            LabelSmoothing = 0.1,
+        };
+        var expected = new float[layout.Count];
+        double expectedLoss = Make(96, 1, sparseInput: false).LossAndGradient(parameters, dense, batch, 0.3, expected);
+        foreach ((int capacity, int threads) in new[] { (96, 1), (96, 2), (40, 2), (8, 1) })
+        {
+            var gradient = new float[layout.Count];
+            double loss = Make(capacity, threads, sparseInput: true).LossAndGradient(parameters, sparse, batch, 0.3, gradient);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expectedLoss), BitConverter.DoubleToInt64Bits(loss));
+            Assert.Equal(Synthetic.Bits(expected), Synthetic.Bits(gradient));
+        }
+    }
+
     /// <summary>A fit with dropout and label smoothing gives the same bits on one and two threads (batches split between them), and differs from the fit without either.</summary>
     [Fact]
     public void FitsWithDropoutAreBitIdenticalAcrossThreads()

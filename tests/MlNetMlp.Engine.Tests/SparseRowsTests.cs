@@ -10,7 +10,7 @@ namespace MlNetMlp.Engine.Tests;
 public class SparseRowsTests
 {
     /// <summary>Rows with about one slot in five set (seeded), as dense and as compressed rows of the same values.</summary>
-    private static (MlpDataset Dense, MlpDataset Sparse) Both(int seed, int rows, int features, int classes)
+    internal static (MlpDataset Dense, MlpDataset Sparse) Both(int seed, int rows, int features, int classes)
     {
         var random = new Random(seed);
         var x = new float[rows * features];

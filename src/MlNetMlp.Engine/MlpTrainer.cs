@@ -464,13 +464,10 @@ public sealed class MlpTrainer
             bool earlyStopping = _options.EarlyStopping && !incremental;
             long n = rows.TrainRows;
             int batchSize = _options.Solver.BatchRows(_options, (int)Math.Min(n, int.MaxValue));
-            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, rows.DataBytes, _data.IsSparse, Layout, batchSize), _options.FixedThreads, _data.IsSparse)
-            {
-                LabelSmoothing = _options.LabelSmoothing,
-                DropoutRate = _options.Dropout,
-                // Drawn only with dropout, so the shuffles of a fit without it are what they always were.
-                DropoutKey = _options.Dropout > 0 ? _random.NextUInt64() : 0,
-            };
+            Backprop backprop = NewBackprop(ChunkRows(_options, rows.DataBytes, _data.IsSparse, Layout, batchSize));
+            backprop.DropoutRate = _options.Dropout;
+            // Drawn only with dropout, so the shuffles of a fit without it are what they always were.
+            backprop.DropoutKey = _options.Dropout > 0 ? _random.NextUInt64() : 0;
             long dropoutStep = 0;
             var gradient = new float[Layout.Count];
             _optimizer ??= _options.Solver.CreateOptimizer(Layout.Count)!;
@@ -593,10 +590,7 @@ public sealed class MlpTrainer
                 rows[i] = i;
             }
 
-            var backprop = new Backprop(Layout, _start.HiddenActivation, ChunkRows(_options, _data, Layout, solver.BatchRows(_options, n)), _options.FixedThreads, _data.IsSparse)
-            {
-                LabelSmoothing = _options.LabelSmoothing,
-            };
+            Backprop backprop = NewBackprop(ChunkRows(_options, _data, Layout, solver.BatchRows(_options, n)));
             ReserveHistory(_options.MaxEpochs, validation: false);
             double l2 = _options.L2Regularization;
             Lbfgs lbfgs = solver.CreateFullBatchMinimizer(Layout.Count, (x, g) =>
@@ -645,6 +639,10 @@ public sealed class MlpTrainer
                 _history.ValidationScoresList.EnsureCapacity(_history.ValidationScoresList.Count + room);
             }
         }
+
+        /// <summary>The fit's backward pass, for chunks of <paramref name="chunkRows"/> rows, with the options' threads and label smoothing.</summary>
+        private Backprop NewBackprop(int chunkRows) =>
+            new(Layout, _start.HiddenActivation, chunkRows, _options.FixedThreads, _data.IsSparse) { LabelSmoothing = _options.LabelSmoothing };
 
         private MlpModel Finish(StochasticOptimizer? optimizer) =>
             new(_start.Task, _start.InputCount, [.. _start.HiddenLayerSizes], _start.OutputCount, _start.ClassCount, _start.HiddenActivation, _parameters, _history, optimizer);

@@ -46,8 +46,14 @@ internal sealed class StreamThreadChoice
     public int Threads { get; private set; }
 
     /// <summary>A choice for <paramref name="options"/>, or null where the threads are fixed (or there is one processor, which leaves nothing to choose).</summary>
-    public static StreamThreadChoice? For(MlpOptions options) =>
-        options.NumberOfThreads == 0 && Environment.ProcessorCount > 1 ? new StreamThreadChoice(Environment.ProcessorCount) : null;
+    public static StreamThreadChoice? For(MlpOptions options) => Chooses(options) ? new StreamThreadChoice(Environment.ProcessorCount) : null;
+
+    /// <summary>The threads a fit with <paramref name="options"/> trains on, in words for the log: <c>2 thread(s)</c>, or for a streamed fit that chooses, <c>2 or 1 threads, whichever ...</c>.</summary>
+    public static string Describe(MlpOptions options, bool streamed) => streamed && Chooses(options)
+        ? $"{Environment.ProcessorCount} or {Environment.ProcessorCount - 1} threads, whichever trains the streamed blocks faster"
+        : $"{options.FixedThreads} thread(s)";
+
+    private static bool Chooses(MlpOptions options) => options.NumberOfThreads == 0 && Environment.ProcessorCount > 1;
 
     /// <summary>A training pass starts: its first block is not timed.</summary>
     public void BeginPass() => _block = -1;

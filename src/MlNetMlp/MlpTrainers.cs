@@ -181,10 +181,7 @@ public abstract class MlpTrainerBase : IEstimator<MlpPredictionTransformer>
     private MlpModel Train(MlpOptions engineOptions, string what, bool streamed, Func<MlpTrainer, Action<MlpEpochReport>, MlpModel> fit)
     {
         using IChannel channel = _host.Start("Training");
-        int processors = Environment.ProcessorCount;
-        string threads = engineOptions.NumberOfThreads > 0 ? $"{engineOptions.NumberOfThreads} thread(s)"
-            : streamed && processors > 1 ? $"{processors} or {processors - 1} threads, whichever trains the streamed blocks faster"
-            : $"{processors} thread(s)";
+        string threads = StreamThreadChoice.Describe(engineOptions, streamed);
         channel.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture, $"MLP {_task}: {what}, hidden layers [{string.Join(", ", engineOptions.HiddenLayerSizes)}], {engineOptions.Solver.GetType().Name}, batch {engineOptions.BatchSize}, at most {engineOptions.MaxEpochs} epochs, {engineOptions.EnsembleSize} network(s), early stopping {(engineOptions.EarlyStopping ? "on" : "off")}{Regularization(engineOptions)}, {threads}; {Inputs(engineOptions)}."));
         Action<MlpEpochReport>? userProgress = _options.Progress;
         int maxEpochs = engineOptions.MaxEpochs;

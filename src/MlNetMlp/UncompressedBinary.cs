@@ -311,9 +311,6 @@ internal static class IdvDecompressor
                 inflated = new byte[entry.InflatedLength];
             }
 
-            // The inflater's own errors ("unsupported compression method" and the like) do not say where.
-            InvalidDataException NotDeflate(InvalidDataException e) =>
-                new($"Block {block} of column '{Name}' in the binary .idv file (at {entry.Offset}, {entry.Length} bytes) is not valid Deflate data: {e.Message}", e);
             using var deflate = new DeflateStream(new MemoryStream(stored, 0, entry.Length), CompressionMode.Decompress);
             int beyond;
             try
@@ -327,7 +324,8 @@ internal static class IdvDecompressor
             }
             catch (InvalidDataException e)
             {
-                throw NotDeflate(e);
+                // The inflater's own message ("unsupported compression method" and the like) does not say where.
+                throw new InvalidDataException($"Block {block} of column '{Name}' in the binary .idv file (at {entry.Offset}, {entry.Length} bytes) is not valid Deflate data: {e.Message}", e);
             }
 
             if (beyond >= 0)

@@ -32,10 +32,19 @@ public class ChunkingTests
         int[] all = Enumerable.Range(0, rows).Reverse().ToArray();
         var expected = new float[layout.Count];
         double expectedLoss = new Backprop(layout, hidden, rows, threads: 1).LossAndGradient(parameters, data, all, 0.3, expected);
-        foreach ((int capacity, int threads) in new[] { (rows, 2), (40, 1), (40, 2), (24, 1), (8, 2), (5, 1) })
+        AssertSameBits(expectedLoss, expected, [(rows, 2), (40, 1), (40, 2), (24, 1), (8, 2), (5, 1)], (capacity, threads) => new Backprop(layout, hidden, capacity, threads), parameters, data, all);
+    }
+
+    /// <summary>
+    /// The loss and gradient (L2 0.3) over <paramref name="rows"/> of a <see cref="Backprop"/> made by <paramref name="make"/>
+    /// for each (capacity, threads) case are <paramref name="expectedLoss"/> and <paramref name="expected"/>, bit for bit.
+    /// </summary>
+    internal static void AssertSameBits(double expectedLoss, float[] expected, (int Capacity, int Threads)[] cases, Func<int, int, Backprop> make, float[] parameters, MlpDataset data, int[] rows)
+    {
+        foreach ((int capacity, int threads) in cases)
         {
-            var gradient = new float[layout.Count];
-            double loss = new Backprop(layout, hidden, capacity, threads).LossAndGradient(parameters, data, all, 0.3, gradient);
+            var gradient = new float[expected.Length];
+            double loss = make(capacity, threads).LossAndGradient(parameters, data, rows, 0.3, gradient);
             Assert.Equal(BitConverter.DoubleToInt64Bits(expectedLoss), BitConverter.DoubleToInt64Bits(loss));
             Assert.Equal(Synthetic.Bits(expected), Synthetic.Bits(gradient));
         }

@@ -35,13 +35,20 @@ public class DeterminismTests
         one.HiddenLayerSizes = [SplitHidden];
         one.BatchSize = SplitBatch;
         one.MaxEpochs = 2;
+        MlpModel single = FitOnOneAndTwoThreads(one, data);
+        Assert.Equal(2, single.EpochsRun);
+    }
+
+    /// <summary>Fits <paramref name="data"/> with <paramref name="one"/> on 1 thread and on 2, asserts the two models are the same bits, and returns the first.</summary>
+    internal static MlpModel FitOnOneAndTwoThreads(MlpOptions one, MlpDataset data)
+    {
+        MlpOptions single = one.Clone();
+        single.NumberOfThreads = 1;
         MlpOptions two = one.Clone();
         two.NumberOfThreads = 2;
-
-        MlpModel single = new MlpTrainer(one).Fit(data);
-        MlpModel parallel = new MlpTrainer(two).Fit(data);
-        SerializerTests.AssertSameModel(single, parallel);
-        Assert.Equal(2, single.EpochsRun);
+        MlpModel model = new MlpTrainer(single).Fit(data);
+        SerializerTests.AssertSameModel(model, new MlpTrainer(two).Fit(data));
+        return model;
     }
 
     /// <summary>Hidden units of <see cref="SplitAcrossThreads"/>'s network.</summary>

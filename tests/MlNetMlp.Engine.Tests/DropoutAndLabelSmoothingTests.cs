@@ -157,13 +157,7 @@ public class DropoutAndLabelSmoothingTests
         };
         var expected = new float[layout.Count];
         double expectedLoss = Make(rows, 1).LossAndGradient(parameters, data, batch, 0.3, expected);
-        foreach ((int capacity, int threads) in new[] { (rows, 2), (40, 1), (40, 2), (24, 1), (8, 2), (5, 1) })
-        {
-            var gradient = new float[layout.Count];
-            double loss = Make(capacity, threads).LossAndGradient(parameters, data, batch, 0.3, gradient);
-            Assert.Equal(BitConverter.DoubleToInt64Bits(expectedLoss), BitConverter.DoubleToInt64Bits(loss));
-            Assert.Equal(Synthetic.Bits(expected), Synthetic.Bits(gradient));
-        }
+        ChunkingTests.AssertSameBits(expectedLoss, expected, [(rows, 2), (40, 1), (40, 2), (24, 1), (8, 2), (5, 1)], Make, parameters, data, batch);
     }
 
     /// <summary>Sparse rows (their first layer multiplied over stored values) are dropped as the same rows dense are, for every chunk size and thread count.</summary>
@@ -184,13 +178,7 @@ public class DropoutAndLabelSmoothingTests
         };
         var expected = new float[layout.Count];
         double expectedLoss = Make(96, 1, sparseInput: false).LossAndGradient(parameters, dense, batch, 0.3, expected);
-        foreach ((int capacity, int threads) in new[] { (96, 1), (96, 2), (40, 2), (8, 1) })
-        {
-            var gradient = new float[layout.Count];
-            double loss = Make(capacity, threads, sparseInput: true).LossAndGradient(parameters, sparse, batch, 0.3, gradient);
-            Assert.Equal(BitConverter.DoubleToInt64Bits(expectedLoss), BitConverter.DoubleToInt64Bits(loss));
-            Assert.Equal(Synthetic.Bits(expected), Synthetic.Bits(gradient));
-        }
+        ChunkingTests.AssertSameBits(expectedLoss, expected, SparseRowsTests.SparseCases, (capacity, threads) => Make(capacity, threads, sparseInput: true), parameters, sparse, batch);
     }
 
     /// <summary>A fit with dropout and label smoothing gives the same bits on one and two threads (batches split between them), and differs from the fit without either.</summary>
@@ -208,11 +196,7 @@ public class DropoutAndLabelSmoothingTests
             Dropout = 0.2,
             LabelSmoothing = 0.1,
         };
-        MlpOptions two = one.Clone();
-        two.NumberOfThreads = 2;
-
-        MlpModel single = new MlpTrainer(one).Fit(data);
-        SerializerTests.AssertSameModel(single, new MlpTrainer(two).Fit(data));
+        MlpModel single = DeterminismTests.FitOnOneAndTwoThreads(one, data);
 
         MlpOptions without = one.Clone();
         without.Dropout = 0;
@@ -222,12 +206,21 @@ public class DropoutAndLabelSmoothingTests
         Assert.NotEqual(Synthetic.Bits(single.GetParameters()), Synthetic.Bits(new MlpTrainer(unsmoothed).Fit(data).GetParameters()));
     }
 
-    /// <summary>Dropout is off at prediction: the trained model's scores are the same for every call, and it reloads from the model file with the same scores.</summary>
+    /// <summary>
+    /// Dropout is off at prediction: the forward pass that scores held-out rows ignores a dropout rate set for training,
+    /// the trained model's scores are the same for every call, and it reloads from the model file with the same scores.
+    /// </summary>
     [Fact]
     public void AModelTrainedWithDropoutPredictsDeterministicallyAndReloads()
     {
         MlpDataset data = Synthetic.Blobs(3, 400, 6, 3, 4);
         MlpModel model = new MlpTrainer(new MlpOptions { HiddenLayerSizes = [32, 16], Seed = 4, MaxEpochs = 40, BatchSize = 32, Dropout = 0.3, LabelSmoothing = 0.1 }).Fit(data);
+        int[] rows = Enumerable.Range(0, 64).ToArray();
+        var plain = new Backprop(model.Layout, model.HiddenActivation, 64, threads: 1);
+        var dropping = new Backprop(model.Layout, model.HiddenActivation, 64, threads: 1) { DropoutRate = 0.3, DropoutKey = Key, DropoutStep = Step };
+        float[] withoutDropout = plain.Forward(model.Parameters, data, rows).ToArray();
+        Assert.Equal(withoutDropout, dropping.Forward(model.Parameters, data, rows).ToArray());
+
         float[] scores = Synthetic.Scores(model, data);
         Assert.Equal(scores, Synthetic.Scores(model, data));
         Assert.True(Synthetic.Accuracy(model, data) > 0.9, $"accuracy {Synthetic.Accuracy(model, data)}");

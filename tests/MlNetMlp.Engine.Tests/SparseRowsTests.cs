@@ -10,6 +10,9 @@ namespace MlNetMlp.Engine.Tests;
 public class SparseRowsTests
 {
     /// <summary>Rows with about one slot in five set (seeded), as dense and as compressed rows of the same values.</summary>
+    /// <summary>(capacity, threads) for 96 sparse rows into [64, 300]: whole chunks on one and two threads, parallel chunks of 40, layer by layer in 8s.</summary>
+    internal static readonly (int Capacity, int Threads)[] SparseCases = [(96, 1), (96, 2), (40, 2), (8, 1)];
+
     internal static (MlpDataset Dense, MlpDataset Sparse) Both(int seed, int rows, int features, int classes)
     {
         var random = new Random(seed);
@@ -96,13 +99,7 @@ public class SparseRowsTests
         int[] all = Enumerable.Range(0, 96).Reverse().ToArray();
         var expected = new float[layout.Count];
         double expectedLoss = new Backprop(layout, hidden, 96, threads: 1).LossAndGradient(parameters, dense, all, 0.3, expected);
-        foreach ((int capacity, int threads) in new[] { (96, 1), (96, 2), (40, 2), (8, 1) })
-        {
-            var gradient = new float[layout.Count];
-            double loss = new Backprop(layout, hidden, capacity, threads, sparseInput: true).LossAndGradient(parameters, sparse, all, 0.3, gradient);
-            Assert.Equal(BitConverter.DoubleToInt64Bits(expectedLoss), BitConverter.DoubleToInt64Bits(loss));
-            Assert.Equal(Synthetic.Bits(expected), Synthetic.Bits(gradient));
-        }
+        ChunkingTests.AssertSameBits(expectedLoss, expected, SparseCases, (capacity, threads) => new Backprop(layout, hidden, capacity, threads, sparseInput: true), parameters, sparse, all);
 
         Assert.True(Backprop.WorkBytes(layout, 96, sparseInput: true) < Backprop.WorkBytes(layout, 96));
         Assert.Throws<ArgumentException>(() => new Backprop(layout, hidden, 8, 1).LossAndGradient(parameters, sparse, all, 0.3, new float[layout.Count]));

@@ -26,12 +26,8 @@ public class StandardZipTests
         IDataView test = Synthetic.Table(ml, 120, seed: 2);
         ITransformer model = ExportParityTests.Featurizer(ml, task).Append(ExportParityTests.Trainer(ml, task, Activation.Tanh)).Fit(train);
 
-        ITransformer standard = ml.Transforms.ApplyOnnxModelWithMlp(model, train);
-        using var zip = new MemoryStream();
-        ml.Model.Save(standard, train.Schema, zip);
-        zip.Position = 0;
         var fresh = new MLContext(seed: 9);
-        ITransformer loaded = fresh.Model.Load(zip, out DataViewSchema inputSchema);
+        ITransformer loaded = ThroughStandardZip(ml, model, train, fresh, out DataViewSchema inputSchema);
         Assert.Equal(train.Schema.Select(c => c.Name), inputSchema.Select(c => c.Name));
 
         IDataView ours = model.Transform(test);
@@ -65,13 +61,19 @@ public class StandardZipTests
         string score = task == MlpTask.BinaryClassification ? "Probability" : "Score";
         Assert.Equal(Ort.Floats(ours, score), Ort.Floats(reloaded, score));
 
+        var fresh = new MLContext(seed: 9);
+        IDataView theirs = ThroughStandardZip(ml, model, train, fresh, out _).Transform(test);
+        AssertSameColumns(task, ours, theirs);
+        AssertSameMetrics(ml, task, ours, fresh, theirs);
+    }
+
+    /// <summary><paramref name="model"/>'s exported graph under ApplyOnnxModel, saved with <c>Model.Save</c> into memory and loaded back by <paramref name="fresh"/>'s <c>Model.Load</c>.</summary>
+    private static ITransformer ThroughStandardZip(MLContext ml, ITransformer model, IDataView train, MLContext fresh, out DataViewSchema inputSchema)
+    {
         using var zip = new MemoryStream();
         ml.Model.Save(ml.Transforms.ApplyOnnxModelWithMlp(model, train), train.Schema, zip);
         zip.Position = 0;
-        var fresh = new MLContext(seed: 9);
-        IDataView theirs = fresh.Model.Load(zip, out _).Transform(test);
-        AssertSameColumns(task, ours, theirs);
-        AssertSameMetrics(ml, task, ours, fresh, theirs);
+        return fresh.Model.Load(zip, out inputSchema);
     }
 
     [Fact]
@@ -81,10 +83,7 @@ public class StandardZipTests
         IDataView train = Synthetic.Sparse(ml, 300, seed: 1);
         IDataView test = Synthetic.Sparse(ml, 100, seed: 2);
         ITransformer model = ml.Regression.Trainers.Mlp(ml, labelColumnName: "RegressionLabel", hiddenLayerSizes: [9], activation: Activation.LeakyRelu, maximumNumberOfIterations: 10).Fit(train);
-        using var zip = new MemoryStream();
-        ml.Model.Save(ml.Transforms.ApplyOnnxModelWithMlp(model, train), train.Schema, zip);
-        zip.Position = 0;
-        IDataView theirs = new MLContext(seed: 1).Model.Load(zip, out _).Transform(test);
+        IDataView theirs = ThroughStandardZip(ml, model, train, new MLContext(seed: 1), out _).Transform(test);
         Assert.True(Ort.LargestError(Ort.Floats(model.Transform(test), "Score"), Ort.Floats(theirs, "Score")) <= ExportParityTests.Tolerance);
     }
 

@@ -37,13 +37,13 @@ internal sealed class LogisticHead : OutputHead
 
     /// <summary>
     /// Log-loss <c>softplus(z) - t z</c> against the target <c>t = (1 - ε) y + ε / 2</c>; delta <c>sigmoid(z) - t</c>
-    /// (ε = 0: <c>t = y</c>).
+    /// (ε = 0 gives exactly <c>t = y</c>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override double LossAndDelta(Span<float> z, MlpDataset data, int row, float labelSmoothing)
     {
         int label = data.Labels![row];
-        double target = labelSmoothing == 0 ? label : ((1 - labelSmoothing) * label) + (labelSmoothing / 2.0);
+        double target = ((1 - labelSmoothing) * label) + (labelSmoothing / 2.0);
         double x = z[0];
         double softplus = x > 0 ? x + Math.Log(1 + Math.Exp(-x)) : Math.Log(1 + Math.Exp(x));
         z[0] = Sigmoid(z[0]) - (float)target;
